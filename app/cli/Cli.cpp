@@ -1,0 +1,102 @@
+#include "cli/Cli.h"
+
+#include "data/Image.h"
+#include "nets/TorchSetup.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <cstdio>
+#include <functional>
+#include <map>
+
+namespace deepsvm::cli {
+
+namespace {
+
+struct Command {
+    QString summary;
+    std::function<int(const QStringList&)> run;
+};
+
+const std::map<QString, Command>& commands()
+{
+    static const std::map<QString, Command> all = {
+        {QStringLiteral("extract"), {QStringLiteral("extract ResNet features of a dataset to .npy + .json"), commandExtract}},
+        {QStringLiteral("demo-data"), {QStringLiteral("write a synthetic dataset in the STL-10 layout"), commandDemoData}},
+    };
+    return all;
+}
+
+void printUsage(FILE* to)
+{
+    QString text = QStringLiteral(
+        "DeepSVM Studio %1 - ResNet features + SVM image classification\n\n"
+        "Usage:\n"
+        "  deepsvm                 start the desktop application\n"
+        "  deepsvm <command> ...   run one step headless (deepsvm <command> --help)\n"
+        "  deepsvm --version | --help\n\nCommands:\n")
+                       .arg(QStringLiteral(DEEPSVM_VERSION));
+    for (const auto& [name, cmd] : commands())
+        text += QStringLiteral("  %1 %2\n").arg(name, -12).arg(cmd.summary);
+    std::fputs(text.toUtf8().constData(), to);
+}
+
+}  // namespace
+
+void setUpApplication()
+{
+    QCoreApplication::setApplicationName(QStringLiteral("deepsvm"));
+    QCoreApplication::setOrganizationName(QStringLiteral("DeepSVM"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(DEEPSVM_VERSION));
+    configureImageDecoding();
+    setUpTorch();
+}
+
+void printError(const QString& message)
+{
+    std::fprintf(stderr, "deepsvm: %s\n", message.toUtf8().constData());
+}
+
+bool parseCommand(QCommandLineParser& parser, const QStringList& arguments, const QString& synopsis, int* exitCode)
+{
+    parser.setApplicationDescription(synopsis);
+    const QCommandLineOption help(QStringList{QStringLiteral("h"), QStringLiteral("help")},
+                                  QStringLiteral("Show this help."));
+    parser.addOption(help);
+    if (!parser.parse(arguments)) {
+        printError(parser.errorText() + QStringLiteral(" (see --help)"));
+        *exitCode = 2;
+        return false;
+    }
+    if (parser.isSet(help)) {
+        std::fputs(parser.helpText().toUtf8().constData(), stdout);
+        *exitCode = 0;
+        return false;
+    }
+    return true;
+}
+
+int run(const QStringList& arguments)
+{
+    const QString first = arguments.value(1);
+    if (first == QLatin1String("--version") || first == QLatin1String("-v")) {
+        std::printf("deepsvm %s\n", DEEPSVM_VERSION);
+        return 0;
+    }
+    if (first == QLatin1String("--help") || first == QLatin1String("-h") || first == QLatin1String("help")) {
+        printUsage(stdout);
+        return 0;
+    }
+    const auto it = commands().find(first);
+    if (it == commands().end()) {
+        printError(QStringLiteral("unknown command '%1'").arg(first));
+        printUsage(stderr);
+        return 2;
+    }
+    QStringList rest = arguments.mid(1);
+    rest[0] = QStringLiteral("deepsvm ") + first;
+    return it->second.run(rest);
+}
+
+}  // namespace deepsvm::cli

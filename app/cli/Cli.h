@@ -1,0 +1,24 @@
+#pragma once
+
+#include <QCommandLineParser>
+#include <QStringList>
+
+namespace deepsvm::cli {
+
+/// Application name/version, LibTorch threads, image decoding limits: once per process.
+void setUpApplication();
+
+/// Runs `deepsvm <command> ...` and returns the exit code (0 ok, 1..127 failure).
+int run(const QStringList& arguments);
+
+/// Parses `arguments` (the command's own, program name first) into `parser`; prints the
+/// error or help and returns false with `exitCode` set when the command should stop.
+bool parseCommand(QCommandLineParser& parser, const QStringList& arguments, const QString& synopsis, int* exitCode);
+
+/// Prints to stderr with the program name.
+void printError(const QString& message);
+
+int commandExtract(const QStringList& arguments);
+int commandDemoData(const QStringList& arguments);
+
+}  // namespace deepsvm::cli

@@ -1,0 +1,51 @@
+#include "cli/Progress.h"
+
+#include <csignal>
+#include <cstdio>
+
+#include <unistd.h>
+
+namespace deepsvm::cli {
+
+namespace {
+std::atomic_bool g_interrupted{false};
+extern "C" void onInterrupt(int) { g_interrupted.store(true); }
+}  // namespace
+
+void installInterruptHandler()
+{
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+}
+
+bool interruptRequested()
+{
+    return g_interrupted.load();
+}
+
+ProgressPrinter::ProgressPrinter(QString unit) : m_unit(std::move(unit)), m_tty(isatty(STDERR_FILENO) != 0)
+{
+    m_meter.start();
+}
+
+void ProgressPrinter::update(long long done, long long total, const QString& message)
+{
+    const auto now = ProgressMeter::Clock::now();
+    m_meter.update(done, total, now);
+    const double since = std::chrono::duration<double>(now - m_lastPrint).count();
+    if (since < (m_tty ? 0.25 : 5.0) && done < total)
+        return;
+    m_lastPrint = now;
+    const QString line = m_meter.format(m_unit) + QStringLiteral("  ") + message;
+    std::fprintf(stderr, m_tty ? "\r\033[K%s" : "%s\n", line.toUtf8().constData());
+    std::fflush(stderr);
+    m_printed = true;
+}
+
+void ProgressPrinter::finish()
+{
+    if (m_tty && m_printed)
+        std::fputc('\n', stderr);
+}
+
+}  // namespace deepsvm::cli

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "tasks/ProgressMeter.h"
+
+#include <QString>
+
+#include <atomic>
+
+namespace deepsvm::cli {
+
+/// Prints a task's progress to stderr: one updating line on a terminal, a line every few
+/// seconds otherwise (logs, CI).
+class ProgressPrinter {
+public:
+    explicit ProgressPrinter(QString unit);
+    void update(long long done, long long total, const QString& message);
+    void finish();
+
+private:
+    QString m_unit;
+    ProgressMeter m_meter;
+    ProgressMeter::Clock::time_point m_lastPrint{};
+    bool m_tty;
+    bool m_printed = false;
+};
+
+/// Ctrl-C requests a clean cancel (temporary files removed) instead of killing the process.
+void installInterruptHandler();
+bool interruptRequested();
+
+}  // namespace deepsvm::cli

@@ -1,0 +1,311 @@
+#include "features/FeatureExtractor.h"
+
+#include "data/Dataset.h"
+#include "features/FeatureStore.h"
+#include "features/Npy.h"
+#include "features/Preprocess.h"
+#include "nets/InferenceNet.h"
+#include "nets/Weights.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace deepsvm {
+
+namespace {
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+struct Batch {
+    std::vector<torch::Tensor> images;
+    std::vector<int64_t> labels;
+    std::vector<std::string> ids;
+    std::vector<std::string> skipped;
+};
+
+/// A bounded single-producer single-consumer queue of decoded batches.
+class BatchQueue {
+public:
+    explicit BatchQueue(std::size_t capacity) : m_capacity(capacity) {}
+    bool push(Batch b)
+    {
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_cv.wait(lock, [&] { return m_queue.size() < m_capacity || m_stopped; });
+        if (m_stopped)
+            return false;
+        m_queue.push_back(std::move(b));
+        m_cv.notify_all();
+        return true;
+    }
+    /// False when the producer is done and the queue is empty.
+    bool pop(Batch* out)
+    {
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_cv.wait(lock, [&] { return !m_queue.empty() || m_done || m_stopped; });
+        if (m_error)
+            std::rethrow_exception(m_error);
+        if (m_queue.empty())
+            return false;
+        *out = std::move(m_queue.front());
+        m_queue.pop_front();
+        m_cv.notify_all();
+        return true;
+    }
+    void finish(std::exception_ptr error = nullptr)
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_done = true;
+        m_error = error;
+        m_cv.notify_all();
+    }
+    void stop()
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_stopped = true;
+        m_cv.notify_all();
+    }
+    bool stopped()
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        return m_stopped;
+    }
+
+private:
+    std::size_t m_capacity;
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    std::deque<Batch> m_queue;
+    bool m_done = false;
+    bool m_stopped = false;
+    std::exception_ptr m_error;
+};
+
+}  // namespace
+
+struct FeatureExtractor::Impl {
+    ExtractOptions opt;
+    std::unique_ptr<Dataset> dataset;
+    PreprocessOptions pre;
+    Precision precision = Precision::Float32;
+    WeightsInfo weights;
+    std::unique_ptr<InferenceNet> net;
+    std::string weightsSha;
+
+    void validate();
+    std::vector<std::string> chosenSplits() const;
+    FeatureKey keyFor(const std::string& split, const ImageSource& source) const;
+    QJsonObject extractSplit(const std::string& split, const std::string& prefix, const FeatureKey& key,
+                             int64_t doneBefore, int64_t total, const Progress& progress);
+};
+
+FeatureExtractor::FeatureExtractor(const ExtractOptions& options) : d(std::make_unique<Impl>())
+{
+    d->opt = options;
+}
+
+FeatureExtractor::~FeatureExtractor() = default;
+
+void FeatureExtractor::Impl::validate()
+{
+    if (opt.outPrefix.empty())
+        throw std::invalid_argument("no output prefix given (--out PREFIX)");
+    if (opt.layer != "avgpool" && opt.layer != "fc")
+        throw std::invalid_argument("unknown layer '" + opt.layer + "' (use avgpool or fc)");
+    if (opt.size < 32 || opt.size > 1024)
+        throw std::invalid_argument("--size " + std::to_string(opt.size) + " is outside 32..1024");
+    if (opt.batchSize < 1 || opt.batchSize > 4096)
+        throw std::invalid_argument("--batch-size " + std::to_string(opt.batchSize) + " is outside 1..4096");
+    resnetSpec(opt.backbone);
+    precision = parsePrecision(opt.precision);
+    pre.size = opt.size;
+    pre.normalization = parseNormalization(opt.normalization);
+}
+
+std::vector<std::string> FeatureExtractor::Impl::chosenSplits() const
+{
+    const std::vector<std::string> available = dataset->splits();
+    if (opt.splits.empty()) {
+        std::vector<std::string> labelled;
+        for (const auto& s : available)
+            if (s != "unlabeled")
+                labelled.push_back(s);
+        return labelled;
+    }
+    if (opt.splits.size() == 1 && opt.splits.front() == "all")
+        return available;
+    for (const auto& s : opt.splits)
+        dataset->split(s);  // throws naming the available splits
+    return opt.splits;
+}
+
+FeatureKey FeatureExtractor::Impl::keyFor(const std::string& split, const ImageSource& source) const
+{
+    FeatureKey k;
+    k.datasetRoot = dataset->root();
+    k.datasetHash = sha256Hex(source.identity() + (opt.limit >= 0 ? ";limit=" + std::to_string(opt.limit) : ""));
+    k.split = split;
+    k.backbone = opt.backbone;
+    k.weightsSha256 = weightsSha;
+    k.layer = opt.layer;
+    k.size = opt.size;
+    k.precision = opt.precision;
+    k.normalization = opt.normalization;
+    k.preprocessVersion = kPreprocessVersion;
+    return k;
+}
+
+QJsonObject FeatureExtractor::run(const Progress& progress)
+{
+    d->validate();
+    d->dataset = openDataset(d->opt.data);
+    const std::vector<std::string> splits = d->chosenSplits();
+    d->weightsSha = d->opt.weights == "random" ? "random-seed-" + std::to_string(d->opt.seed)
+                                               : sha256OfFile(d->opt.weights);
+    int64_t total = 0;
+    for (const auto& s : splits) {
+        const int64_t n = d->dataset->split(s)->size();
+        total += d->opt.limit >= 0 ? std::min(n, d->opt.limit) : n;
+    }
+    QJsonArray results;
+    int64_t done = 0;
+    for (const auto& s : splits) {
+        auto source = d->dataset->split(s);
+        const int64_t n = d->opt.limit >= 0 ? std::min(source->size(), d->opt.limit) : source->size();
+        const std::string prefix = splitPrefix(d->opt, s, splits.size());
+        const FeatureKey key = d->keyFor(s, *source);
+        if (d->opt.reuseCache && FeatureStore::isCached(prefix, key)) {
+            done += n;
+            QJsonObject r{{QStringLiteral("split"), q(s)}, {QStringLiteral("prefix"), q(prefix)},
+                          {QStringLiteral("reused"), true}, {QStringLiteral("rows"), double(n)}};
+            results.append(r);
+            if (progress)
+                progress(done, total, s + ": reused cached features " + prefix);
+            continue;
+        }
+        if (!d->net) {
+            ResNet model = makeResNet(d->opt.backbone, d->opt.weights, &d->weights, d->opt.seed);
+            model->eval();
+            d->net = std::make_unique<InferenceNet>(model, d->precision);
+        }
+        results.append(d->extractSplit(s, prefix, key, done, total, progress));
+        done += n;
+    }
+    return QJsonObject{{QStringLiteral("splits"), results}};
+}
+
+QJsonObject FeatureExtractor::Impl::extractSplit(const std::string& split, const std::string& prefix,
+                                                  const FeatureKey& key, int64_t doneBefore, int64_t total,
+                                                  const Progress& progress)
+{
+    auto source = dataset->split(split);
+    const int64_t n = opt.limit >= 0 ? std::min(source->size(), opt.limit) : source->size();
+    const int64_t batchSize = opt.batchSize;
+    const int64_t dim = opt.layer == "fc" ? weights.numClasses : resnetSpec(opt.backbone).featureDim();
+
+    BatchQueue queue(2);
+    const PreprocessOptions preOpt = pre;
+    std::thread producer([&queue, source, n, batchSize, preOpt] {
+        try {
+            c10::InferenceMode guard;
+            for (int64_t start = 0; start < n; start += batchSize) {
+                Batch b;
+                for (int64_t i = start; i < std::min(n, start + batchSize); ++i) {
+                    try {
+                        b.images.push_back(preprocess(source->load(i), preOpt));
+                        b.labels.push_back(source->label(i));
+                        b.ids.push_back(source->id(i));
+                    } catch (const ImageError& e) {
+                        b.skipped.push_back(e.what());
+                    }
+                }
+                if (!queue.push(std::move(b)))
+                    return;
+            }
+            queue.finish();
+        } catch (...) {
+            queue.finish(std::current_exception());
+        }
+    });
+    struct Joiner {
+        BatchQueue& q;
+        std::thread& t;
+        ~Joiner() { q.stop(); t.join(); }
+    } joiner{queue, producer};
+
+    // A previous sidecar must not vouch for the new files while they are being replaced.
+    std::remove(FeatureStore::sidecarPath(prefix).c_str());
+    NpyRowWriter writer(FeatureStore::featuresPath(prefix), dim);
+    std::vector<int64_t> labels;
+    std::vector<std::string> ids, skipped;
+    labels.reserve(std::size_t(n));
+    ids.reserve(std::size_t(n));
+    const auto t0 = std::chrono::steady_clock::now();
+    int64_t processed = 0;
+    Batch batch;
+    while (queue.pop(&batch)) {
+        processed += int64_t(batch.images.size() + batch.skipped.size());
+        skipped.insert(skipped.end(), batch.skipped.begin(), batch.skipped.end());
+        if (!batch.images.empty()) {
+            const InferenceNet::Output out = net->forward(torch::stack(batch.images));
+            const torch::Tensor f = (opt.layer == "fc" ? out.logits : out.pooled).contiguous();
+            writer.append(f.data_ptr<float>(), f.size(0));
+            labels.insert(labels.end(), batch.labels.begin(), batch.labels.end());
+            ids.insert(ids.end(), batch.ids.begin(), batch.ids.end());
+        }
+        if (progress) {
+            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            char msg[160];
+            std::snprintf(msg, sizeof msg, "%s: %lld/%lld images, %.1f img/s", split.c_str(),
+                          static_cast<long long>(processed), static_cast<long long>(n),
+                          secs > 0 ? double(processed) / secs : 0.0);
+            progress(doneBefore + processed, total, msg);
+        }
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (writer.rows() == 0)
+        throw std::runtime_error(source->identity().substr(0, 200) + ": no image of split '" + split
+                                 + "' could be read (" + std::to_string(skipped.size()) + " skipped)");
+
+    const std::string tmpFeatures = writer.finish();
+    commitFile(tmpFeatures, FeatureStore::featuresPath(prefix));
+    writeNpy(FeatureStore::labelsPath(prefix), labels.data(), int64_t(labels.size()));
+
+    const std::vector<std::string> refused = source->skipped();
+    skipped.insert(skipped.begin(), refused.begin(), refused.end());
+    QJsonArray classNames, idArray, skippedArray;
+    for (const auto& c : dataset->classNames()) classNames.append(q(c));
+    for (const auto& i : ids) idArray.append(q(i));
+    for (const auto& s : skipped) skippedArray.append(q(s));
+    const double rate = seconds > 0 ? double(processed) / seconds : 0.0;
+    QJsonObject timings{{QStringLiteral("seconds"), seconds}, {QStringLiteral("images_per_second"), rate}};
+    QJsonObject sidecar{
+        {QStringLiteral("format"), QStringLiteral("deepsvm-features")},
+        {QStringLiteral("version"), 1},
+        {QStringLiteral("key"), key.toJson()},
+        {QStringLiteral("dataset_kind"), q(dataset->kind())},
+        {QStringLiteral("weights_file"), q(weights.source)},
+        {QStringLiteral("pretrained"), weights.pretrained()},
+        {QStringLiteral("rows"), double(writer.rows())},
+        {QStringLiteral("cols"), double(dim)},
+        {QStringLiteral("class_names"), classNames},
+        {QStringLiteral("ids"), idArray},
+        {QStringLiteral("skipped"), skippedArray},
+        {QStringLiteral("timings"), timings},
+        {QStringLiteral("created"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
+        {QStringLiteral("threads"), at::get_num_threads()},
+    };
+    FeatureStore::writeSidecar(prefix, sidecar);
+    return QJsonObject{{QStringLiteral("split"), q(split)},       {QStringLiteral("prefix"), q(prefix)},
+                       {QStringLiteral("reused"), false},         {QStringLiteral("rows"), double(writer.rows())},
+                       {QStringLiteral("cols"), double(dim)},     {QStringLiteral("seconds"), seconds},
+                       {QStringLiteral("images_per_second"), rate}, {QStringLiteral("skipped"), skippedArray}};
+}
+
+}  // namespace deepsvm

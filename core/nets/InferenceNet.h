@@ -1,0 +1,48 @@
+#pragma once
+
+#include "nets/ResNet.h"
+
+#include <string>
+#include <vector>
+
+namespace deepsvm {
+
+enum class Precision { Float32, BFloat16 };
+Precision parsePrecision(const std::string& text);  ///< "fp32" | "bf16"; throws std::invalid_argument
+std::string precisionName(Precision p);
+
+/// A ResNet prepared for fast inference: BatchNorm folded into the convolutions, weights
+/// in channels_last (or bf16), no autograd. Built from a trained ResNet, which is untouched.
+class InferenceNet {
+public:
+    InferenceNet(ResNet& net, Precision precision);
+
+    struct Output {
+        torch::Tensor pooled;  ///< N x 512/2048, float32
+        torch::Tensor logits;  ///< N x classes, float32
+    };
+    /// `input`: N x 3 x H x W float32, normalised. Runs in inference mode.
+    Output forward(const torch::Tensor& input) const;
+
+    Precision precision() const { return m_precision; }
+
+private:
+    struct Conv {
+        torch::Tensor weight, bias;
+        int64_t stride = 1, padding = 0;
+        torch::Tensor run(const torch::Tensor& x) const;
+    };
+    struct Block {
+        std::vector<Conv> convs;  // 2 (basic) or 3 (bottleneck)
+        bool hasDownsample = false;
+        Conv downsample;
+    };
+    static Conv fold(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn, torch::ScalarType dtype);
+
+    Precision m_precision;
+    Conv m_stem;
+    std::vector<Block> m_blocks;
+    torch::Tensor m_fcWeight, m_fcBias;  // float32
+};
+
+}  // namespace deepsvm

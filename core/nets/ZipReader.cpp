@@ -1,0 +1,419 @@
+#include "nets/ZipReader.h"
+
+#include "nets/PthFile.h"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <system_error>
+#include <utility>
+
+namespace deepsvm {
+
+namespace {
+
+constexpr std::uint32_t kLocalSig = 0x04034b50;
+constexpr std::uint32_t kCentralSig = 0x02014b50;
+constexpr std::uint32_t kEndSig = 0x06054b50;
+constexpr std::uint32_t kEnd64Sig = 0x06064b50;
+constexpr std::uint32_t kEnd64LocatorSig = 0x07064b50;
+constexpr std::size_t kEndSize = 22;
+constexpr std::size_t kEnd64LocatorSize = 20;
+constexpr std::size_t kEnd64MinSize = 56;
+constexpr std::size_t kCentralSize = 46;
+constexpr std::size_t kLocalSize = 30;
+// A state dict has one entry per storage; a million is far beyond any real model and keeps
+// the index small even for a hostile count field.
+constexpr std::uint64_t kMaxEntries = 1u << 20;
+
+std::uint16_t le16(const std::string& b, std::uint64_t at)
+{
+    return static_cast<std::uint16_t>(static_cast<unsigned char>(b[at])
+                                      | static_cast<unsigned char>(b[at + 1]) << 8);
+}
+
+std::uint32_t le32(const std::string& b, std::uint64_t at)
+{
+    return static_cast<std::uint32_t>(le16(b, at)) | static_cast<std::uint32_t>(le16(b, at + 2)) << 16;
+}
+
+std::uint64_t le64(const std::string& b, std::uint64_t at)
+{
+    return static_cast<std::uint64_t>(le32(b, at)) | static_cast<std::uint64_t>(le32(b, at + 4)) << 32;
+}
+
+using CrcTables = std::array<std::array<std::uint32_t, 256>, 8>;
+
+CrcTables makeCrcTables()
+{
+    CrcTables t{};
+    for (std::uint32_t i = 0; i < 256; ++i) {
+        std::uint32_t c = i;
+        for (int k = 0; k < 8; ++k)
+            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        t[0][i] = c;
+    }
+    // Slicing-by-8 tables: a 500 MB model is checked in well under a second.
+    for (std::uint32_t i = 0; i < 256; ++i)
+        for (std::size_t s = 1; s < 8; ++s)
+            t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xFF];
+    return t;
+}
+
+}  // namespace
+
+std::uint32_t crc32(const unsigned char* data, std::size_t size, std::uint32_t crc)
+{
+    static const CrcTables t = makeCrcTables();
+    std::uint32_t c = ~crc;
+    while (size >= 8) {
+        const std::uint32_t lo = c ^ (static_cast<std::uint32_t>(data[0]) | static_cast<std::uint32_t>(data[1]) << 8
+                                      | static_cast<std::uint32_t>(data[2]) << 16
+                                      | static_cast<std::uint32_t>(data[3]) << 24);
+        c = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24]
+            ^ t[3][data[4]] ^ t[2][data[5]] ^ t[1][data[6]] ^ t[0][data[7]];
+        data += 8;
+        size -= 8;
+    }
+    while (size--)
+        c = t[0][(c ^ *data++) & 0xFF] ^ (c >> 8);
+    return ~c;
+}
+
+ZipReader::ZipReader(const std::string& bytes, std::string displayName)
+    : m_bytes(bytes), m_name(std::move(displayName))
+{
+    std::uint64_t cdOffset = 0, cdSize = 0, count = 0, cdLimit = 0;
+    parseEndRecords(cdOffset, cdSize, count, cdLimit);
+    if (cdOffset > cdLimit || cdSize > cdLimit - cdOffset)
+        fail("truncated zip (central directory beyond end of file)");
+    if (count > kMaxEntries || count > cdSize / kCentralSize)
+        fail("corrupt zip (entry count " + std::to_string(count) + " does not fit the central directory)");
+    parseCentralDirectory(cdOffset, cdSize, count);
+}
+
+void ZipReader::fail(const std::string& what) const
+{
+    throw PthError(m_name + ": " + what);
+}
+
+void ZipReader::parseEndRecords(std::uint64_t& cdOffset, std::uint64_t& cdSize, std::uint64_t& count,
+                                std::uint64_t& cdLimit) const
+{
+    const std::uint64_t size = m_bytes.size();
+    if (size < kEndSize)
+        fail("truncated zip (no end-of-central-directory record)");
+    // The end record is followed only by its comment (at most 64 KiB); demanding that the
+    // comment length matches exactly rejects a stray signature inside the comment or data.
+    std::uint64_t end = size;  // "not found"
+    const std::uint64_t lowest = size - kEndSize > 0xFFFF ? size - kEndSize - 0xFFFF : 0;
+    for (std::uint64_t p = size - kEndSize + 1; p-- > lowest;) {
+        if (le32(m_bytes, p) == kEndSig && p + kEndSize + le16(m_bytes, p + 20) == size) {
+            end = p;
+            break;
+        }
+    }
+    if (end == size)
+        fail("truncated zip (no end-of-central-directory record)");
+    const std::uint16_t disk = le16(m_bytes, end + 4), cdDisk = le16(m_bytes, end + 6);
+    const std::uint16_t diskCount = le16(m_bytes, end + 8);
+    count = le16(m_bytes, end + 10);
+    cdSize = le32(m_bytes, end + 12);
+    cdOffset = le32(m_bytes, end + 16);
+    cdLimit = end;
+    const bool needs64 = count == 0xFFFF || cdSize == 0xFFFFFFFF || cdOffset == 0xFFFFFFFF;
+    const bool has64 = end >= kEnd64LocatorSize && le32(m_bytes, end - kEnd64LocatorSize) == kEnd64LocatorSig;
+    if (!has64) {
+        if (needs64)
+            fail("truncated zip (zip64 end-of-central-directory locator missing)");
+        if (disk != 0 || cdDisk != 0 || diskCount != count)
+            fail("multi-disk zip archives are not supported");
+        return;
+    }
+    // torch.save always writes the zip64 records (miniz does); they are authoritative.
+    const std::uint64_t locator = end - kEnd64LocatorSize;
+    const std::uint64_t rec = le64(m_bytes, locator + 8);
+    if (le32(m_bytes, locator + 4) != 0 || le32(m_bytes, locator + 16) > 1)
+        fail("multi-disk zip archives are not supported");
+    if (rec > locator || locator - rec < kEnd64MinSize)
+        fail("truncated zip (zip64 end-of-central-directory record beyond end of file)");
+    if (le32(m_bytes, rec) != kEnd64Sig)
+        fail("corrupt zip (bad zip64 end-of-central-directory signature)");
+    const std::uint64_t recSize = le64(m_bytes, rec + 4);
+    if (recSize < kEnd64MinSize - 12 || recSize > locator - rec - 12)
+        fail("corrupt zip (bad zip64 end-of-central-directory size)");
+    if (le32(m_bytes, rec + 16) != 0 || le32(m_bytes, rec + 20) != 0
+        || le64(m_bytes, rec + 24) != le64(m_bytes, rec + 32))
+        fail("multi-disk zip archives are not supported");
+    count = le64(m_bytes, rec + 32);
+    cdSize = le64(m_bytes, rec + 40);
+    cdOffset = le64(m_bytes, rec + 48);
+    cdLimit = rec;
+}
+
+void ZipReader::parseCentralDirectory(std::uint64_t cdOffset, std::uint64_t cdSize, std::uint64_t count)
+{
+    const std::uint64_t cdEnd = cdOffset + cdSize;
+    std::uint64_t p = cdOffset;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;  // [local header, data end)
+    m_entries.reserve(static_cast<std::size_t>(count));
+    for (std::uint64_t i = 0; i < count; ++i) {
+        if (cdEnd - p < kCentralSize)
+            fail("truncated zip (central directory entry " + std::to_string(i) + " beyond its end)");
+        if (le32(m_bytes, p) != kCentralSig)
+            fail("corrupt zip (bad central directory signature in entry " + std::to_string(i) + ")");
+        const std::uint16_t flags = le16(m_bytes, p + 8), method = le16(m_bytes, p + 10);
+        const std::uint32_t crc = le32(m_bytes, p + 16);
+        std::uint64_t csize = le32(m_bytes, p + 20), usize = le32(m_bytes, p + 24);
+        const std::uint16_t nameLen = le16(m_bytes, p + 28), extraLen = le16(m_bytes, p + 30);
+        const std::uint16_t commentLen = le16(m_bytes, p + 32);
+        std::uint64_t disk = le16(m_bytes, p + 34), local = le32(m_bytes, p + 42);
+        const std::uint64_t varLen = std::uint64_t(nameLen) + extraLen + commentLen;
+        if (cdEnd - p - kCentralSize < varLen)
+            fail("truncated zip (central directory entry " + std::to_string(i) + " beyond its end)");
+        Entry e;
+        e.name = m_bytes.substr(p + kCentralSize, nameLen);
+        e.crc = crc;
+        // Zip64 sizes and offsets live in extra field 0x0001, in this order, only for the
+        // fields whose 32-bit slot holds the 0xFFFFFFFF sentinel.
+        std::uint64_t x = p + kCentralSize + nameLen;
+        const std::uint64_t xEnd = x + extraLen;
+        while (xEnd - x >= 4) {
+            const std::uint16_t id = le16(m_bytes, x), len = le16(m_bytes, x + 2);
+            if (xEnd - x - 4 < len)
+                fail("corrupt zip (bad extra field in entry '" + e.name + "')");
+            if (id == 0x0001) {
+                std::uint64_t q = x + 4, qEnd = q + len;
+                for (std::uint64_t* field : {&usize, &csize, &local}) {
+                    if (*field != 0xFFFFFFFF)
+                        continue;
+                    if (qEnd - q < 8)
+                        fail("corrupt zip (short zip64 extra field in entry '" + e.name + "')");
+                    *field = le64(m_bytes, q);
+                    q += 8;
+                }
+                if (disk == 0xFFFF && qEnd - q >= 4)
+                    disk = le32(m_bytes, q);
+            }
+            x += 4 + len;
+        }
+        p += kCentralSize + varLen;
+
+        if (e.name.empty())
+            fail("corrupt zip (entry " + std::to_string(i) + " has an empty name)");
+        if (flags & 0x1)
+            fail("zip entry '" + e.name + "' is encrypted");
+        if (method != 0)
+            fail("zip entry '" + e.name + "' is compressed (method " + std::to_string(method)
+                 + "); PyTorch files store entries uncompressed");
+        if (csize != usize)
+            fail("corrupt zip (entry '" + e.name + "' is stored but its sizes differ)");
+        if (disk != 0)
+            fail("multi-disk zip archives are not supported");
+        // The local header repeats name and extra lengths that may differ from the central
+        // ones; only they locate the data. Its sizes may be zero (data-descriptor flag), so
+        // the central directory's sizes are the ones used.
+        if (local > cdOffset || cdOffset - local < kLocalSize)
+            fail("truncated zip (local header of '" + e.name + "' beyond the central directory)");
+        if (le32(m_bytes, local) != kLocalSig)
+            fail("corrupt zip (bad local header signature for '" + e.name + "')");
+        if (le16(m_bytes, local + 8) != 0)
+            fail("zip entry '" + e.name + "' is compressed (method " + std::to_string(le16(m_bytes, local + 8))
+                 + " in its local header); PyTorch files store entries uncompressed");
+        const std::uint64_t localVar = std::uint64_t(le16(m_bytes, local + 26)) + le16(m_bytes, local + 28);
+        if (cdOffset - local - kLocalSize < localVar)
+            fail("truncated zip (local header of '" + e.name + "' beyond the central directory)");
+        if (m_bytes.compare(local + kLocalSize, le16(m_bytes, local + 26), e.name) != 0)
+            fail("corrupt zip (local and central names differ for '" + e.name + "')");
+        e.dataOffset = local + kLocalSize + localVar;
+        e.size = usize;
+        if (e.size > cdOffset - e.dataOffset)
+            fail("truncated zip (data of '" + e.name + "' beyond the central directory)");
+        ranges.emplace_back(local, e.dataOffset + e.size);
+        if (!m_index.emplace(e.name, m_entries.size()).second)
+            fail("corrupt zip (duplicate entry '" + e.name + "')");
+        m_entries.push_back(std::move(e));
+    }
+    if (p != cdEnd)
+        fail("corrupt zip (central directory size does not match its entries)");
+    // Overlapping entries are the hallmark of zip bombs and parser-confusion attacks.
+    std::sort(ranges.begin(), ranges.end());
+    for (std::size_t i = 1; i < ranges.size(); ++i)
+        if (ranges[i].first < ranges[i - 1].second)
+            fail("corrupt zip (overlapping entries)");
+}
+
+const ZipReader::Entry* ZipReader::find(const std::string& name) const
+{
+    const auto it = m_index.find(name);
+    return it == m_index.end() ? nullptr : &m_entries[it->second];
+}
+
+std::vector<unsigned char> ZipReader::read(const Entry& entry) const
+{
+    const auto* begin = reinterpret_cast<const unsigned char*>(m_bytes.data()) + entry.dataOffset;
+    std::vector<unsigned char> out(begin, begin + entry.size);
+    if (crc32(out.data(), out.size()) != entry.crc)
+        fail("corrupt zip (CRC-32 mismatch in '" + entry.name + "')");
+    return out;
+}
+
+std::string ZipReader::readString(const Entry& entry) const
+{
+    const std::vector<unsigned char> data = read(entry);
+    return std::string(data.begin(), data.end());
+}
+
+namespace {
+
+void put16(std::string& out, std::uint32_t v)
+{
+    out += static_cast<char>(v & 0xFF);
+    out += static_cast<char>((v >> 8) & 0xFF);
+}
+
+void put32(std::string& out, std::uint32_t v)
+{
+    put16(out, v & 0xFFFF);
+    put16(out, v >> 16);
+}
+
+constexpr std::uint32_t kVersion = 20;   // 2.0: plain stored files
+constexpr std::uint32_t kDosDate = 0x21;  // 1980-01-01: fixed, so output is reproducible
+constexpr std::uint64_t kAlign = 64;
+
+}  // namespace
+
+ZipWriter::ZipWriter(const std::string& path) : m_path(path)
+{
+    std::random_device rd;
+    for (int attempt = 0; attempt < 16 && !m_file; ++attempt) {
+        char suffix[16];
+        std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(rd()));
+        m_tmp = path + ".tmp-" + suffix;
+        m_file = std::fopen(m_tmp.c_str(), "wbx");  // "x": never clobber another writer's temp file
+        if (!m_file && errno != EEXIST)
+            break;
+    }
+    if (!m_file)
+        fail("cannot create " + m_tmp + " (" + std::strerror(errno) + ")");
+}
+
+ZipWriter::~ZipWriter()
+{
+    if (m_file) {  // commit() was not reached: leave nothing behind
+        std::fclose(m_file);
+        std::remove(m_tmp.c_str());
+    }
+}
+
+void ZipWriter::fail(const std::string& what) const
+{
+    throw PthError(m_path + ": " + what);
+}
+
+void ZipWriter::write(const unsigned char* data, std::size_t size)
+{
+    if (size && std::fwrite(data, 1, size, m_file) != size)
+        fail("write failed (" + std::string(std::strerror(errno)) + ")");
+    m_offset += size;
+}
+
+void ZipWriter::write(const std::string& bytes)
+{
+    write(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
+void ZipWriter::add(const std::string& name, const std::string& data)
+{
+    add(name, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+}
+
+void ZipWriter::add(const std::string& name, const unsigned char* data, std::size_t size)
+{
+    if (name.empty() || name.size() > 0xFFFF || m_records.size() >= 0xFFFF)
+        fail("cannot write zip entry '" + name + "' (bad name or too many entries)");
+    // Like PyTorch: pad the local header with an extra field ("FB", filled with 'Z') so the
+    // data starts on a 64-byte boundary; an extra field needs at least its 4-byte header.
+    const std::uint64_t headerEnd = m_offset + kLocalSize + name.size();
+    std::uint64_t pad = (kAlign - headerEnd % kAlign) % kAlign;
+    if (pad != 0 && pad < 4)
+        pad += kAlign;
+    if (headerEnd + pad + size >= 0xFFFFFFFFu)
+        fail("archive would exceed 4 GiB (zip64 output is not supported)");
+    Record r{name, crc32(data, size), static_cast<std::uint32_t>(size), static_cast<std::uint32_t>(m_offset)};
+    std::string h;
+    put32(h, kLocalSig);
+    put16(h, kVersion);
+    put16(h, 0);  // flags: sizes are known up front, so no data descriptor
+    put16(h, 0);  // method: stored
+    put16(h, 0);
+    put16(h, kDosDate);
+    put32(h, r.crc);
+    put32(h, r.size);
+    put32(h, r.size);
+    put16(h, static_cast<std::uint32_t>(name.size()));
+    put16(h, static_cast<std::uint32_t>(pad));
+    h += name;
+    if (pad) {
+        put16(h, 0x4246);  // "FB"
+        put16(h, static_cast<std::uint32_t>(pad - 4));
+        h.append(static_cast<std::size_t>(pad - 4), 'Z');
+    }
+    write(h);
+    write(data, size);
+    m_records.push_back(std::move(r));
+}
+
+void ZipWriter::commit()
+{
+    const std::uint64_t cdOffset = m_offset;
+    std::string cd;
+    for (const Record& r : m_records) {
+        put32(cd, kCentralSig);
+        put16(cd, kVersion);  // made by: MS-DOS attributes, version 2.0
+        put16(cd, kVersion);
+        put16(cd, 0);
+        put16(cd, 0);
+        put16(cd, 0);
+        put16(cd, kDosDate);
+        put32(cd, r.crc);
+        put32(cd, r.size);
+        put32(cd, r.size);
+        put16(cd, static_cast<std::uint32_t>(r.name.size()));
+        put16(cd, 0);  // extra
+        put16(cd, 0);  // comment
+        put16(cd, 0);  // disk
+        put16(cd, 0);  // internal attributes
+        put32(cd, 0);  // external attributes
+        put32(cd, r.offset);
+        cd += r.name;
+    }
+    const std::uint64_t cdSize = cd.size();
+    if (cdOffset + cdSize + kEndSize >= 0xFFFFFFFFu)
+        fail("archive would exceed 4 GiB (zip64 output is not supported)");
+    put32(cd, kEndSig);
+    put16(cd, 0);
+    put16(cd, 0);
+    put16(cd, static_cast<std::uint32_t>(m_records.size()));
+    put16(cd, static_cast<std::uint32_t>(m_records.size()));
+    put32(cd, static_cast<std::uint32_t>(cdSize));
+    put32(cd, static_cast<std::uint32_t>(cdOffset));
+    put16(cd, 0);
+    write(cd);
+    const bool flushed = std::fflush(m_file) == 0 && !std::ferror(m_file);
+    const bool closed = std::fclose(m_file) == 0;
+    m_file = nullptr;
+    std::error_code ec;
+    if (flushed && closed)
+        std::filesystem::rename(m_tmp, m_path, ec);  // atomic replace on POSIX
+    if (!flushed || !closed || ec) {
+        std::remove(m_tmp.c_str());
+        fail(ec ? "cannot replace with " + m_tmp + " (" + ec.message() + ")" : std::string("write failed"));
+    }
+}
+
+}  // namespace deepsvm

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <QVariant>
+
+#include <atomic>
+
+namespace deepsvm {
+
+/// Thrown inside Task::execute() when a cancel request is honoured.
+struct TaskCancelled {};
+
+/// A unit of long work run off the GUI thread. It reports progress and partial results and
+/// ends with exactly one of finished(result), failed(message) or cancelled().
+class Task : public QObject {
+    Q_OBJECT
+public:
+    explicit Task(QString title, QObject* parent = nullptr);
+    ~Task() override;
+
+    QString title() const { return m_title; }
+
+    /// Runs the work on the calling thread; emits the terminal signal. Never throws.
+    void run();
+    /// Thread-safe; the work stops at its next check point.
+    void requestCancel() { m_cancel.store(true); }
+    bool isCancelRequested() const { return m_cancel.load(); }
+
+    enum class State { Pending, Running, Finished, Failed, Cancelled };
+    State state() const { return m_state.load(); }
+
+Q_SIGNALS:
+    void started();
+    void progress(qint64 done, qint64 total, const QString& message);
+    void partialResult(const QVariant& value);
+    void finished(const QVariant& result);
+    void failed(const QString& message);
+    void cancelled();
+
+protected:
+    /// The work. Throws std::exception (-> failed) or TaskCancelled (-> cancelled).
+    virtual QVariant execute() = 0;
+    /// Reports progress and throws TaskCancelled if a cancel was requested.
+    void checkpoint(qint64 done, qint64 total, const QString& message = QString());
+    void throwIfCancelled() const;
+
+private:
+    QString m_title;
+    std::atomic_bool m_cancel{false};
+    std::atomic<State> m_state{State::Pending};
+};
+
+}  // namespace deepsvm

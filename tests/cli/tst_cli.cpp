@@ -1,0 +1,122 @@
+// The headless commands as a user's script sees them: exit codes, messages, files.
+#include "TestSupport.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace deepsvm;
+
+namespace {
+test::ProcessResult runDeepsvm(const QStringList& args)
+{
+    return test::runProcess(test::deepsvmBinary(), args);
+}
+}  // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void versionAndHelp();
+    void usageErrors_data();
+    void usageErrors();
+    void demoDataThenExtract();
+    void demoDataIsDeterministic();
+
+private:
+    QTemporaryDir m_tmp;
+};
+
+void TestCli::versionAndHelp()
+{
+    auto r = runDeepsvm({QStringLiteral("--version")});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY(r.out.startsWith("deepsvm "));
+    r = runDeepsvm({QStringLiteral("--help")});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY(r.out.contains("extract"));
+    QVERIFY(r.out.contains("demo-data"));
+    r = runDeepsvm({QStringLiteral("extract"), QStringLiteral("--help")});
+    QCOMPARE(r.exitCode, 0);
+    for (const char* flag : {"--data", "--split", "--backbone", "--weights", "--layer", "--size", "--precision",
+                             "--batch-size", "--out", "--normalize"})
+        QVERIFY2(r.out.contains(flag), flag);
+}
+
+void TestCli::usageErrors_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("unknown command") << QStringList{QStringLiteral("frobnicate")} << 2 << QStringLiteral("unknown command 'frobnicate'");
+    QTest::newRow("unknown option") << QStringList{QStringLiteral("extract"), QStringLiteral("--colour")} << 2 << QStringLiteral("colour");
+    QTest::newRow("missing --out") << QStringList{QStringLiteral("extract"), QStringLiteral("--data"), QStringLiteral("x")} << 2
+                                   << QStringLiteral("--out PREFIX");
+    QTest::newRow("missing data folder") << QStringList{QStringLiteral("extract"), QStringLiteral("--data"), QStringLiteral("/no/such/dir"),
+                                                        QStringLiteral("--out"), QStringLiteral("/tmp/x")}
+                                         << 1 << QStringLiteral("/no/such/dir: no such folder");
+    QTest::newRow("bad number") << QStringList{QStringLiteral("extract"), QStringLiteral("--data"), QStringLiteral("x"), QStringLiteral("--out"),
+                                               QStringLiteral("y"), QStringLiteral("--size"), QStringLiteral("big")}
+                                << 2 << QStringLiteral("whole numbers");
+}
+
+void TestCli::usageErrors()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, code);
+    QFETCH(QString, message);
+    const auto r = runDeepsvm(args);
+    QCOMPARE(r.exitCode, code);
+    QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
+}
+
+void TestCli::demoDataThenExtract()
+{
+    const QString demo = m_tmp.path() + QStringLiteral("/demo");
+    auto r = runDeepsvm({QStringLiteral("demo-data"), QStringLiteral("--out"), demo, QStringLiteral("--train-per-class"),
+                      QStringLiteral("2"), QStringLiteral("--test-per-class"), QStringLiteral("1")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY(QFile::exists(demo + QStringLiteral("/stl10_binary/train_X.bin")));
+    // --data takes DIR or DIR/stl10_binary alike.
+    const QString prefix = m_tmp.path() + QStringLiteral("/feat");
+    r = runDeepsvm({QStringLiteral("extract"), QStringLiteral("--data"), demo + QStringLiteral("/stl10_binary"),
+                 QStringLiteral("--split"), QStringLiteral("train"), QStringLiteral("--backbone"), QStringLiteral("resnet18"),
+                 QStringLiteral("--size"), QStringLiteral("64"), QStringLiteral("--out"), prefix, QStringLiteral("--json")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QJsonObject result = QJsonDocument::fromJson(r.out).object();
+    QCOMPARE(result[QStringLiteral("splits")].toArray()[0].toObject()[QStringLiteral("rows")].toInt(), 20);
+    QVERIFY(r.err.contains("20 x 512 features"));
+    for (const char* suffix : {".features.npy", ".labels.npy", ".json"})
+        QVERIFY2(QFile::exists(prefix + QLatin1String(suffix)), suffix);
+    r = runDeepsvm({QStringLiteral("extract"), QStringLiteral("--data"), demo, QStringLiteral("--split"), QStringLiteral("train"),
+                 QStringLiteral("--backbone"), QStringLiteral("resnet18"), QStringLiteral("--size"), QStringLiteral("64"),
+                 QStringLiteral("--out"), prefix});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.err.contains("reused from the cache"), r.err.constData());
+}
+
+void TestCli::demoDataIsDeterministic()
+{
+    QByteArray first;
+    for (int run = 0; run < 2; ++run) {
+        const QString dir = m_tmp.path() + QStringLiteral("/det%1").arg(run);
+        const auto r = runDeepsvm({QStringLiteral("demo-data"), QStringLiteral("--out"), dir, QStringLiteral("--train-per-class"),
+                                QStringLiteral("1"), QStringLiteral("--test-per-class"), QStringLiteral("1"), QStringLiteral("--seed"),
+                                QStringLiteral("42")});
+        QCOMPARE(r.exitCode, 0);
+        QFile f(dir + QStringLiteral("/stl10_binary/train_X.bin"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray bytes = f.readAll();
+        if (run == 0)
+            first = bytes;
+        else
+            QCOMPARE(bytes, first);
+    }
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

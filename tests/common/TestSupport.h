@@ -1,0 +1,32 @@
+#pragma once
+
+// Shared by the test suites: the reference Python, the project's paths, small helpers.
+#include <QByteArray>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+namespace deepsvm::test {
+
+inline QString sourceDir() { return QStringLiteral(DEEPSVM_SOURCE_DIR); }
+inline QString deepsvmBinary() { return QStringLiteral(DEEPSVM_BINARY); }
+/// Debian's interpreter, which has torch, torchvision and sklearn (the first python3 on PATH may not).
+inline QString referencePython() { return QStringLiteral("/usr/bin/python3"); }
+inline QString referenceScript() { return sourceDir() + QStringLiteral("/tests/python/torchvision_reference.py"); }
+
+/// True if /usr/bin/python3 imports torch and torchvision.
+bool referenceAvailable();
+
+struct ProcessResult {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+ProcessResult runProcess(const QString& program, const QStringList& args, int timeoutMs = 600000);
+/// Runs torchvision_reference.py with `args`; QFAILs the calling test on error.
+ProcessResult runReference(const QStringList& args);
+
+/// ../shared/data/cifar10-sample next to the checkout, or empty if absent.
+QString cifarSampleDir();
+
+}  // namespace deepsvm::test

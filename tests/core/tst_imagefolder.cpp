@@ -1,0 +1,246 @@
+// ImageFolder: torchvision's order, decoding of unusual images, refusal of bad files.
+#include "TestSupport.h"
+
+#include "data/Dataset.h"
+#include "data/Image.h"
+#include "data/ImageFolder.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <opencv2/imgcodecs.hpp>
+
+using namespace deepsvm;
+
+namespace {
+
+void writeImage(const QString& path, const cv::Mat& m)
+{
+    QDir().mkpath(QFileInfo(path).path());
+    QVERIFY2(cv::imwrite(path.toStdString(), m), qPrintable(path));
+}
+
+void writeBytes(const QString& path, const QByteArray& bytes)
+{
+    QDir().mkpath(QFileInfo(path).path());
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(bytes);
+}
+
+cv::Mat colour(int w, int h, int b, int g, int r) { return cv::Mat(h, w, CV_8UC3, cv::Scalar(b, g, r)); }
+
+/// A PNG whose header declares width x height but carries no real data.
+QByteArray pngHeader(quint32 w, quint32 h)
+{
+    QByteArray b("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16);
+    for (quint32 v : {w, h})
+        for (int s = 24; s >= 0; s -= 8)
+            b.append(char((v >> s) & 0xFF));
+    b.append("\x08\x02\0\0\0\0\0\0\0", 9);
+    return b;
+}
+
+}  // namespace
+
+class TestImageFolder : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void orderMatchesTorchvision();
+    void refusesBadFilesAndListsThem();
+    void decodesUnusualImages_data();
+    void decodesUnusualImages();
+    void headerProbe_data();
+    void headerProbe();
+    void trainTestSplits();
+    void noClassFolders();
+    void nonAsciiPaths();
+    void cifarSample();
+};
+
+void TestImageFolder::orderMatchesTorchvision()
+{
+    QTemporaryDir tmp;
+    const QString root = tmp.path();
+    // Byte order puts upper case first; nested folders and names whose order differs
+    // between natural and byte sorting.
+    for (const char* f : {"b_cls/img10.png", "b_cls/img2.png", "b_cls/Img3.png", "b_cls/sub/z.png",
+                          "b_cls/sub/a.bmp", "b_cls/sub2/m.jpg", "a_cls/x.jpeg", "a_cls/y.PNG",
+                          "Zeta/one.webp", "Zeta/nested/deeper/two.tif"})
+        writeImage(root + QLatin1Char('/') + QLatin1String(f), colour(8, 6, 10, 20, 30));
+    writeBytes(root + QStringLiteral("/a_cls/notes.txt"), "not an image");
+    ImageFolderDataset ds(root.toStdString());
+    QCOMPARE(ds.classNames(), (std::vector<std::string>{"Zeta", "a_cls", "b_cls"}));
+    auto all = ds.split("all");
+    QCOMPARE(all->size(), int64_t(10));
+
+    if (!test::referenceAvailable())
+        QSKIP("/usr/bin/python3 with torchvision is not installed: run packaging/install-deps.sh --tests");
+    const auto r = test::runReference({QStringLiteral("imagefolder"), root});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QStringList lines = QString::fromUtf8(r.out).trimmed().split(QLatin1Char('\n'));
+    QCOMPARE(lines.front(), QStringLiteral("Zeta\ta_cls\tb_cls"));
+    QCOMPARE(lines.size() - 1, int(all->size()));
+    for (int i = 1; i < lines.size(); ++i) {
+        const QStringList parts = lines[i].split(QLatin1Char('\t'));
+        QCOMPARE(QString::fromStdString(all->id(i - 1)), parts[0]);
+        QCOMPARE(all->label(i - 1), parts[1].toInt());
+    }
+}
+
+void TestImageFolder::refusesBadFilesAndListsThem()
+{
+    QTemporaryDir tmp;
+    const QString root = tmp.path();
+    writeImage(root + QStringLiteral("/cat/good.png"), colour(4, 4, 1, 2, 3));
+    writeBytes(root + QStringLiteral("/cat/empty.png"), QByteArray());
+    writeBytes(root + QStringLiteral("/cat/garbage.jpg"), QByteArray(500, 'x'));
+    writeBytes(root + QStringLiteral("/cat/bomb.png"), pngHeader(20000, 20000));
+    QByteArray truncated;
+    {
+        std::vector<uchar> buf;
+        cv::imencode(".jpg", colour(64, 64, 9, 9, 9), buf);
+        truncated = QByteArray(reinterpret_cast<const char*>(buf.data()), int(buf.size() / 3));
+    }
+    writeBytes(root + QStringLiteral("/dog/truncated.jpg"), truncated);
+    writeImage(root + QStringLiteral("/dog/good.bmp"), colour(4, 4, 1, 2, 3));
+    ImageFolderDataset ds(root.toStdString());
+    auto all = ds.split("all");
+    const auto skipped = all->skipped();
+    QCOMPARE(skipped.size(), std::size_t(3));  // empty, garbage, bomb refused by the header check
+    const std::string joined = [&] { std::string s; for (const auto& k : skipped) s += k + "\n"; return s; }();
+    QVERIFY2(joined.find("empty.png: empty file") != std::string::npos, joined.c_str());
+    QVERIFY2(joined.find("garbage.jpg") != std::string::npos, joined.c_str());
+    QVERIFY2(joined.find("bomb.png: png declares 20000x20000") != std::string::npos, joined.c_str());
+    // The truncated JPEG passes the header check but fails decoding, with its name.
+    QCOMPARE(all->size(), int64_t(3));
+    QCOMPARE(all->id(1), std::string("dog/good.bmp"));
+    // libjpeg decodes a truncated file partially (grey fill) or refuses it; either way the
+    // result is a whole image or an error that names the file, never a crash.
+    try {
+        QCOMPARE(all->load(2).width, 64);
+    } catch (const ImageError& e) {
+        QVERIFY2(std::string(e.what()).find("truncated.jpg") != std::string::npos, e.what());
+    }
+    QCOMPARE(all->load(0).pixels[0], std::uint8_t(3));  // BGR on disk -> R first
+}
+
+void TestImageFolder::decodesUnusualImages_data()
+{
+    QTest::addColumn<QString>("ext");
+    QTest::addColumn<int>("type");
+    QTest::addColumn<int>("expectR");
+    QTest::addColumn<int>("expectG");
+    QTest::addColumn<int>("expectB");
+    QTest::newRow("grey png") << QStringLiteral(".png") << int(CV_8UC1) << 77 << 77 << 77;
+    QTest::newRow("16-bit png") << QStringLiteral(".png") << int(CV_16UC3) << 30 << 20 << 10;
+    QTest::newRow("alpha png") << QStringLiteral(".png") << int(CV_8UC4) << 30 << 20 << 10;
+    QTest::newRow("bmp") << QStringLiteral(".bmp") << int(CV_8UC3) << 30 << 20 << 10;
+    QTest::newRow("tiff") << QStringLiteral(".tiff") << int(CV_8UC3) << 30 << 20 << 10;
+    QTest::newRow("webp lossless") << QStringLiteral(".webp") << int(CV_8UC3) << 30 << 20 << 10;
+    QTest::newRow("pgm") << QStringLiteral(".pgm") << int(CV_8UC1) << 77 << 77 << 77;
+}
+
+void TestImageFolder::decodesUnusualImages()
+{
+    QFETCH(QString, ext);
+    QFETCH(int, type);
+    QFETCH(int, expectR);
+    QFETCH(int, expectG);
+    QFETCH(int, expectB);
+    QTemporaryDir tmp;
+    const QString path = tmp.path() + QStringLiteral("/img") + ext;
+    cv::Mat m;
+    switch (type) {
+    case CV_8UC1: m = cv::Mat(5, 7, CV_8UC1, cv::Scalar(77)); break;
+    case CV_16UC3: m = cv::Mat(5, 7, CV_16UC3, cv::Scalar(10 * 257, 20 * 257, 30 * 257)); break;
+    case CV_8UC4: m = cv::Mat(5, 7, CV_8UC4, cv::Scalar(10, 20, 30, 128)); break;
+    default: m = cv::Mat(5, 7, CV_8UC3, cv::Scalar(10, 20, 30)); break;
+    }
+    std::vector<int> params;
+    if (ext == QLatin1String(".webp"))
+        params = {cv::IMWRITE_WEBP_QUALITY, 101};
+    QVERIFY(cv::imwrite(path.toStdString(), m, params));
+    QCOMPARE(checkImageFile(path.toStdString()), std::string());
+    const RgbImage img = loadImageFile(path.toStdString());
+    QCOMPARE(img.width, 7);
+    QCOMPARE(img.height, 5);
+    QCOMPARE(int(img.pixels[0]), expectR);
+    QCOMPARE(int(img.pixels[1]), expectG);
+    QCOMPARE(int(img.pixels[2]), expectB);
+}
+
+void TestImageFolder::headerProbe_data()
+{
+    QTest::addColumn<QString>("ext");
+    for (const char* e : {".png", ".jpg", ".bmp", ".webp", ".tif", ".ppm"})
+        QTest::newRow(e) << QString::fromLatin1(e);
+}
+
+void TestImageFolder::headerProbe()
+{
+    QFETCH(QString, ext);
+    std::vector<uchar> buf;
+    QVERIFY(cv::imencode(ext.toStdString(), colour(123, 45, 1, 2, 3), buf));
+    ImageHeader h;
+    QVERIFY(probeImageHeader(buf.data(), buf.size(), &h));
+    QCOMPARE(h.width, int64_t(123));
+    QCOMPARE(h.height, int64_t(45));
+}
+
+void TestImageFolder::trainTestSplits()
+{
+    QTemporaryDir tmp;
+    for (const char* f : {"train/a/1.png", "train/a/2.png", "train/b/1.png", "test/b/9.png"})
+        writeImage(tmp.path() + QLatin1Char('/') + QLatin1String(f), colour(4, 4, 0, 0, 0));
+    auto ds = openDataset(tmp.path().toStdString());
+    QCOMPARE(ds->kind(), std::string("imagefolder"));
+    QCOMPARE(ds->splits(), (std::vector<std::string>{"train", "test"}));
+    QCOMPARE(ds->split("train")->size(), int64_t(3));
+    QCOMPARE(ds->split("test")->size(), int64_t(1));
+    QCOMPARE(ds->split("test")->label(0), 1);  // "b" keeps its training index
+}
+
+void TestImageFolder::noClassFolders()
+{
+    QTemporaryDir tmp;
+    writeImage(tmp.path() + QStringLiteral("/loose.png"), colour(4, 4, 0, 0, 0));
+    try {
+        ImageFolderDataset ds(tmp.path().toStdString());
+        QFAIL("expected DatasetError");
+    } catch (const DatasetError& e) {
+        QVERIFY2(std::string(e.what()).find("no class folders") != std::string::npos, e.what());
+    }
+    QVERIFY_THROWS_EXCEPTION(DatasetError, openDataset((tmp.path() + QStringLiteral("/nope")).toStdString()));
+}
+
+void TestImageFolder::nonAsciiPaths()
+{
+    QTemporaryDir tmp;
+    const QString path = tmp.path() + QStringLiteral("/chats t\u00e9l\u00e9/photo \u732b 1.png");
+    writeImage(path, colour(6, 3, 5, 6, 7));
+    ImageFolderDataset ds(tmp.path().toStdString());
+    QCOMPARE(ds.classNames().front(), std::string("chats t\u00e9l\u00e9"));
+    QCOMPARE(ds.split("all")->load(0).width, 6);
+}
+
+void TestImageFolder::cifarSample()
+{
+    const QString dir = test::cifarSampleDir();
+    if (dir.isEmpty())
+        QSKIP("../shared/data/cifar10-sample is absent: the real-photo check is skipped");
+    ImageFolderDataset ds(dir.toStdString());
+    QCOMPARE(ds.classNames().size(), std::size_t(10));
+    auto all = ds.split("all");
+    QVERIFY(all->skipped().empty());
+    QCOMPARE(all->size(), int64_t(500));
+    for (int64_t i = 0; i < all->size(); ++i) {
+        const RgbImage img = all->load(i);
+        QVERIFY(!img.empty());
+    }
+}
+
+QTEST_GUILESS_MAIN(TestImageFolder)
+#include "tst_imagefolder.moc"

@@ -1,0 +1,318 @@
+// Networks against torchvision: weights files, forward outputs, preprocessing, bf16.
+#include "TestSupport.h"
+
+#include "features/Npy.h"
+#include "features/Preprocess.h"
+#include "nets/InferenceNet.h"
+#include "nets/TorchSetup.h"
+#include "nets/Weights.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <random>
+
+using namespace deepsvm;
+
+namespace {
+
+torch::Tensor loadNpy(const QString& path)
+{
+    NpyArray<float> a = readNpyFloat(path.toStdString());
+    std::vector<int64_t> shape = a.shape;
+    return torch::from_blob(a.data.data(), shape, torch::kFloat32).clone();
+}
+
+/// max |a - b| / max |b|: the tolerance the equivalence checks use.
+double relativeError(const torch::Tensor& a, const torch::Tensor& b)
+{
+    return (a - b).abs().max().item<double>() / std::max(1e-12, b.abs().max().item<double>());
+}
+
+std::vector<RgbImage> randomImages(int n, int w, int h, unsigned seed)
+{
+    std::mt19937 rng(seed);
+    std::vector<RgbImage> out;
+    for (int i = 0; i < n; ++i) {
+        RgbImage img;
+        img.width = w;
+        img.height = h;
+        img.pixels.resize(std::size_t(w * h * 3));
+        // Smooth gradients plus noise: closer to photos than white noise.
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x)
+                for (int c = 0; c < 3; ++c)
+                    img.pixels[std::size_t((y * w + x) * 3 + c)] =
+                        std::uint8_t((x * (c + 1) * 255 / w + y * 255 / h + int(rng() % 64)) % 256);
+        out.push_back(std::move(img));
+    }
+    return out;
+}
+
+void saveImagesNpy(const QString& path, const std::vector<RgbImage>& images)
+{
+    // uint8 N x H x W x 3, written as a raw .npy by hand (our writer does float32/int64).
+    const RgbImage& f = images.front();
+    std::string header = "{'descr': '|u1', 'fortran_order': False, 'shape': (" + std::to_string(images.size()) + ", "
+        + std::to_string(f.height) + ", " + std::to_string(f.width) + ", 3), }";
+    while ((10 + header.size() + 1) % 64) header += ' ';
+    header += '\n';
+    QFile out(path);
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write("\x93NUMPY\x01\x00", 8);
+    const char len[2] = {char(header.size() & 0xFF), char(header.size() >> 8)};
+    out.write(len, 2);
+    out.write(header.data(), qint64(header.size()));
+    for (const auto& img : images)
+        out.write(reinterpret_cast<const char*>(img.pixels.data()), qint64(img.pixels.size()));
+}
+
+torch::Tensor batch(const std::vector<RgbImage>& images, const PreprocessOptions& o)
+{
+    std::vector<torch::Tensor> xs;
+    for (const auto& img : images)
+        xs.push_back(preprocess(img, o));
+    return torch::stack(xs);
+}
+
+}  // namespace
+
+class TestResNet : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void forwardMatchesTorchvision_data();
+    void forwardMatchesTorchvision();
+    void preprocessMatchesTorchvision_data();
+    void preprocessMatchesTorchvision();
+    void stateDictNamesAndOrderMatchTorchvision();
+    void bf16CloseToFp32();
+    void torchScriptArchive();
+    void writtenWeightsLoadInTorchvision();
+    void mismatchedWeightsNameTheKeys();
+    void classCountComesFromTheFile();
+    void unknownBackbone();
+
+private:
+    QTemporaryDir m_tmp;
+    bool m_reference = false;
+};
+
+void TestResNet::initTestCase()
+{
+    setUpTorch();
+    m_reference = test::referenceAvailable();
+}
+
+void TestResNet::forwardMatchesTorchvision_data()
+{
+    QTest::addColumn<QString>("arch");
+    QTest::addColumn<int>("size");
+    QTest::addColumn<QString>("norm");
+    QTest::newRow("resnet18 224 imagenet") << QStringLiteral("resnet18") << 224 << QStringLiteral("imagenet");
+    QTest::newRow("resnet50 224 imagenet") << QStringLiteral("resnet50") << 224 << QStringLiteral("imagenet");
+    QTest::newRow("resnet50 96 half") << QStringLiteral("resnet50") << 96 << QStringLiteral("half");
+}
+
+void TestResNet::forwardMatchesTorchvision()
+{
+    if (!m_reference)
+        QSKIP("/usr/bin/python3 with torch/torchvision is not installed: run packaging/install-deps.sh --tests");
+    QFETCH(QString, arch);
+    QFETCH(int, size);
+    QFETCH(QString, norm);
+    const QString dir = m_tmp.path() + QLatin1Char('/') + QString::fromLatin1(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('_'));
+    QDir().mkpath(dir);
+    const QString weights = dir + QStringLiteral("/w.pth");
+    auto r = test::runReference({QStringLiteral("weights"), arch, weights, QStringLiteral("3")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const auto images = randomImages(3, 96, 96, 11);
+    saveImagesNpy(dir + QStringLiteral("/images.npy"), images);
+    r = test::runReference({QStringLiteral("forward"), arch, weights, dir + QStringLiteral("/images.npy"),
+                            QString::number(size), norm, dir});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+
+    PreprocessOptions o;
+    o.size = size;
+    o.normalization = parseNormalization(norm.toStdString());
+    const torch::Tensor input = batch(images, o);
+    QVERIFY(relativeError(input, loadNpy(dir + QStringLiteral("/input.npy"))) < 1e-6);
+
+    WeightsInfo info;
+    ResNet net = makeResNet(arch.toStdString(), weights.toStdString(), &info);
+    net->eval();
+    const torch::Tensor refPooled = loadNpy(dir + QStringLiteral("/pooled.npy"));
+    const torch::Tensor refLogits = loadNpy(dir + QStringLiteral("/logits.npy"));
+    {
+        torch::NoGradGuard g;
+        const double e = relativeError(net->features(input), refPooled);
+        QVERIFY2(e < 1e-4, qPrintable(QStringLiteral("module pooled rel. error %1").arg(e)));
+    }
+    const InferenceNet fast(net, Precision::Float32);
+    const auto out = fast.forward(input);
+    const double ePooled = relativeError(out.pooled, refPooled);
+    const double eLogits = relativeError(out.logits, refLogits);
+    qInfo("%s: folded fp32 rel. error pooled %.2e, logits %.2e", qPrintable(arch), ePooled, eLogits);
+    QVERIFY2(ePooled < 1e-4, qPrintable(QStringLiteral("pooled rel. error %1").arg(ePooled)));
+    QVERIFY2(eLogits < 1e-4, qPrintable(QStringLiteral("logits rel. error %1").arg(eLogits)));
+}
+
+void TestResNet::preprocessMatchesTorchvision_data()
+{
+    QTest::addColumn<int>("w");
+    QTest::addColumn<int>("h");
+    QTest::addColumn<int>("size");
+    QTest::addColumn<QString>("norm");
+    QTest::newRow("stl 96 -> 224 (upscale)") << 96 << 96 << 224 << QStringLiteral("imagenet");
+    QTest::newRow("same size (no-op)") << 64 << 64 << 64 << QStringLiteral("imagenet");
+    QTest::newRow("landscape shrink, antialiased") << 300 << 200 << 96 << QStringLiteral("imagenet");
+    QTest::newRow("portrait, odd crop") << 57 << 101 << 45 << QStringLiteral("half");
+    QTest::newRow("portrait upscale") << 33 << 50 << 64 << QStringLiteral("half");
+}
+
+void TestResNet::preprocessMatchesTorchvision()
+{
+    if (!m_reference)
+        QSKIP("/usr/bin/python3 with torch/torchvision is not installed: run packaging/install-deps.sh --tests");
+    QFETCH(int, w);
+    QFETCH(int, h);
+    QFETCH(int, size);
+    QFETCH(QString, norm);
+    const auto images = randomImages(1, w, h, unsigned(w * 31 + h));
+    const QString in = m_tmp.path() + QStringLiteral("/pre_in.npy");
+    const QString out = m_tmp.path() + QStringLiteral("/pre_out.npy");
+    saveImagesNpy(in, images);
+    // The reference takes one H x W x 3 image: drop the leading 1 by re-saving in Python.
+    const auto r = test::runProcess(test::referencePython(),
+                                    {QStringLiteral("-c"),
+                                     QStringLiteral("import numpy as np, sys; np.save(sys.argv[1], np.load(sys.argv[1])[0])"), in});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const auto r2 = test::runReference({QStringLiteral("preprocess"), in, QString::number(size), norm, out});
+    QVERIFY2(r2.exitCode == 0, r2.err.constData());
+    PreprocessOptions o;
+    o.size = size;
+    o.normalization = parseNormalization(norm.toStdString());
+    const torch::Tensor mine = preprocess(images.front(), o);
+    const torch::Tensor ref = loadNpy(out);
+    QCOMPARE(mine.sizes().vec(), ref.sizes().vec());
+    const double e = (mine - ref).abs().max().item<double>();
+    QVERIFY2(e < 1e-6, qPrintable(QStringLiteral("max abs difference %1").arg(e)));
+}
+
+void TestResNet::stateDictNamesAndOrderMatchTorchvision()
+{
+    if (!m_reference)
+        QSKIP("/usr/bin/python3 with torch/torchvision is not installed: run packaging/install-deps.sh --tests");
+    for (const char* arch : {"resnet18", "resnet50"}) {
+        const QString weights = m_tmp.path() + QStringLiteral("/keys_%1.pth").arg(QLatin1String(arch));
+        auto r = test::runReference({QStringLiteral("weights"), QLatin1String(arch), weights, QStringLiteral("1")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = test::runReference({QStringLiteral("keys"), weights});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QStringList lines = QString::fromUtf8(r.out).trimmed().split(QLatin1Char('\n'));
+        ResNet net(resnetSpec(arch), 1000);
+        const NamedTensors mine = stateDict(net);
+        QCOMPARE(int(mine.size()), lines.size());
+        for (std::size_t i = 0; i < mine.size(); ++i)
+            QCOMPARE(QString::fromStdString(mine[i].first), lines[int(i)].section(QLatin1Char('\t'), 0, 0));
+    }
+}
+
+void TestResNet::bf16CloseToFp32()
+{
+    for (const char* arch : {"resnet18", "resnet50"}) {
+        WeightsInfo info;
+        ResNet net = makeResNet(arch, "random", &info, 5);
+        net->eval();
+        PreprocessOptions o;
+        o.size = 96;
+        const torch::Tensor input = batch(randomImages(4, 96, 96, 3), o);
+        const auto a = InferenceNet(net, Precision::Float32).forward(input).pooled;
+        const auto b = InferenceNet(net, Precision::BFloat16).forward(input).pooled;
+        QCOMPARE(b.scalar_type(), torch::kFloat32);
+        const torch::Tensor cos = torch::cosine_similarity(a, b, 1);
+        const double worst = cos.min().item<double>();
+        qInfo("%s: bf16 vs fp32 worst cosine similarity %.6f", arch, worst);
+        QVERIFY2(worst >= 0.999, qPrintable(QStringLiteral("cosine %1").arg(worst)));
+    }
+}
+
+void TestResNet::torchScriptArchive()
+{
+    if (!m_reference)
+        QSKIP("/usr/bin/python3 with torch/torchvision is not installed: run packaging/install-deps.sh --tests");
+    const QString pth = m_tmp.path() + QStringLiteral("/ts.pth");
+    const QString pt = m_tmp.path() + QStringLiteral("/ts.pt");
+    auto r = test::runReference({QStringLiteral("weights"), QStringLiteral("resnet18"), pth, QStringLiteral("9"), QStringLiteral("7")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    r = test::runReference({QStringLiteral("torchscript"), QStringLiteral("resnet18"), pth, pt});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    WeightsInfo a, b;
+    ResNet fromPth = makeResNet("resnet18", pth.toStdString(), &a);
+    ResNet fromScript = makeResNet("resnet18", pt.toStdString(), &b);
+    QCOMPARE(b.numClasses, int64_t(7));
+    const NamedTensors x = stateDict(fromPth), y = stateDict(fromScript);
+    QCOMPARE(x.size(), y.size());
+    for (std::size_t i = 0; i < x.size(); ++i)
+        QVERIFY2(torch::equal(x[i].second, y[i].second), x[i].first.c_str());
+}
+
+void TestResNet::writtenWeightsLoadInTorchvision()
+{
+    if (!m_reference)
+        QSKIP("/usr/bin/python3 with torch/torchvision is not installed: run packaging/install-deps.sh --tests");
+    WeightsInfo info;
+    ResNet net = makeResNet("resnet18", "random", &info, 2, 10);
+    const QString path = m_tmp.path() + QStringLiteral("/ours.pth");
+    writeWeightsFile(path.toStdString(), stateDict(net));
+    const auto r = test::runReference({QStringLiteral("check-load"), QStringLiteral("resnet18"), path, QStringLiteral("10")});
+    QVERIFY2(r.exitCode == 0 && r.out.trimmed() == "OK", r.err.constData());
+    // And back: the same values.
+    ResNet again = makeResNet("resnet18", path.toStdString(), &info);
+    QCOMPARE(info.numClasses, int64_t(10));
+    const NamedTensors x = stateDict(net), y = stateDict(again);
+    for (std::size_t i = 0; i < x.size(); ++i)
+        QVERIFY2(torch::equal(x[i].second, y[i].second), x[i].first.c_str());
+}
+
+void TestResNet::mismatchedWeightsNameTheKeys()
+{
+    WeightsInfo info;
+    ResNet small = makeResNet("resnet18", "random", &info);
+    const QString path = m_tmp.path() + QStringLiteral("/r18.pth");
+    writeWeightsFile(path.toStdString(), stateDict(small));
+    try {
+        makeResNet("resnet50", path.toStdString(), &info);
+        QFAIL("expected WeightsError");
+    } catch (const WeightsError& e) {
+        const std::string what = e.what();
+        QVERIFY2(what.find(path.toStdString()) != std::string::npos, e.what());
+        QVERIFY2(what.find("Missing keys: ") != std::string::npos, e.what());
+        QVERIFY2(what.find("conv3.weight") != std::string::npos, e.what());
+        QVERIFY2(what.find("Shape mismatches: ") != std::string::npos, e.what());
+    }
+    QVERIFY_THROWS_EXCEPTION(WeightsError, makeResNet("resnet18", (path + QStringLiteral(".missing")).toStdString(), &info));
+}
+
+void TestResNet::classCountComesFromTheFile()
+{
+    WeightsInfo info;
+    ResNet net = makeResNet("resnet34", "random", &info, 1, 3);
+    const QString path = m_tmp.path() + QStringLiteral("/r34.pth");
+    writeWeightsFile(path.toStdString(), stateDict(net));
+    ResNet loaded = makeResNet("resnet34", path.toStdString(), &info);
+    QCOMPARE(loaded->numClasses(), int64_t(3));
+    QCOMPARE(info.sha256.size(), std::size_t(64));
+    QVERIFY(info.pretrained());
+}
+
+void TestResNet::unknownBackbone()
+{
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, resnetSpec("resnet42"));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, parsePrecision("fp8"));
+}
+
+QTEST_GUILESS_MAIN(TestResNet)
+#include "tst_resnet.moc"

@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""Reference numbers from torchvision for DeepSVM Studio's tests (run with /usr/bin/python3).
+
+  weights ARCH OUT.pth SEED [CLASSES]      random torchvision weights, BN statistics perturbed
+  torchscript ARCH WEIGHTS.pth OUT.pt      the same network as a TorchScript archive
+  forward ARCH WEIGHTS.pth IMAGES.npy SIZE NORM OUTDIR
+        IMAGES.npy: uint8 N x H x W x 3. Writes OUTDIR/{input,pooled,logits}.npy
+  preprocess IMAGE.npy SIZE NORM OUT.npy   one uint8 H x W x 3 image through the transforms
+  stl10 X.bin OUT.npy                      the official reader's reshape + transpose
+  check-load ARCH WEIGHTS.pth CLASSES      torch.load + load_state_dict(strict=True); prints OK
+  imagefolder ROOT                         torchvision's ImageFolder classes and samples
+  keys WEIGHTS.pth                         the state dict's keys and shapes in order
+"""
+import sys
+
+import numpy as np
+import torch
+import torchvision
+from torchvision import transforms
+
+MEANS = {"imagenet": ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]), "half": ([0.5] * 3, [0.5] * 3)}
+
+
+def make_transform(size, norm):
+    mean, std = MEANS[norm]
+    return transforms.Compose([
+        transforms.ConvertImageDtype(torch.float32),
+        transforms.Resize(size, antialias=True),
+        transforms.CenterCrop(size),
+        transforms.Normalize(mean, std),
+    ])
+
+
+def to_tensor(hwc):
+    return torch.from_numpy(np.ascontiguousarray(hwc)).permute(2, 0, 1).contiguous()
+
+
+def cmd_weights(arch, out, seed, classes="1000"):
+    torch.manual_seed(int(seed))
+    model = getattr(torchvision.models, arch)(num_classes=int(classes))
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                # Non-trivial statistics, so BatchNorm folding is really exercised.
+                m.running_mean.uniform_(-0.2, 0.2)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+                m.num_batches_tracked.fill_(7)
+    torch.save(model.state_dict(), out)
+
+
+def load(arch, path, classes=None):
+    sd = torch.load(path, map_location="cpu")
+    n = classes if classes is not None else sd["fc.weight"].shape[0]
+    model = getattr(torchvision.models, arch)(num_classes=int(n))
+    model.load_state_dict(sd, strict=True)
+    return model.eval()
+
+
+def cmd_torchscript(arch, weights, out):
+    torch.jit.script(load(arch, weights)).save(out)
+
+
+def cmd_forward(arch, weights, images, size, norm, outdir):
+    model = load(arch, weights)
+    tf = make_transform(int(size), norm)
+    imgs = np.load(images)
+    x = torch.stack([tf(to_tensor(im)) for im in imgs])
+    feats = {}
+    model.avgpool.register_forward_hook(lambda m, i, o: feats.__setitem__("pooled", torch.flatten(o, 1)))
+    with torch.inference_mode():
+        logits = model(x)
+    np.save(outdir + "/input.npy", x.numpy())
+    np.save(outdir + "/pooled.npy", feats["pooled"].numpy())
+    np.save(outdir + "/logits.npy", logits.numpy())
+
+
+def cmd_preprocess(image, size, norm, out):
+    np.save(out, make_transform(int(size), norm)(to_tensor(np.load(image))).numpy())
+
+
+def cmd_stl10(xbin, out):
+    raw = np.fromfile(xbin, dtype=np.uint8)
+    images = np.transpose(np.reshape(raw, (-1, 3, 96, 96)), (0, 3, 2, 1))
+    np.save(out, np.ascontiguousarray(images))
+
+
+def cmd_imagefolder(root):
+    ds = torchvision.datasets.ImageFolder(root)
+    print("\t".join(ds.classes))
+    for path, label in ds.samples:
+        print("%s\t%d" % (path[len(root.rstrip("/")) + 1:], label))
+
+
+def cmd_keys(weights):
+    for k, v in torch.load(weights, map_location="cpu").items():
+        print("%s\t%s" % (k, list(v.shape)))
+
+
+def cmd_check_load(arch, weights, classes):
+    load(arch, weights, int(classes))
+    print("OK")
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1].replace("-", "_")
+    globals()["cmd_" + cmd](*sys.argv[2:])
