@@ -190,6 +190,13 @@ void writeText(StagedFiles& files, const std::string& name, const std::string& t
 
 }  // namespace
 
+const std::vector<std::string>& demoClassNames()
+{
+    static const std::vector<std::string> names = {"circles",      "squares", "triangles", "stripes", "checkerboard",
+                                                   "rings",        "crosses", "dots",      "waves",   "stars"};
+    return names;
+}
+
 uint64_t demoImageSeed(uint64_t datasetSeed, DemoSplit split, int64_t index)
 {
     return mix(mix(datasetSeed ^ (0xA5A5000000000000ULL + uint64_t(split))) + uint64_t(index));

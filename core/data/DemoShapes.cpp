@@ -24,8 +24,8 @@ constexpr double kPi = 3.14159265358979323846;
 // Polygons are drawn with 4 fractional bits so sub-pixel positions survive the antialiasing.
 constexpr int kShift = 4;
 constexpr double kFixed = 16.0;
-// Minimum luminance difference between a shape and its background (0..255). Random colours at
-// low contrast are the main nuisance for CNN features; this keeps every picture readable.
+// Minimum luminance difference between a shape and its background (0..255): every picture
+// stays readable, however its colours fall.
 constexpr float kMinContrast = 90.f;
 
 /// std::uniform_*_distribution is implementation-defined; this mapping is ours, so the same
@@ -69,18 +69,19 @@ Colour hsvToRgb(double h, double s, double v)
     return out;
 }
 
+/// Moderate saturations and some near-greys, as in photos. (Fully saturated colours made the
+/// colour nuisance dominate untrained CNN features even more.)
+double randomSaturation(Rng& rng) { return rng.chance(0.2) ? rng.uniform(0.0, 0.15) : rng.uniform(0.2, 0.65); }
+
 Colour randomColour(Rng& rng)
 {
-    const double h = rng.uniform();
-    // Some near-greys too: real photos are far from fully saturated.
-    const double s = rng.chance(0.2) ? rng.uniform(0.0, 0.15) : rng.uniform(0.2, 0.65);
+    const double h = rng.uniform(), s = randomSaturation(rng);
     return hsvToRgb(h, s, rng.uniform(0.08, 1.0));
 }
 
 /// A random hue and saturation at a luminance `minContrast`..`minContrast`+40 away from `bg`'s,
-/// on the lighter or darker side at random. Pinning the contrast into a narrow band keeps
-/// colour random (and polarity too) without letting the edge strength vary by 3x between
-/// pictures, which would drown the shape and texture cues a CNN feature extractor relies on.
+/// on the lighter or darker side at random: colour and polarity stay random while the edge
+/// strength stays within a band, so no class is systematically fainter than another.
 Colour contrastingColour(Rng& rng, const Colour& bg, float minContrast)
 {
     const float from = luminance(bg);
@@ -90,7 +91,7 @@ Colour contrastingColour(Rng& rng, const Colour& bg, float minContrast)
         target = target < 0.f ? from + delta : from - delta;
     target = std::clamp(target, 0.f, 255.f);
 
-    const double s = rng.chance(0.2) ? rng.uniform(0.0, 0.15) : rng.uniform(0.2, 0.65);
+    const double s = randomSaturation(rng);
     Colour c = hsvToRgb(rng.uniform(), s, 1.0);
     const float full = luminance(c);  // > 0: V = 1 and S <= 1 leave one channel at 255
     if (target <= full)
@@ -285,6 +286,8 @@ std::vector<cv::Point2d> starPoints(int points, double outer, double inner)
     return pts;
 }
 
+std::vector<cv::Point2d> squarePoints(double h) { return {{-h, -h}, {h, -h}, {h, h}, {-h, h}}; }
+
 std::vector<cv::Point2d> crossPoints(double arm, double half)
 {
     return {{-half, -arm}, {half, -arm}, {half, -half}, {arm, -half}, {arm, half},   {half, half},
@@ -306,8 +309,7 @@ void drawObjects(cv::Mat3f& img, int label, const Colour& bg, Rng& rng)
     default: sizes = objectSizes(rng, 1, 3, 22, 40, 13, 24); break;  // stars
     }
     const auto centres = placeCentres(rng, sizes);
-    const bool shadow = rng.chance(0.35);
-    const bool ownColours = rng.chance(0.5);
+    const bool shadow = rng.chance(0.35), ownColours = rng.chance(0.5);
     const Colour shared = contrastingColour(rng, bg, kMinContrast);
     const bool balls = rng.chance(0.75), tiles = rng.chance(0.75), hollow = rng.chance(0.6);
     const double lightAngle = rng.uniform(0.0, 2.0 * kPi), lightTilt = rng.uniform(0.3, 0.7);
@@ -321,11 +323,9 @@ void drawObjects(cv::Mat3f& img, int label, const Colour& bg, Rng& rng)
         case 0:
             fillDisc(mask, centres[i], r);
             break;
-        case 1: {
-            const double h = r / std::sqrt(2.0);
-            fillPolygon(mask, place({{-h, -h}, {h, -h}, {h, h}, {-h, h}}, centres[i], angle));
+        case 1:
+            fillPolygon(mask, place(squarePoints(r / std::sqrt(2.0)), centres[i], angle));
             break;
-        }
         case 2: {
             std::vector<cv::Point2d> tri;
             for (int k = 0; k < 3; ++k) {
@@ -364,9 +364,8 @@ void drawObjects(cv::Mat3f& img, int label, const Colour& bg, Rng& rng)
         }
         if (label == 1 && tiles) {
             // A bevelled tile / box lid: an inset square in a lighter or darker tone.
-            const double h = r / std::sqrt(2.0) * rng.uniform(0.55, 0.75);
             cv::Mat1b inner(kSide, kSide, uchar(0));
-            fillPolygon(inner, place({{-h, -h}, {h, -h}, {h, h}, {-h, h}}, centres[i], angle));
+            fillPolygon(inner, place(squarePoints(r / std::sqrt(2.0) * rng.uniform(0.55, 0.75)), centres[i], angle));
             const float tone = luminance(colour) > 127.f ? 0.7f : 1.45f;
             Colour toned = colour * tone;
             for (int k = 0; k < 3; ++k)
@@ -464,13 +463,6 @@ cv::Mat1f patternAlpha(int label, Rng& rng)
 }
 
 }  // namespace
-
-const std::vector<std::string>& demoClassNames()
-{
-    static const std::vector<std::string> names = {"circles",      "squares", "triangles", "stripes", "checkerboard",
-                                                   "rings",        "crosses", "dots",      "waves",   "stars"};
-    return names;
-}
 
 std::vector<unsigned char> renderDemoImage(int label, uint64_t seed)
 {

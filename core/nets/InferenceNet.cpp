@@ -93,3 +93,28 @@ InferenceNet::Output InferenceNet::forward(const torch::Tensor& input) const
 }
 
 }  // namespace deepsvm
+
+namespace deepsvm {
+
+double InferenceNet::flopsPerImage(int size) const
+{
+    auto conv = [](const Conv& c, int64_t* side) {
+        const int64_t out = (*side + 2 * c.padding - c.weight.size(2)) / c.stride + 1;
+        const double macs = double(out * out) * double(c.weight.size(0) * c.weight.size(1) * c.weight.size(2) * c.weight.size(3));
+        *side = out;
+        return 2.0 * macs;
+    };
+    int64_t side = size;
+    double flops = conv(m_stem, &side);
+    side = (side + 2 - 3) / 2 + 1;  // max pool
+    for (const Block& b : m_blocks) {
+        int64_t in = side;
+        for (const Conv& c : b.convs)
+            flops += conv(c, &side);
+        if (b.hasDownsample)
+            flops += conv(b.downsample, &in);
+    }
+    return flops + 2.0 * double(m_fcWeight.numel());
+}
+
+}  // namespace deepsvm

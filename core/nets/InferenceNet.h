@@ -25,6 +25,8 @@ public:
     Output forward(const torch::Tensor& input) const;
 
     Precision precision() const { return m_precision; }
+    /// Multiply-adds x 2 of one image at `size` x `size` (convolutions and fc).
+    double flopsPerImage(int size) const;
 
 private:
     struct Conv {

@@ -1,5 +1,6 @@
 #include "nets/ZipReader.h"
 
+#include "nets/Pickle.h"
 #include "nets/PthFile.h"
 
 #include <algorithm>
@@ -176,6 +177,7 @@ void ZipReader::parseCentralDirectory(std::uint64_t cdOffset, std::uint64_t cdSi
             fail("truncated zip (central directory entry " + std::to_string(i) + " beyond its end)");
         Entry e;
         e.name = m_bytes.substr(p + kCentralSize, nameLen);
+        const std::string shown = pickle::printable(e.name);  // names are untrusted text
         e.crc = crc;
         // Zip64 sizes and offsets live in extra field 0x0001, in this order, only for the
         // fields whose 32-bit slot holds the 0xFFFFFFFF sentinel.
@@ -184,14 +186,14 @@ void ZipReader::parseCentralDirectory(std::uint64_t cdOffset, std::uint64_t cdSi
         while (xEnd - x >= 4) {
             const std::uint16_t id = le16(m_bytes, x), len = le16(m_bytes, x + 2);
             if (xEnd - x - 4 < len)
-                fail("corrupt zip (bad extra field in entry '" + e.name + "')");
+                fail("corrupt zip (bad extra field in entry '" + shown + "')");
             if (id == 0x0001) {
                 std::uint64_t q = x + 4, qEnd = q + len;
                 for (std::uint64_t* field : {&usize, &csize, &local}) {
                     if (*field != 0xFFFFFFFF)
                         continue;
                     if (qEnd - q < 8)
-                        fail("corrupt zip (short zip64 extra field in entry '" + e.name + "')");
+                        fail("corrupt zip (short zip64 extra field in entry '" + shown + "')");
                     *field = le64(m_bytes, q);
                     q += 8;
                 }
@@ -205,36 +207,36 @@ void ZipReader::parseCentralDirectory(std::uint64_t cdOffset, std::uint64_t cdSi
         if (e.name.empty())
             fail("corrupt zip (entry " + std::to_string(i) + " has an empty name)");
         if (flags & 0x1)
-            fail("zip entry '" + e.name + "' is encrypted");
+            fail("zip entry '" + shown + "' is encrypted");
         if (method != 0)
-            fail("zip entry '" + e.name + "' is compressed (method " + std::to_string(method)
+            fail("zip entry '" + shown + "' is compressed (method " + std::to_string(method)
                  + "); PyTorch files store entries uncompressed");
         if (csize != usize)
-            fail("corrupt zip (entry '" + e.name + "' is stored but its sizes differ)");
+            fail("corrupt zip (entry '" + shown + "' is stored but its sizes differ)");
         if (disk != 0)
             fail("multi-disk zip archives are not supported");
         // The local header repeats name and extra lengths that may differ from the central
         // ones; only they locate the data. Its sizes may be zero (data-descriptor flag), so
         // the central directory's sizes are the ones used.
         if (local > cdOffset || cdOffset - local < kLocalSize)
-            fail("truncated zip (local header of '" + e.name + "' beyond the central directory)");
+            fail("truncated zip (local header of '" + shown + "' beyond the central directory)");
         if (le32(m_bytes, local) != kLocalSig)
-            fail("corrupt zip (bad local header signature for '" + e.name + "')");
+            fail("corrupt zip (bad local header signature for '" + shown + "')");
         if (le16(m_bytes, local + 8) != 0)
-            fail("zip entry '" + e.name + "' is compressed (method " + std::to_string(le16(m_bytes, local + 8))
+            fail("zip entry '" + shown + "' is compressed (method " + std::to_string(le16(m_bytes, local + 8))
                  + " in its local header); PyTorch files store entries uncompressed");
         const std::uint64_t localVar = std::uint64_t(le16(m_bytes, local + 26)) + le16(m_bytes, local + 28);
         if (cdOffset - local - kLocalSize < localVar)
-            fail("truncated zip (local header of '" + e.name + "' beyond the central directory)");
+            fail("truncated zip (local header of '" + shown + "' beyond the central directory)");
         if (m_bytes.compare(local + kLocalSize, le16(m_bytes, local + 26), e.name) != 0)
-            fail("corrupt zip (local and central names differ for '" + e.name + "')");
+            fail("corrupt zip (local and central names differ for '" + shown + "')");
         e.dataOffset = local + kLocalSize + localVar;
         e.size = usize;
         if (e.size > cdOffset - e.dataOffset)
-            fail("truncated zip (data of '" + e.name + "' beyond the central directory)");
+            fail("truncated zip (data of '" + shown + "' beyond the central directory)");
         ranges.emplace_back(local, e.dataOffset + e.size);
         if (!m_index.emplace(e.name, m_entries.size()).second)
-            fail("corrupt zip (duplicate entry '" + e.name + "')");
+            fail("corrupt zip (duplicate entry '" + shown + "')");
         m_entries.push_back(std::move(e));
     }
     if (p != cdEnd)
@@ -257,7 +259,7 @@ std::vector<unsigned char> ZipReader::read(const Entry& entry) const
     const auto* begin = reinterpret_cast<const unsigned char*>(m_bytes.data()) + entry.dataOffset;
     std::vector<unsigned char> out(begin, begin + entry.size);
     if (crc32(out.data(), out.size()) != entry.crc)
-        fail("corrupt zip (CRC-32 mismatch in '" + entry.name + "')");
+        fail("corrupt zip (CRC-32 mismatch in '" + pickle::printable(entry.name) + "')");
     return out;
 }
 
