@@ -2,6 +2,7 @@
 
 #include "data/Image.h"
 #include "nets/TorchSetup.h"
+#include "svm/SvmModel.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -23,6 +24,9 @@ const std::map<QString, Command>& commands()
 {
     static const std::map<QString, Command> all = {
         {QStringLiteral("extract"), {QStringLiteral("extract ResNet features of a dataset to .npy + .json"), commandExtract}},
+        {QStringLiteral("run"), {QStringLiteral("the whole study: features, grid search, final model, report and charts"), commandRun}},
+        {QStringLiteral("classify"), {QStringLiteral("classify image files with a trained model"), commandClassify}},
+        {QStringLiteral("svm"), {QStringLiteral("grid-search, train and evaluate an SVM on feature files"), commandSvm}},
         {QStringLiteral("demo-data"), {QStringLiteral("write a synthetic dataset in the STL-10 layout"), commandDemoData}},
     };
     return all;
@@ -51,6 +55,7 @@ void setUpApplication()
     QCoreApplication::setApplicationVersion(QStringLiteral(DEEPSVM_VERSION));
     configureImageDecoding();
     setUpTorch();
+    silenceLibsvm();
 }
 
 void printError(const QString& message)

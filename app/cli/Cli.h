@@ -20,5 +20,8 @@ void printError(const QString& message);
 
 int commandExtract(const QStringList& arguments);
 int commandDemoData(const QStringList& arguments);
+int commandSvm(const QStringList& arguments);
+int commandRun(const QStringList& arguments);
+int commandClassify(const QStringList& arguments);
 
 }  // namespace deepsvm::cli

@@ -3,6 +3,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -26,6 +27,7 @@ private Q_SLOTS:
     void usageErrors();
     void demoDataThenExtract();
     void demoDataIsDeterministic();
+    void runWritesReportFolderThenClassify();
 
 private:
     QTemporaryDir m_tmp;
@@ -118,5 +120,51 @@ void TestCli::demoDataIsDeterministic()
     }
 }
 
-QTEST_GUILESS_MAIN(TestCli)
+void TestCli::runWritesReportFolderThenClassify()
+{
+    const QString demo = m_tmp.path() + QStringLiteral("/rundemo");
+    auto r = runDeepsvm({QStringLiteral("demo-data"), QStringLiteral("--out"), demo, QStringLiteral("--train-per-class"),
+                         QStringLiteral("6"), QStringLiteral("--test-per-class"), QStringLiteral("3")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QString out = m_tmp.path() + QStringLiteral("/report");
+    r = runDeepsvm({QStringLiteral("run"), QStringLiteral("--data"), demo, QStringLiteral("--backbone"), QStringLiteral("resnet18"),
+                    QStringLiteral("--size"), QStringLiteral("64"), QStringLiteral("--C"), QStringLiteral("1,10"),
+                    QStringLiteral("--gamma"), QStringLiteral("0.01,0.001"), QStringLiteral("--stl10-folds"),
+                    QStringLiteral("--out"), out, QStringLiteral("--json")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QJsonObject report = QJsonDocument::fromJson(r.out).object();
+    QCOMPARE(report[QStringLiteral("cv")].toArray().size(), 4);
+    QCOMPARE(report[QStringLiteral("folds")].toInt(), 10);  // STL-10's predefined folds
+    QCOMPARE(report[QStringLiteral("test")].toObject()[QStringLiteral("rows")].toInt(), 30);
+    for (const char* f : {"report.json", "predictions.csv", "model.libsvm", "scaler.json", "classes.json", "features.json",
+                          "roc_circles.csv", "roc_micro.csv", "features/features.train.features.npy"})
+        QVERIFY2(QFile::exists(out + QLatin1Char('/') + QLatin1String(f)), f);
+    for (const char* png : {"roc.png", "confusion.png", "confusion_normalized.png"}) {
+        const QImage image(out + QLatin1Char('/') + QLatin1String(png));
+        QVERIFY2(!image.isNull() && image.width() > 500, png);
+    }
+
+    // The model folder classifies image files; a file that is not an image is refused by name.
+    const QString image = m_tmp.path() + QStringLiteral("/photo.png");
+    QImage picture(80, 60, QImage::Format_RGB32);
+    picture.fill(QColor(200, 40, 40));
+    QVERIFY(picture.save(image));
+    const QString text = m_tmp.path() + QStringLiteral("/notes.png");
+    QFile notes(text);
+    QVERIFY(notes.open(QIODevice::WriteOnly));
+    notes.write("not an image at all");
+    notes.close();
+    r = runDeepsvm({QStringLiteral("classify"), QStringLiteral("--model"), out, QStringLiteral("--top"), QStringLiteral("3"), image, text});
+    QCOMPARE(r.exitCode, 1);
+    const QList<QByteArray> lines = r.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 4);  // the image line and its top 3
+    QVERIFY(lines[0].startsWith(image.toUtf8()));
+    double sum = 0;
+    for (int i = 1; i < 4; ++i)
+        sum += lines[i].simplified().split(' ').last().toDouble();
+    QVERIFY(sum > 0 && sum <= 1.0 + 1e-9);
+    QVERIFY2(r.err.contains("notes.png: not a recognised image"), r.err.constData());
+}
+
+QTEST_MAIN(TestCli)
 #include "tst_cli.moc"

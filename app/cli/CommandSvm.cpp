@@ -1,0 +1,181 @@
+#include "cli/Cli.h"
+#include "cli/Progress.h"
+
+#include "cli/SvmCliOptions.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cstdio>
+#include <stdexcept>
+
+namespace deepsvm::cli {
+
+namespace {
+
+std::vector<std::string> splitList(const QString& text)
+{
+    // A log range "log2:-5:15:2" is one item; plain lists are comma separated.
+    if (text.startsWith(QLatin1String("log")))
+        return {text.toStdString()};
+    std::vector<std::string> out;
+    for (const QString& s : text.split(QLatin1Char(','), Qt::SkipEmptyParts))
+        out.push_back(s.trimmed().toStdString());
+    return out;
+}
+
+}  // namespace
+
+QCommandLineOption makeOption(const char* name, const char* help, const char* valueName, const char* def)
+{
+    if (!valueName)
+        return QCommandLineOption(QString::fromLatin1(name), QString::fromLatin1(help));
+    QCommandLineOption o(QString::fromLatin1(name), QString::fromLatin1(help), QString::fromLatin1(valueName));
+    if (def)
+        o.setDefaultValue(QString::fromLatin1(def));
+    return o;
+}
+
+void SvmCliOptions::addTo(QCommandLineParser& p) const
+{
+    for (const auto& o : {kernel, C, gamma, degree, coef0, folds, foldIndices, holdout, metric, noScale, noProbability,
+                          seed, threads, kernelMemory})
+        p.addOption(o);
+}
+
+void SvmCliOptions::read(const QCommandLineParser& p, SvmOptions* o) const
+{
+    o->kernels.clear();
+    for (const auto& k : splitList(p.value(kernel)))
+        o->kernels.push_back(parseKernel(k));
+    o->C = parseValueList(p.value(C).toStdString(), "--C");
+    o->gamma.clear();
+    for (const auto& g : splitList(p.value(gamma))) {
+        if (g == "scale" || g == "auto") {
+            o->gamma.push_back(g);
+            continue;
+        }
+        for (double v : parseValueList(g, "--gamma")) {
+            char buf[40];
+            std::snprintf(buf, sizeof buf, "%.17g", v);
+            o->gamma.push_back(buf);
+        }
+    }
+    o->degree.clear();
+    for (double d : parseValueList(p.value(degree).toStdString(), "--degree"))
+        o->degree.push_back(int(d));
+    o->coef0 = parseValueList(p.value(coef0).toStdString(), "--coef0");
+    bool ok = true;
+    o->folds = p.value(folds).toInt(&ok);
+    if (!ok) throw std::invalid_argument("--folds takes a whole number");
+    o->foldIndices = p.value(foldIndices).toStdString();
+    if (p.isSet(holdout)) {
+        o->holdOut = p.value(holdout).toDouble(&ok);
+        if (!ok) throw std::invalid_argument("--holdout takes a fraction such as 0.2");
+    }
+    o->metric = parseMetric(p.value(metric).toStdString());
+    o->scale = !p.isSet(noScale);
+    o->probability = !p.isSet(noProbability);
+    o->seed = p.value(seed).toUInt(&ok);
+    if (!ok) throw std::invalid_argument("--seed takes a whole number");
+    o->threads = p.value(threads).toInt(&ok);
+    if (!ok) throw std::invalid_argument("--threads takes a whole number");
+    o->kernelMemoryMb = p.value(kernelMemory).toDouble(&ok);
+    if (!ok) throw std::invalid_argument("--kernel-memory takes a number of MiB");
+}
+
+/// Runs an SvmTask, printing each grid point as it finishes; returns the exit code.
+int runSvmTask(const SvmOptions& options, QJsonObject* report)
+{
+    installInterruptHandler();
+    SvmTask task(options);
+    int exitCode = 1;
+    QObject::connect(&task, &Task::partialResult, &task, [&](const QVariant& v) {
+        const QJsonObject p = v.toJsonObject();
+        std::fprintf(stderr, "  %-7s C=%-8g gamma=%-8g degree=%d coef0=%g: %.4f +- %.4f\n",
+                     p[QStringLiteral("kernel")].toString().toUtf8().constData(), p[QStringLiteral("C")].toDouble(),
+                     p[QStringLiteral("gamma")].toDouble(), p[QStringLiteral("degree")].toInt(),
+                     p[QStringLiteral("coef0")].toDouble(), p[QStringLiteral("mean")].toDouble(),
+                     p[QStringLiteral("std")].toDouble());
+        if (interruptRequested())
+            task.requestCancel();
+    });
+    QObject::connect(&task, &Task::progress, &task, [&](qint64, qint64, const QString&) {
+        if (interruptRequested())
+            task.requestCancel();
+    });
+    QObject::connect(&task, &Task::failed, &task, [&](const QString& msg) {
+        printError(msg);
+        exitCode = 1;
+    });
+    QObject::connect(&task, &Task::cancelled, &task, [&] {
+        printError(QStringLiteral("cancelled"));
+        exitCode = 130;
+    });
+    QObject::connect(&task, &Task::finished, &task, [&](const QVariant& v) {
+        *report = v.toJsonObject();
+        exitCode = 0;
+    });
+    task.run();
+    return exitCode;
+}
+
+void printSvmSummary(const QJsonObject& r, const QString& outDir)
+{
+    const QJsonObject best = r[QStringLiteral("best")].toObject();
+    std::fprintf(stderr, "best: %s C=%g gamma=%g degree=%d coef0=%g\n",
+                 best[QStringLiteral("kernel")].toString().toUtf8().constData(), best[QStringLiteral("C")].toDouble(),
+                 best[QStringLiteral("gamma")].toDouble(), best[QStringLiteral("degree")].toInt(),
+                 best[QStringLiteral("coef0")].toDouble());
+    if (r.contains(QStringLiteral("test"))) {
+        const QJsonObject t = r[QStringLiteral("test")].toObject();
+        std::fprintf(stderr, "test: accuracy %.4f, macro AUC %.4f, micro AUC %.4f\n",
+                     t[QStringLiteral("accuracy")].toDouble(), t[QStringLiteral("roc_auc_macro")].toDouble(),
+                     t[QStringLiteral("roc_auc_micro")].toDouble());
+    }
+    const QJsonObject timings = r[QStringLiteral("timings")].toObject();
+    std::fprintf(stderr, "grid search %.1f s, refit %.1f s; report in %s/report.json\n",
+                 timings[QStringLiteral("grid_search_seconds")].toDouble(), timings[QStringLiteral("refit_seconds")].toDouble(),
+                 outDir.toUtf8().constData());
+}
+
+int commandSvm(const QStringList& arguments)
+{
+    QCommandLineParser p;
+    const auto train = makeOption("train", "Training features: PREFIX (PREFIX.features.npy + PREFIX.labels.npy).", "PREFIX");
+    const auto test = makeOption("test", "Test features PREFIX (optional).", "PREFIX");
+    const auto out = makeOption("out", "Output folder: report.json, predictions.csv, roc_<class>.csv, model files.", "DIR");
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print report.json on stdout."));
+    for (const auto& o : {train, test, out, json})
+        p.addOption(o);
+    SvmCliOptions svm;
+    svm.addTo(p);
+    int code = 0;
+    if (!parseCommand(p, arguments, QStringLiteral("Grid-search, train and evaluate a multiclass SVM on feature files."), &code))
+        return code;
+    if (!p.isSet(train) || !p.isSet(out)) {
+        printError(QStringLiteral("svm needs --train PREFIX and --out DIR (see --help)"));
+        return 2;
+    }
+    SvmOptions o;
+    o.trainPrefix = p.value(train).toStdString();
+    o.testPrefix = p.value(test).toStdString();
+    o.outDir = p.value(out).toStdString();
+    try {
+        svm.read(p, &o);
+    } catch (const std::exception& e) {
+        printError(QString::fromUtf8(e.what()));
+        return 2;
+    }
+    QJsonObject report;
+    const int rc = runSvmTask(o, &report);
+    if (rc == 0) {
+        printSvmSummary(report, p.value(out));
+        if (p.isSet(json))
+            std::fputs(QJsonDocument(report).toJson().constData(), stdout);
+    }
+    return rc;
+}
+
+}  // namespace deepsvm::cli

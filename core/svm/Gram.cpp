@@ -1,0 +1,71 @@
+#include "svm/Gram.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+namespace deepsvm {
+
+std::vector<double> crossProducts(const std::vector<double>& a, int64_t ra, const std::vector<double>& b, int64_t rb,
+                                  int64_t dims)
+{
+    c10::InferenceMode guard;
+    const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
+    const torch::Tensor ta = torch::from_blob(const_cast<double*>(a.data()), {ra, dims}, opts);
+    const torch::Tensor tb = torch::from_blob(const_cast<double*>(b.data()), {rb, dims}, opts);
+    std::vector<double> out(std::size_t(ra * rb));
+    torch::Tensor result = torch::from_blob(out.data(), {ra, rb}, opts);
+    torch::mm_out(result, ta, tb.t());
+    return out;
+}
+
+std::vector<double> rowNormsSquared(const std::vector<double>& x, int64_t rows, int64_t dims)
+{
+    std::vector<double> out(std::size_t(rows), 0.0);
+    for (int64_t r = 0; r < rows; ++r) {
+        double s = 0;
+        for (int64_t c = 0; c < dims; ++c) {
+            const double v = x[std::size_t(r * dims + c)];
+            s += v * v;
+        }
+        out[std::size_t(r)] = s;
+    }
+    return out;
+}
+
+void applyKernel(std::vector<double>& k, int64_t ra, int64_t rb, const std::vector<double>& na,
+                 const std::vector<double>& nb, const SvmParams& p)
+{
+    const double g = p.gamma, c0 = p.coef0;
+    at::parallel_for(0, ra, 16, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+            double* row = k.data() + i * rb;
+            switch (p.kernel) {
+            case Kernel::Linear:
+                break;
+            case Kernel::Poly:
+                for (int64_t j = 0; j < rb; ++j) {
+                    // libsvm's powi: repeated squaring, the same rounding as its own kernel.
+                    double base = g * row[j] + c0, result = 1.0;
+                    for (int t = p.degree; t > 0; t /= 2) {
+                        if (t % 2 == 1)
+                            result *= base;
+                        base *= base;
+                    }
+                    row[j] = result;
+                }
+                break;
+            case Kernel::Rbf:
+                for (int64_t j = 0; j < rb; ++j)
+                    row[j] = std::exp(-g * (na[std::size_t(i)] + nb[std::size_t(j)] - 2 * row[j]));
+                break;
+            case Kernel::Sigmoid:
+                for (int64_t j = 0; j < rb; ++j)
+                    row[j] = std::tanh(g * row[j] + c0);
+                break;
+            }
+        }
+    });
+}
+
+}  // namespace deepsvm

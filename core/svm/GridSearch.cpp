@@ -1,0 +1,275 @@
+#include "svm/GridSearch.h"
+
+#include "metrics/Metrics.h"
+#include "svm/Gram.h"
+#include "svm/SvmModel.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <tuple>
+
+namespace deepsvm {
+
+Metric parseMetric(const std::string& name)
+{
+    if (name == "accuracy") return Metric::Accuracy;
+    if (name == "f1_macro") return Metric::MacroF1;
+    if (name == "roc_auc_macro") return Metric::MacroAuc;
+    throw std::invalid_argument("unknown metric '" + name + "' (use accuracy, f1_macro or roc_auc_macro)");
+}
+
+std::string metricName(Metric m)
+{
+    switch (m) {
+    case Metric::Accuracy: return "accuracy";
+    case Metric::MacroF1: return "f1_macro";
+    case Metric::MacroAuc: return "roc_auc_macro";
+    }
+    return "?";
+}
+
+std::vector<SvmParams> expandGrid(const std::vector<Kernel>& kernels, const std::vector<double>& Cs,
+                                  const std::vector<std::string>& gammas, const std::vector<int>& degrees,
+                                  const std::vector<double>& coef0s)
+{
+    std::vector<SvmParams> out;
+    auto seen = [&](const SvmParams& p) {
+        for (const auto& q : out)
+            if (q.kernel == p.kernel && q.C == p.C && q.gamma == p.gamma && q.gammaMode == p.gammaMode
+                && q.degree == p.degree && q.coef0 == p.coef0)
+                return true;
+        return false;
+    };
+    for (double C : Cs)
+        for (double coef0 : coef0s)
+            for (int degree : degrees)
+                for (const std::string& g : gammas)
+                    for (Kernel k : kernels) {
+                        SvmParams p;
+                        p.kernel = k;
+                        p.C = C;
+                        if (g == "scale" || g == "auto") {
+                            p.gammaMode = g;
+                        } else {
+                            p.gamma = parseValueList(g, "gamma").front();
+                        }
+                        // Settings the kernel does not use are fixed to their defaults.
+                        const bool usesGamma = k != Kernel::Linear;
+                        if (!usesGamma) { p.gamma = 0; p.gammaMode.clear(); }
+                        p.degree = k == Kernel::Poly ? degree : 3;
+                        p.coef0 = (k == Kernel::Poly || k == Kernel::Sigmoid) ? coef0 : 0.0;
+                        p.validate();
+                        if (!seen(p))
+                            out.push_back(p);
+                    }
+    return out;
+}
+
+std::shared_ptr<const SvmRows> precomputedKernelRows(const std::vector<double>& a, int64_t ra, const std::vector<double>& b,
+                                                     int64_t rb, int64_t dims, const SvmParams& params)
+{
+    std::vector<double> k = crossProducts(a, ra, b, rb, dims);
+    applyKernel(k, ra, rb, rowNormsSquared(a, ra, dims), rowNormsSquared(b, rb, dims), params);
+    return SvmRows::fromKernel(k, ra, rb);
+}
+
+double scorePredictions(Metric metric, const std::vector<int>& truth, const std::vector<int>& predicted,
+                        const std::vector<double>& decisions, int classes)
+{
+    const ConfusionMatrix cm = confusionMatrix(truth, predicted, classes);
+    switch (metric) {
+    case Metric::Accuracy: return accuracy(cm);
+    case Metric::MacroF1: return macroF1(cm);
+    case Metric::MacroAuc:
+        return rocOneVsRest(truth, ovrFromOvo(decisions, int64_t(truth.size()), classes), classes).aucMacro;
+    }
+    return 0;
+}
+
+GridSearch::GridSearch(std::vector<double> x, int64_t rows, int64_t dims, std::vector<int> labels, int classes,
+                       std::vector<Fold> folds, std::vector<SvmParams> points, GridSearchOptions options)
+    : m_x(std::move(x)), m_rows(rows), m_dims(dims), m_labels(std::move(labels)), m_classes(classes),
+      m_folds(std::move(folds)), m_points(std::move(points)), m_options(options)
+{
+    if (int64_t(m_x.size()) != rows * dims || int64_t(m_labels.size()) != rows)
+        throw std::invalid_argument("grid search: features and labels do not match in size");
+    if (m_points.empty())
+        throw std::invalid_argument("grid search: the grid is empty");
+    if (m_folds.empty())
+        throw std::invalid_argument("grid search: no folds");
+    for (const Fold& f : m_folds) {
+        if (f.train.empty() || f.validation.empty())
+            throw std::invalid_argument("grid search: a fold has no training or no validation rows");
+        for (const auto* part : {&f.train, &f.validation})
+            for (int64_t i : *part)
+                if (i < 0 || i >= rows)
+                    throw std::invalid_argument("grid search: fold index " + std::to_string(i) + " is outside the "
+                                                + std::to_string(rows) + " rows");
+    }
+}
+
+double GridSearch::precomputedBytes(int64_t rows)
+{
+    // libsvm nodes (16 bytes) for every kernel entry + the Gram matrix in double.
+    return double(rows) * double(rows + 2) * 16.0 + double(rows) * double(rows) * 8.0;
+}
+
+bool GridSearch::usesPrecomputedKernels() const
+{
+    return precomputedBytes(m_rows) <= m_options.kernelMemoryMb * 1024.0 * 1024.0;
+}
+
+int GridSearch::bestIndex(const std::vector<GridPointResult>& results)
+{
+    int best = -1;
+    for (std::size_t i = 0; i < results.size(); ++i)
+        if (best < 0 || results[i].mean > results[std::size_t(best)].mean)
+            best = int(i);
+    return best;
+}
+
+std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const std::function<bool()>& cancelled)
+{
+    using Clock = std::chrono::steady_clock;
+    const int threads = m_options.threads > 0 ? m_options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    const bool precomputed = usesPrecomputedKernels();
+    std::vector<double> gram, norms;
+    if (precomputed) {
+        gram = crossProducts(m_x, m_rows, m_x, m_rows, m_dims);
+        norms.resize(std::size_t(m_rows));
+        for (int64_t i = 0; i < m_rows; ++i)
+            norms[std::size_t(i)] = gram[std::size_t(i * m_rows + i)];
+    }
+    std::shared_ptr<const SvmRows> nativeRows;
+    // Points sharing a kernel setting share one kernel matrix.
+    std::map<std::tuple<int, double, std::string, int, double>, std::vector<int>> groups;
+    std::vector<std::tuple<int, double, std::string, int, double>> groupOrder;
+    for (std::size_t i = 0; i < m_points.size(); ++i) {
+        const SvmParams& p = m_points[i];
+        const auto key = std::make_tuple(int(p.kernel), p.gamma, p.gammaMode, p.degree, p.coef0);
+        if (!groups.count(key))
+            groupOrder.push_back(key);
+        groups[key].push_back(int(i));
+    }
+
+    std::vector<GridPointResult> results(m_points.size());
+    std::vector<int> foldsLeft(m_points.size(), int(m_folds.size()));
+    std::vector<bool> complete(m_points.size(), false);
+    int done = 0;
+    std::mutex mutex;
+    std::exception_ptr error;
+    std::atomic_bool stop{false};
+    for (std::size_t i = 0; i < m_points.size(); ++i) {
+        results[i].index = int(i);
+        results[i].params = m_points[i];
+        results[i].folds.assign(m_folds.size(), 0.0);
+    }
+
+    for (const auto& key : groupOrder) {
+        if (stop || (cancelled && cancelled()))
+            break;
+        const std::vector<int>& members = groups[key];
+        const SvmParams& first = m_points[std::size_t(members.front())];
+        std::shared_ptr<const SvmRows> rows;
+        if (precomputed && first.gammaMode.empty()) {
+            std::vector<double> k = gram;
+            applyKernel(k, m_rows, m_rows, norms, norms, first);
+            rows = SvmRows::fromKernel(k, m_rows, m_rows);
+        } else {
+            if (!nativeRows)
+                nativeRows = SvmRows::fromFeatures(m_x, m_rows, m_dims);
+            rows = nativeRows;
+        }
+        struct Unit { int point; int fold; };
+        std::vector<Unit> units;
+        for (int p : members)
+            for (int f = 0; f < int(m_folds.size()); ++f)
+                units.push_back({p, f});
+        std::atomic<std::size_t> next{0};
+        auto worker = [&] {
+            for (;;) {
+                const std::size_t u = next.fetch_add(1);
+                if (u >= units.size() || stop)
+                    return;
+                if (cancelled && cancelled()) {
+                    stop = true;
+                    return;
+                }
+                const auto t0 = Clock::now();
+                try {
+                    const Fold& fold = m_folds[std::size_t(units[u].fold)];
+                    SvmParams params = m_points[std::size_t(units[u].point)];
+                    if (!params.gammaMode.empty()) {
+                        // As SVC(gamma='scale') does: from the rows this fit sees.
+                        double sum = 0, sumSq = 0;
+                        for (int64_t r : fold.train)
+                            for (int64_t c = 0; c < m_dims; ++c) {
+                                const double v = m_x[std::size_t(r * m_dims + c)];
+                                sum += v;
+                                sumSq += v * v;
+                            }
+                        const double count = double(fold.train.size()) * double(m_dims);
+                        const double mean = sum / count;
+                        params.gamma = resolveGamma(params.gammaMode, params.gamma, int(m_dims), sumSq / count - mean * mean);
+                    }
+                    std::vector<int> trainLabels;
+                    trainLabels.reserve(fold.train.size());
+                    for (int64_t r : fold.train)
+                        trainLabels.push_back(m_labels[std::size_t(r)]);
+                    const SvmModel model = SvmModel::train(rows, fold.train, trainLabels, params, {});
+                    std::vector<int> truth, predicted;
+                    std::vector<double> decisions, d;
+                    for (int64_t r : fold.validation) {
+                        predicted.push_back(model.predict(rows->row(r), &d));
+                        truth.push_back(m_labels[std::size_t(r)]);
+                        decisions.insert(decisions.end(), d.begin(), d.end());
+                    }
+                    const double score = scorePredictions(m_options.metric, truth, predicted, decisions, m_classes);
+                    const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+                    std::lock_guard<std::mutex> lock(mutex);
+                    GridPointResult& res = results[std::size_t(units[u].point)];
+                    res.folds[std::size_t(units[u].fold)] = score;
+                    res.seconds += secs;
+                    if (--foldsLeft[std::size_t(units[u].point)] == 0) {
+                        double mean = 0, var = 0;
+                        for (double s : res.folds) mean += s;
+                        mean /= double(res.folds.size());
+                        for (double s : res.folds) var += (s - mean) * (s - mean);
+                        res.mean = mean;
+                        res.std = std::sqrt(var / double(res.folds.size()));
+                        complete[std::size_t(units[u].point)] = true;
+                        ++done;
+                        if (onPoint)
+                            onPoint(res, done, int(m_points.size()));
+                    }
+                } catch (...) {
+                    std::lock_guard<std::mutex> lock(mutex);
+                    if (!error)
+                        error = std::current_exception();
+                    stop = true;
+                    return;
+                }
+            }
+        };
+        std::vector<std::thread> pool;
+        for (int t = 0; t < std::min<int>(threads, int(units.size())); ++t)
+            pool.emplace_back(worker);
+        for (auto& t : pool)
+            t.join();
+        if (error)
+            std::rethrow_exception(error);
+    }
+    std::vector<GridPointResult> finished;
+    for (std::size_t i = 0; i < results.size(); ++i)
+        if (complete[i])
+            finished.push_back(results[i]);
+    return finished;
+}
+
+}  // namespace deepsvm

@@ -1,0 +1,80 @@
+#pragma once
+
+#include "svm/Folds.h"
+#include "svm/SvmParams.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace deepsvm {
+
+enum class Metric { Accuracy, MacroF1, MacroAuc };
+Metric parseMetric(const std::string& name);  ///< "accuracy" | "f1_macro" | "roc_auc_macro"
+std::string metricName(Metric m);
+
+/// The grid in scikit-learn's ParameterGrid order (C slowest, then coef0, degree, gamma,
+/// kernel fastest); settings a kernel ignores are not repeated.
+std::vector<SvmParams> expandGrid(const std::vector<Kernel>& kernels, const std::vector<double>& Cs,
+                                  const std::vector<std::string>& gammas, const std::vector<int>& degrees,
+                                  const std::vector<double>& coef0s);
+
+/// The cross-validated score of one grid point.
+struct GridPointResult {
+    int index = -1;           ///< position in the grid
+    SvmParams params;
+    std::vector<double> folds;
+    double mean = 0;
+    double std = 0;           ///< population standard deviation, as GridSearchCV's std_test_score
+    double seconds = 0;       ///< training + scoring time summed over folds
+};
+
+struct GridSearchOptions {
+    Metric metric = Metric::Accuracy;
+    int threads = 0;                 ///< 0: one per core
+    double kernelMemoryMb = 6144;    ///< precomputed kernels only below this; libsvm's own kernels above
+};
+
+/// Cross-validated grid search. The Gram matrix X·Xᵀ is computed once with BLAS; each
+/// kernel setting's matrix is derived from it and shared by every C and fold (libsvm's
+/// precomputed-kernel mode); (point, fold) pairs run in parallel.
+class GridSearch {
+public:
+    /// `x`: scaled rows x dims; `labels` 0..classes-1.
+    GridSearch(std::vector<double> x, int64_t rows, int64_t dims, std::vector<int> labels, int classes,
+               std::vector<Fold> folds, std::vector<SvmParams> points, GridSearchOptions options = {});
+
+    using PointDone = std::function<void(const GridPointResult& result, int done, int total)>;
+    /// Runs until done or `cancelled()` returns true (checked between fits). Returns the points
+    /// that finished, in grid order. Rethrows the first error of a worker.
+    std::vector<GridPointResult> run(const PointDone& onPoint = {}, const std::function<bool()>& cancelled = {});
+
+    /// The first point with the highest mean (GridSearchCV's rank-1 choice).
+    static int bestIndex(const std::vector<GridPointResult>& results);
+    bool usesPrecomputedKernels() const;
+    /// Bytes the precomputed kernels need for `rows` training rows.
+    static double precomputedBytes(int64_t rows);
+
+private:
+    std::vector<double> m_x;
+    int64_t m_rows, m_dims;
+    std::vector<int> m_labels;
+    int m_classes;
+    std::vector<Fold> m_folds;
+    std::vector<SvmParams> m_points;
+    GridSearchOptions m_options;
+};
+
+class SvmRows;
+/// libsvm rows holding the kernel of rows `a` against training rows `b` (serials 1..rb).
+std::shared_ptr<const SvmRows> precomputedKernelRows(const std::vector<double>& a, int64_t ra, const std::vector<double>& b,
+                                                     int64_t rb, int64_t dims, const SvmParams& params);
+
+/// Scores predictions of `rows` against `truth` with `metric`; `decisions` are one-vs-one
+/// values (needed for roc_auc_macro).
+double scorePredictions(Metric metric, const std::vector<int>& truth, const std::vector<int>& predicted,
+                        const std::vector<double>& decisions, int classes);
+
+}  // namespace deepsvm

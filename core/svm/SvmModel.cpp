@@ -1,0 +1,231 @@
+#include "svm/SvmModel.h"
+
+#include "features/Npy.h"
+
+#include <libsvm/svm.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <mutex>
+#include <numeric>
+#include <stdexcept>
+
+namespace deepsvm {
+
+namespace {
+
+/// libsvm's probability calibration draws from the C library's rand(): one at a time.
+std::mutex& randMutex()
+{
+    static std::mutex m;
+    return m;
+}
+
+extern "C" void quietPrint(const char*) {}
+
+int libsvmKernel(Kernel k)
+{
+    switch (k) {
+    case Kernel::Linear: return LINEAR;
+    case Kernel::Poly: return POLY;
+    case Kernel::Rbf: return RBF;
+    case Kernel::Sigmoid: return SIGMOID;
+    }
+    return RBF;
+}
+
+}  // namespace
+
+void silenceLibsvm()
+{
+    svm_set_print_string_function(&quietPrint);
+}
+
+struct SvmRows::Storage {
+    std::vector<svm_node> nodes;
+};
+
+SvmRows::~SvmRows() = default;
+
+std::shared_ptr<SvmRows> SvmRows::fromFeatures(const std::vector<double>& x, int64_t rows, int64_t dims)
+{
+    std::shared_ptr<SvmRows> r(new SvmRows);
+    r->m_storage = std::make_unique<Storage>();
+    auto& nodes = r->m_storage->nodes;
+    std::size_t nonzero = 0;
+    for (double v : x)
+        nonzero += v != 0.0;
+    nodes.reserve(nonzero + std::size_t(rows));
+    r->m_rowStart.reserve(std::size_t(rows));
+    for (int64_t i = 0; i < rows; ++i) {
+        r->m_rowStart.push_back(nodes.size());
+        for (int64_t c = 0; c < dims; ++c) {
+            const double v = x[std::size_t(i * dims + c)];
+            if (v != 0.0)  // libsvm's sparse format: zeros contribute nothing to any kernel
+                nodes.push_back({int(c + 1), v});
+        }
+        nodes.push_back({-1, 0.0});
+    }
+    return r;
+}
+
+std::shared_ptr<SvmRows> SvmRows::fromKernel(const std::vector<double>& kernel, int64_t rows, int64_t cols)
+{
+    std::shared_ptr<SvmRows> r(new SvmRows);
+    r->m_precomputed = true;
+    r->m_storage = std::make_unique<Storage>();
+    auto& nodes = r->m_storage->nodes;
+    nodes.resize(std::size_t(rows * (cols + 2)));
+    r->m_rowStart.reserve(std::size_t(rows));
+    for (int64_t i = 0; i < rows; ++i) {
+        svm_node* row = nodes.data() + i * (cols + 2);
+        r->m_rowStart.push_back(std::size_t(i * (cols + 2)));
+        row[0] = {0, double(i + 1)};  // serial number: this row's column in the kernel
+        for (int64_t k = 0; k < cols; ++k)
+            row[k + 1] = {int(k + 1), kernel[std::size_t(i * cols + k)]};
+        row[cols + 1] = {-1, 0.0};
+    }
+    return r;
+}
+
+const svm_node* SvmRows::row(int64_t i) const
+{
+    return m_storage->nodes.data() + m_rowStart[std::size_t(i)];
+}
+
+void SvmModel::Deleter::operator()(svm_model* m) const
+{
+    svm_free_and_destroy_model(&m);
+}
+
+SvmModel::SvmModel(SvmModel&&) noexcept = default;
+SvmModel& SvmModel::operator=(SvmModel&&) noexcept = default;
+SvmModel::~SvmModel()
+{
+    m_model.reset();  // before the problem and nodes it points into
+}
+
+SvmModel SvmModel::train(std::shared_ptr<const SvmRows> data, const std::vector<int64_t>& rows,
+                         const std::vector<int>& labels, const SvmParams& params, const Options& options)
+{
+    params.validate();
+    if (rows.size() != labels.size())
+        throw std::invalid_argument("training rows and labels differ in number");
+    if (rows.empty())
+        throw std::invalid_argument("no training rows");
+    SvmModel m;
+    m.m_data = std::move(data);
+    m.m_params = params;
+    // Stable by class: libsvm orders classes by first appearance, scikit-learn by value.
+    // Grouped rows make both build the same one-vs-one subproblems in the same order.
+    std::vector<std::size_t> order(rows.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return labels[a] < labels[b]; });
+    m.m_nodePointers.reserve(rows.size());
+    m.m_y.reserve(rows.size());
+    for (std::size_t k : order) {
+        m.m_nodePointers.push_back(const_cast<svm_node*>(m.m_data->row(rows[k])));
+        m.m_y.push_back(double(labels[k]));
+    }
+    m.m_problem = std::make_unique<svm_problem>();
+    m.m_problem->l = int(rows.size());
+    m.m_problem->y = m.m_y.data();
+    m.m_problem->x = m.m_nodePointers.data();
+
+    svm_parameter p{};
+    p.svm_type = C_SVC;
+    p.kernel_type = m.m_data->precomputed() ? PRECOMPUTED : libsvmKernel(params.kernel);
+    p.degree = params.degree;
+    p.gamma = params.gamma;
+    p.coef0 = params.coef0;
+    p.cache_size = options.cacheMb;
+    p.eps = options.tolerance;
+    p.C = params.C;
+    p.shrinking = 1;
+    p.probability = options.probability ? 1 : 0;
+    if (const char* err = svm_check_parameter(m.m_problem.get(), &p))
+        throw std::invalid_argument(std::string("libsvm refuses the parameters: ") + err);
+    svm_model* raw = nullptr;
+    if (options.probability) {
+        std::lock_guard<std::mutex> lock(randMutex());
+        std::srand(options.seed);
+        raw = svm_train(m.m_problem.get(), &p);
+    } else {
+        raw = svm_train(m.m_problem.get(), &p);
+    }
+    m.m_model.reset(raw);
+    // sv_indices refer to the class-grouped order: map them back to positions in `rows`.
+    for (int k = 0; k < raw->l; ++k)
+        raw->sv_indices[k] = int(order[std::size_t(raw->sv_indices[k] - 1)] + 1);
+    return m;
+}
+
+SvmModel SvmModel::load(const std::string& path)
+{
+    svm_model* raw = svm_load_model(path.c_str());
+    if (!raw)
+        throw std::runtime_error(path + ": not a readable libsvm model file");
+    SvmModel m;
+    m.m_model.reset(raw);
+    return m;
+}
+
+int SvmModel::classCount() const { return svm_get_nr_class(m_model.get()); }
+
+std::vector<int> SvmModel::labels() const
+{
+    std::vector<int> out(static_cast<std::size_t>(classCount()));
+    svm_get_labels(m_model.get(), out.data());
+    return out;
+}
+
+bool SvmModel::hasProbability() const { return svm_check_probability_model(m_model.get()) != 0; }
+
+int SvmModel::supportVectorCount() const { return svm_get_nr_sv(m_model.get()); }
+
+std::vector<int> SvmModel::supportIndices() const
+{
+    std::vector<int> out(static_cast<std::size_t>(supportVectorCount()));
+    svm_get_sv_indices(m_model.get(), out.data());
+    return out;
+}
+
+int SvmModel::predict(const svm_node* x, std::vector<double>* decision) const
+{
+    const int k = classCount();
+    std::vector<double> local;
+    std::vector<double>& d = decision ? *decision : local;
+    d.assign(std::size_t(k * (k - 1) / 2), 0.0);
+    return int(svm_predict_values(m_model.get(), x, d.data()));
+}
+
+int SvmModel::predictProbability(const svm_node* x, std::vector<double>* probabilities) const
+{
+    if (!hasProbability())
+        throw std::logic_error("the model was trained without probability estimates");
+    probabilities->assign(std::size_t(classCount()), 0.0);
+    return int(svm_predict_probability(m_model.get(), x, probabilities->data()));
+}
+
+void SvmModel::save(const std::string& path, const SvmRows* features, const std::vector<int64_t>* trainingRows) const
+{
+    svm_model copy = *m_model;
+    std::vector<svm_node*> sv;
+    if (m_data && m_data->precomputed()) {
+        if (!features || !trainingRows)
+            throw std::logic_error("a precomputed-kernel model needs the training features to be saved");
+        // The same model with its real kernel: support vectors become feature rows.
+        copy.param.kernel_type = libsvmKernel(m_params.kernel);
+        for (int k = 0; k < copy.l; ++k)
+            sv.push_back(const_cast<svm_node*>(features->row((*trainingRows)[std::size_t(m_model->sv_indices[k] - 1)])));
+        copy.SV = sv.data();
+    }
+    const std::string tmp = temporaryPathFor(path);
+    if (svm_save_model(tmp.c_str(), &copy) != 0) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error(path + ": cannot write the model (is the folder writable and the disk not full?)");
+    }
+    commitFile(tmp, path);
+}
+
+}  // namespace deepsvm

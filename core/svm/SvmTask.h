@@ -1,0 +1,53 @@
+#pragma once
+
+#include "svm/GridSearch.h"
+#include "tasks/Task.h"
+
+#include <QJsonObject>
+
+#include <string>
+#include <vector>
+
+namespace deepsvm {
+
+/// The seed study's SVM stage, from feature files to a report folder. Defaults reproduce it:
+/// poly kernel, C {0.1, 1, 10, 100} x gamma {1, 0.1, 0.01, 0.001}, 5 stratified folds.
+struct SvmOptions {
+    std::string trainPrefix;
+    std::string testPrefix;   ///< may be empty: grid search and refit only
+    std::string outDir;
+    std::vector<Kernel> kernels{Kernel::Poly};
+    std::vector<double> C{0.1, 1, 10, 100};
+    std::vector<std::string> gamma{"1", "0.1", "0.01", "0.001"};
+    std::vector<int> degree{3};
+    std::vector<double> coef0{0.0};
+    int folds = 5;
+    std::string foldIndices;  ///< fold_indices.txt; overrides `folds`
+    double holdOut = 0;       ///< > 0: one stratified hold-out split of this fraction
+    Metric metric = Metric::Accuracy;
+    bool scale = true;
+    bool probability = true;
+    unsigned seed = 0;
+    int threads = 0;
+    double kernelMemoryMb = 6144;
+};
+
+/// Scale -> grid search -> refit the best point with probabilities -> evaluate on the test
+/// features -> write DIR (report.json, predictions.csv, roc_<class>.csv, model files).
+/// partialResult carries each finished grid point as a QJsonObject; the result is the report.
+class SvmTask final : public Task {
+    Q_OBJECT
+public:
+    explicit SvmTask(SvmOptions options, QObject* parent = nullptr);
+
+protected:
+    QVariant execute() override;
+
+private:
+    SvmOptions m_options;
+};
+
+/// File-name-safe form of a class name for roc_<class>.csv.
+std::string safeFileName(const std::string& name);
+
+}  // namespace deepsvm

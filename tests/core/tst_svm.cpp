@@ -1,0 +1,531 @@
+// SVM, grid search and metrics against scikit-learn on generated features.
+#include "TestSupport.h"
+
+#include "features/Npy.h"
+#include "metrics/Metrics.h"
+#include "svm/Folds.h"
+#include "svm/GridSearch.h"
+#include "svm/Scaler.h"
+#include "svm/SvmModel.h"
+#include "svm/SvmTask.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+#include <random>
+
+using namespace deepsvm;
+
+namespace {
+
+struct Blobs {
+    std::vector<float> x;
+    std::vector<int64_t> y;
+    int64_t rows = 0, dims = 0;
+};
+
+/// K Gaussian blobs that overlap a little, so C and gamma matter.
+Blobs makeBlobs(int perClass, int classes, int dims, unsigned seed, double spread = 1.3)
+{
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    std::mt19937 centreRng(99);  // the same centres for train and test
+    std::vector<double> centres(std::size_t(classes * dims));
+    for (double& c : centres) c = normal(centreRng) * spread;
+    Blobs b;
+    b.dims = dims;
+    for (int i = 0; i < perClass * classes; ++i) {
+        const int k = (i * 7 + i / classes) % classes;  // interleaved, not grouped
+        for (int d = 0; d < dims; ++d)
+            b.x.push_back(float(centres[std::size_t(k * dims + d)] + normal(rng) * (1.0 + 0.1 * d) + 5.0 * (d % 3)));
+        b.y.push_back(k);
+    }
+    b.rows = int64_t(b.y.size());
+    return b;
+}
+
+void save(const Blobs& b, const QString& prefix)
+{
+    writeNpy((prefix + QStringLiteral(".features.npy")).toStdString(), b.x.data(), b.rows, b.dims);
+    writeNpy((prefix + QStringLiteral(".labels.npy")).toStdString(), b.y.data(), b.rows);
+}
+
+QJsonDocument reference(const QStringList& args)
+{
+    const auto r = test::runProcess(test::referencePython(),
+                                    QStringList{test::sourceDir() + QStringLiteral("/tests/python/sklearn_reference.py")} + args);
+    if (r.exitCode != 0)
+        qWarning("sklearn_reference.py failed: %s", r.err.constData());
+    return QJsonDocument::fromJson(r.out);
+}
+
+std::vector<int> intLabels(const Blobs& b) { return std::vector<int>(b.y.begin(), b.y.end()); }
+
+}  // namespace
+
+class TestSvm : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void foldsMatchStratifiedKFold();
+    void scalerMatchesStandardScaler();
+    void svcMatchesScikitLearn_data();
+    void svcMatchesScikitLearn();
+    void gridSearchMatchesGridSearchCV_data();
+    void gridSearchMatchesGridSearchCV();
+    void metricsMatchScikitLearn();
+    void svmPredictReadsOurModel();
+    void taskWritesReportFolder();
+    void valueLists_data();
+    void valueLists();
+    void badInput_data();
+    void badInput();
+
+private:
+    QTemporaryDir m_tmp;
+    QString m_train, m_test;
+    Blobs m_trainBlobs, m_testBlobs;
+    bool m_reference = false;
+};
+
+void TestSvm::initTestCase()
+{
+    silenceLibsvm();
+    m_reference = test::referenceAvailable();
+    m_trainBlobs = makeBlobs(60, 4, 12, 1);
+    m_testBlobs = makeBlobs(30, 4, 12, 2);
+    m_train = m_tmp.path() + QStringLiteral("/train");
+    m_test = m_tmp.path() + QStringLiteral("/test");
+    save(m_trainBlobs, m_train);
+    save(m_testBlobs, m_test);
+}
+
+void TestSvm::foldsMatchStratifiedKFold()
+{
+    // Unbalanced classes in a scrambled order exercise the allocation rule.
+    std::vector<int64_t> labels;
+    for (int i = 0; i < 53; ++i) labels.push_back((i * i + 3 * i) % 5 == 0 ? 2 : (i % 3));
+    const QString path = m_tmp.path() + QStringLiteral("/fold_labels.npy");
+    writeNpy(path.toStdString(), labels.data(), int64_t(labels.size()));
+    const auto folds = stratifiedKFold(std::vector<int>(labels.begin(), labels.end()), 5);
+    QCOMPARE(folds.size(), std::size_t(5));
+    if (!m_reference)
+        QSKIP("/usr/bin/python3 with scikit-learn is not installed: run packaging/install-deps.sh --tests");
+    const QJsonArray ref = reference({QStringLiteral("folds"), path, QStringLiteral("5")}).array();
+    QCOMPARE(ref.size(), 5);
+    for (int f = 0; f < 5; ++f) {
+        std::vector<int64_t> expected;
+        for (const auto& v : ref[f].toArray()) expected.push_back(v.toInteger());
+        QCOMPARE(folds[std::size_t(f)].validation, expected);
+    }
+}
+
+void TestSvm::scalerMatchesStandardScaler()
+{
+    // A constant column keeps scale 1, as scikit-learn does.
+    std::vector<float> x = {1, 5, 2, 5, 4, 5, 10, 5};
+    Scaler s;
+    s.fit(x, 4, 2);
+    QCOMPARE(s.mean()[0], 4.25);
+    QCOMPARE(s.scale()[0], std::sqrt(((1 - 4.25) * (1 - 4.25) + (2 - 4.25) * (2 - 4.25) + (4 - 4.25) * (4 - 4.25)
+                                      + (10 - 4.25) * (10 - 4.25)) / 4.0));
+    QCOMPARE(s.scale()[1], 1.0);
+    const auto t = s.transform(x, 4);
+    QCOMPARE(t[1], 0.0);
+    const QString path = m_tmp.path() + QStringLiteral("/scaler.json");
+    s.save(path.toStdString());
+    const Scaler back = Scaler::load(path.toStdString());
+    QCOMPARE(back.mean(), s.mean());
+    QCOMPARE(back.scale(), s.scale());
+}
+
+void TestSvm::svcMatchesScikitLearn_data()
+{
+    QTest::addColumn<QString>("kernel");
+    QTest::addColumn<double>("C");
+    QTest::addColumn<QString>("gamma");
+    QTest::addColumn<int>("degree");
+    QTest::addColumn<double>("coef0");
+    QTest::addColumn<bool>("precomputed");
+    QTest::newRow("poly (the seed's kernel)") << QStringLiteral("poly") << 10.0 << QStringLiteral("0.01") << 3 << 0.0 << true;
+    QTest::newRow("poly native kernel") << QStringLiteral("poly") << 10.0 << QStringLiteral("0.01") << 3 << 0.0 << false;
+    QTest::newRow("poly degree 2 coef0 1") << QStringLiteral("poly") << 1.0 << QStringLiteral("0.1") << 2 << 1.0 << true;
+    QTest::newRow("rbf") << QStringLiteral("rbf") << 1.0 << QStringLiteral("0.05") << 3 << 0.0 << true;
+    QTest::newRow("rbf gamma scale") << QStringLiteral("rbf") << 3.0 << QStringLiteral("scale") << 3 << 0.0 << false;
+    QTest::newRow("linear") << QStringLiteral("linear") << 0.1 << QStringLiteral("1") << 3 << 0.0 << true;
+    QTest::newRow("sigmoid") << QStringLiteral("sigmoid") << 1.0 << QStringLiteral("0.01") << 3 << 0.5 << true;
+}
+
+void TestSvm::svcMatchesScikitLearn()
+{
+    if (!m_reference)
+        QSKIP("/usr/bin/python3 with scikit-learn is not installed: run packaging/install-deps.sh --tests");
+    QFETCH(QString, kernel);
+    QFETCH(double, C);
+    QFETCH(QString, gamma);
+    QFETCH(int, degree);
+    QFETCH(double, coef0);
+    QFETCH(bool, precomputed);
+    Scaler scaler;
+    scaler.fit(m_trainBlobs.x, m_trainBlobs.rows, m_trainBlobs.dims);
+    const auto xtr = scaler.transform(m_trainBlobs.x, m_trainBlobs.rows);
+    const auto xte = scaler.transform(m_testBlobs.x, m_testBlobs.rows);
+    SvmParams p;
+    p.kernel = parseKernel(kernel.toStdString());
+    p.C = C;
+    p.degree = degree;
+    p.coef0 = coef0;
+    if (gamma == QLatin1String("scale")) {
+        double sum = 0, sq = 0;
+        for (double v : xtr) { sum += v; sq += v * v; }
+        const double n = double(xtr.size()), mean = sum / n;
+        p.gamma = resolveGamma("scale", 0, int(m_trainBlobs.dims), sq / n - mean * mean);
+    } else {
+        p.gamma = gamma.toDouble();
+    }
+    std::vector<int64_t> all(std::size_t(m_trainBlobs.rows));
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = int64_t(i);
+    const auto trainRows = precomputed
+        ? precomputedKernelRows(xtr, m_trainBlobs.rows, xtr, m_trainBlobs.rows, m_trainBlobs.dims, p)
+        : std::shared_ptr<const SvmRows>(SvmRows::fromFeatures(xtr, m_trainBlobs.rows, m_trainBlobs.dims));
+    const SvmModel model = SvmModel::train(trainRows, all, intLabels(m_trainBlobs), p, {});
+    const auto testRows = precomputed
+        ? precomputedKernelRows(xte, m_testBlobs.rows, xtr, m_trainBlobs.rows, m_trainBlobs.dims, p)
+        : std::shared_ptr<const SvmRows>(SvmRows::fromFeatures(xte, m_testBlobs.rows, m_testBlobs.dims));
+
+    const QJsonObject ref = reference({QStringLiteral("svc"), m_train, m_test, kernel, QString::number(C, 'g', 17), gamma,
+                                       QString::number(degree), QString::number(coef0, 'g', 17)}).object();
+    const QJsonArray refPred = ref[QStringLiteral("predicted")].toArray();
+    const QJsonArray refDec = ref[QStringLiteral("decision")].toArray();
+    QCOMPARE(refPred.size(), int(m_testBlobs.rows));
+    QCOMPARE(model.supportVectorCount(), ref[QStringLiteral("n_support")].toInt());
+    int agree = 0;
+    double worst = 0;
+    std::vector<double> d;
+    for (int64_t i = 0; i < m_testBlobs.rows; ++i) {
+        agree += model.predict(testRows->row(i), &d) == refPred[int(i)].toInt();
+        const QJsonArray rd = refDec[int(i)].toArray();
+        QCOMPARE(int(d.size()), rd.size());
+        for (int k = 0; k < rd.size(); ++k)
+            worst = std::max(worst, std::abs(d[std::size_t(k)] - rd[k].toDouble()));
+    }
+    qInfo("%s: %d/%lld predictions agree, worst decision-value difference %.2e", qPrintable(kernel), agree,
+          static_cast<long long>(m_testBlobs.rows), worst);
+    QVERIFY(double(agree) >= 0.999 * double(m_testBlobs.rows));
+    QVERIFY2(worst < 1e-6, qPrintable(QString::number(worst)));
+}
+
+void TestSvm::gridSearchMatchesGridSearchCV_data()
+{
+    QTest::addColumn<QString>("metric");
+    QTest::addColumn<bool>("precomputed");
+    QTest::newRow("accuracy, precomputed kernels") << QStringLiteral("accuracy") << true;
+    QTest::newRow("accuracy, libsvm kernels") << QStringLiteral("accuracy") << false;
+    QTest::newRow("f1_macro") << QStringLiteral("f1_macro") << true;
+}
+
+void TestSvm::gridSearchMatchesGridSearchCV()
+{
+    if (!m_reference)
+        QSKIP("/usr/bin/python3 with scikit-learn is not installed: run packaging/install-deps.sh --tests");
+    QFETCH(QString, metric);
+    QFETCH(bool, precomputed);
+    Scaler scaler;
+    scaler.fit(m_trainBlobs.x, m_trainBlobs.rows, m_trainBlobs.dims);
+    const auto labels = intLabels(m_trainBlobs);
+    const auto folds = stratifiedKFold(labels, 5);
+    const std::vector<double> Cs{0.1, 1, 10, 100};
+    const std::vector<std::string> gammas{"1", "0.1", "0.01", "0.001"};
+    auto grid = expandGrid({Kernel::Poly}, Cs, gammas, {3}, {0});
+    const auto rbf = expandGrid({Kernel::Rbf}, {1, 10}, {"0.1", "scale"}, {3}, {0});
+    grid.insert(grid.end(), rbf.begin(), rbf.end());
+    GridSearchOptions o;
+    o.metric = parseMetric(metric.toStdString());
+    o.kernelMemoryMb = precomputed ? 1024 : 0;
+    GridSearch search(scaler.transform(m_trainBlobs.x, m_trainBlobs.rows), m_trainBlobs.rows, m_trainBlobs.dims, labels, 4,
+                      folds, grid, o);
+    QCOMPARE(search.usesPrecomputedKernels(), precomputed);
+    int streamed = 0;
+    const auto results = search.run([&](const GridPointResult&, int done, int total) {
+        ++streamed;
+        QCOMPARE(total, int(grid.size()));
+        QVERIFY(done <= total);
+    });
+    QCOMPARE(streamed, int(grid.size()));
+    QCOMPARE(results.size(), grid.size());
+
+    QJsonArray foldArray;
+    for (const Fold& f : folds) {
+        QJsonArray t, v;
+        for (int64_t i : f.train) t.append(double(i));
+        for (int64_t i : f.validation) v.append(double(i));
+        foldArray.append(QJsonObject{{QStringLiteral("train"), t}, {QStringLiteral("validation"), v}});
+    }
+    auto writeJson = [&](const QString& path, const QJsonDocument& doc) {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(doc.toJson());
+    };
+    const QString foldsPath = m_tmp.path() + QStringLiteral("/folds.json");
+    const QString specPath = m_tmp.path() + QStringLiteral("/spec.json");
+    writeJson(foldsPath, QJsonDocument(foldArray));
+    // One scikit-learn grid per kernel, each in ParameterGrid order (C slowest, gamma fastest).
+    const QJsonObject poly{{QStringLiteral("kernel"), QJsonArray{QStringLiteral("poly")}},
+                           {QStringLiteral("C"), QJsonArray{0.1, 1, 10, 100}},
+                           {QStringLiteral("gamma"), QJsonArray{1, 0.1, 0.01, 0.001}}};
+    const QJsonObject rbfGrid{{QStringLiteral("kernel"), QJsonArray{QStringLiteral("rbf")}},
+                              {QStringLiteral("C"), QJsonArray{1, 10}},
+                              {QStringLiteral("gamma"), QJsonArray{0.1, QStringLiteral("scale")}}};
+    writeJson(specPath, QJsonDocument(QJsonObject{{QStringLiteral("grid"), QJsonArray{poly, rbfGrid}},
+                                                  {QStringLiteral("scoring"), metric}}));
+    const QJsonObject ref = reference({QStringLiteral("grid"), m_train, foldsPath, specPath}).object();
+    const QJsonArray points = ref[QStringLiteral("points")].toArray();
+    QCOMPARE(points.size(), int(results.size()));
+    const double oneSample = 1.0 / double(folds.front().validation.size());
+    for (int i = 0; i < points.size(); ++i) {
+        const QJsonObject rp = points[i].toObject();
+        const QJsonObject params = rp[QStringLiteral("params")].toObject();
+        const GridPointResult& mine = results[std::size_t(i)];
+        QCOMPARE(QString::fromStdString(kernelName(mine.params.kernel)), params[QStringLiteral("kernel")].toString());
+        QCOMPARE(mine.params.C, params[QStringLiteral("C")].toDouble());
+        const double diff = std::abs(mine.mean - rp[QStringLiteral("mean")].toDouble());
+        QVERIFY2(diff < 1e-9 || diff <= oneSample / double(folds.size()) + 1e-12,
+                 qPrintable(QStringLiteral("%1: ours %2, scikit-learn %3").arg(QString::fromStdString(mine.params.describe()))
+                                .arg(mine.mean).arg(rp[QStringLiteral("mean")].toDouble())));
+        if (diff < 1e-9)
+            QVERIFY(std::abs(mine.std - rp[QStringLiteral("std")].toDouble()) < 1e-9);
+    }
+    const SvmParams best = results[std::size_t(GridSearch::bestIndex(results))].params;
+    const QJsonObject refBest = ref[QStringLiteral("best")].toObject();
+    QCOMPARE(QString::fromStdString(kernelName(best.kernel)), refBest[QStringLiteral("kernel")].toString());
+    QCOMPARE(best.C, refBest[QStringLiteral("C")].toDouble());
+    if (best.gammaMode.empty())
+        QCOMPARE(best.gamma, refBest[QStringLiteral("gamma")].toDouble());
+    else
+        QCOMPARE(QString::fromStdString(best.gammaMode), refBest[QStringLiteral("gamma")].toString());
+}
+
+void TestSvm::metricsMatchScikitLearn()
+{
+    if (!m_reference)
+        QSKIP("/usr/bin/python3 with scikit-learn is not installed: run packaging/install-deps.sh --tests");
+    // Scores with many ties (rounded to 0.1) and a class that is never predicted.
+    const int n = 120, k = 4;
+    std::mt19937 rng(5);
+    std::vector<int64_t> truth(n), pred(n);
+    std::vector<float> scores(std::size_t(n * k));
+    for (int i = 0; i < n; ++i) {
+        truth[std::size_t(i)] = int64_t(rng() % k);
+        for (int c = 0; c < k; ++c)
+            scores[std::size_t(i * k + c)] = float(std::round((rng() % 100) / 10.0 + (c == truth[std::size_t(i)] ? 3 : 0)) / 10.0);
+        pred[std::size_t(i)] = rng() % 5 == 0 ? (truth[std::size_t(i)] + 1) % 3 : truth[std::size_t(i)] % 3;
+    }
+    const QString t = m_tmp.path() + QStringLiteral("/m_truth.npy"), s = m_tmp.path() + QStringLiteral("/m_scores.npy"),
+                  p = m_tmp.path() + QStringLiteral("/m_pred.npy");
+    writeNpy(t.toStdString(), truth.data(), n);
+    writeNpy(s.toStdString(), scores.data(), n, k);
+    writeNpy(p.toStdString(), pred.data(), n);
+    const QJsonObject ref = reference({QStringLiteral("metrics"), t, s, p}).object();
+    const std::vector<int> ti(truth.begin(), truth.end()), pi(pred.begin(), pred.end());
+    const std::vector<double> sd(scores.begin(), scores.end());
+    const RocSet roc = rocOneVsRest(ti, sd, k);
+    auto compareCurve = [](const std::vector<RocPoint>& mine, const QJsonObject& r) {
+        const QJsonArray fpr = r[QStringLiteral("fpr")].toArray(), tpr = r[QStringLiteral("tpr")].toArray(),
+                         thr = r[QStringLiteral("thresholds")].toArray();
+        QCOMPARE(int(mine.size()), fpr.size());
+        for (int i = 0; i < fpr.size(); ++i) {
+            QVERIFY(std::abs(mine[std::size_t(i)].fpr - fpr[i].toDouble()) < 1e-12);
+            QVERIFY(std::abs(mine[std::size_t(i)].tpr - tpr[i].toDouble()) < 1e-12);
+            QVERIFY(std::abs(mine[std::size_t(i)].threshold - thr[i].toDouble()) < 1e-6);
+        }
+    };
+    for (int c = 0; c < k; ++c) {
+        compareCurve(roc.perClass[std::size_t(c)], ref[QStringLiteral("curves")].toArray()[c].toObject());
+        QVERIFY(std::abs(roc.auc[std::size_t(c)] - ref[QStringLiteral("auc")].toArray()[c].toDouble()) < 1e-12);
+    }
+    compareCurve(roc.micro, ref[QStringLiteral("micro")].toObject());
+    QVERIFY(std::abs(roc.aucMicro - ref[QStringLiteral("auc_micro")].toDouble()) < 1e-12);
+    QVERIFY(std::abs(roc.aucMacro - ref[QStringLiteral("auc_macro")].toDouble()) < 1e-12);
+    const ConfusionMatrix cm = confusionMatrix(ti, pi, k);
+    const QJsonArray refCm = ref[QStringLiteral("confusion")].toArray();
+    for (int a = 0; a < k; ++a)
+        for (int b = 0; b < k; ++b)
+            QCOMPARE(double(cm.at(a, b)), refCm[a].toArray()[b].toDouble());
+    QVERIFY(std::abs(accuracy(cm) - ref[QStringLiteral("accuracy")].toDouble()) < 1e-12);
+    QVERIFY(std::abs(macroF1(cm) - ref[QStringLiteral("f1_macro")].toDouble()) < 1e-12);
+    const auto report = classReport(cm);
+    for (int c = 0; c < k; ++c) {
+        const QJsonArray r = ref[QStringLiteral("per_class")].toArray()[c].toArray();
+        QVERIFY(std::abs(report[std::size_t(c)].precision - r[0].toDouble()) < 1e-12);
+        QVERIFY(std::abs(report[std::size_t(c)].recall - r[1].toDouble()) < 1e-12);
+        QVERIFY(std::abs(report[std::size_t(c)].f1 - r[2].toDouble()) < 1e-12);
+        QCOMPARE(double(report[std::size_t(c)].support), r[3].toDouble());
+    }
+}
+
+void TestSvm::svmPredictReadsOurModel()
+{
+    if (QStandardPaths::findExecutable(QStringLiteral("svm-predict")).isEmpty())
+        QSKIP("svm-predict (Debian's libsvm-tools) is not installed: run packaging/install-deps.sh --tests");
+    SvmOptions o;
+    o.trainPrefix = m_train.toStdString();
+    o.testPrefix = m_test.toStdString();
+    o.outDir = (m_tmp.path() + QStringLiteral("/svmpredict")).toStdString();
+    o.C = {1, 10};
+    o.gamma = {"0.1", "0.01"};
+    SvmTask task(o);
+    QSignalSpy finished(&task, &Task::finished);
+    task.run();
+    QCOMPARE(finished.size(), 1);
+    // The scaled test rows in libsvm's text format, with the true labels.
+    const Scaler scaler = Scaler::load(o.outDir + "/scaler.json");
+    const auto xte = scaler.transform(m_testBlobs.x, m_testBlobs.rows);
+    QFile data(m_tmp.path() + QStringLiteral("/test.libsvm"));
+    QVERIFY(data.open(QIODevice::WriteOnly));
+    for (int64_t i = 0; i < m_testBlobs.rows; ++i) {
+        QByteArray line = QByteArray::number(m_testBlobs.y[std::size_t(i)]);
+        for (int64_t d = 0; d < m_testBlobs.dims; ++d)
+            line += ' ' + QByteArray::number(d + 1) + ':' + QByteArray::number(xte[std::size_t(i * m_testBlobs.dims + d)], 'g', 17);
+        data.write(line + '\n');
+    }
+    data.close();
+    const QString out = m_tmp.path() + QStringLiteral("/svm-predict.out");
+    const auto r = test::runProcess(QStringLiteral("svm-predict"),
+                                    {data.fileName(), QString::fromStdString(o.outDir + "/model.libsvm"), out});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QFile predicted(out);
+    QVERIFY(predicted.open(QIODevice::ReadOnly));
+    const QList<QByteArray> theirs = predicted.readAll().trimmed().split('\n');
+    QFile csv(QString::fromStdString(o.outDir + "/predictions.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QList<QByteArray> ours = csv.readAll().trimmed().split('\n');
+    ours.removeFirst();
+    QCOMPARE(theirs.size(), ours.size());
+    for (int i = 0; i < ours.size(); ++i)
+        QCOMPARE(theirs[i].toInt(), ours[i].split(',')[2].toInt());
+}
+
+void TestSvm::taskWritesReportFolder()
+{
+    SvmOptions o;
+    o.trainPrefix = m_train.toStdString();
+    o.testPrefix = m_test.toStdString();
+    o.outDir = (m_tmp.path() + QStringLiteral("/report")).toStdString();
+    SvmTask task(o);
+    QSignalSpy partial(&task, &Task::partialResult);
+    QSignalSpy finished(&task, &Task::finished);
+    task.run();
+    QCOMPARE(finished.size(), 1);
+    QCOMPARE(partial.size(), 16);  // the seed's 4 x 4 poly grid, one signal per point
+    const QJsonObject r = finished.front().front().toJsonObject();
+    for (const char* key : {"best", "cv", "test", "timings"})
+        QVERIFY2(r.contains(QLatin1String(key)), key);
+    for (const char* key : {"kernel", "C", "gamma", "degree", "coef0"})
+        QVERIFY2(r[QStringLiteral("best")].toObject().contains(QLatin1String(key)), key);
+    const QJsonObject t = r[QStringLiteral("test")].toObject();
+    for (const char* key : {"accuracy", "confusion", "roc_auc", "roc_auc_macro", "roc_auc_micro", "per_class"})
+        QVERIFY2(t.contains(QLatin1String(key)), key);
+    QVERIFY(t[QStringLiteral("accuracy")].toDouble() > 0.5);  // the blobs are separable enough
+    QCOMPARE(r[QStringLiteral("cv")].toArray().size(), 16);
+    for (const char* f : {"report.json", "predictions.csv", "roc_0.csv", "roc_3.csv", "model.libsvm", "scaler.json",
+                          "classes.json", "features.json"})
+        QVERIFY2(QFile::exists(QString::fromStdString(o.outDir) + QLatin1Char('/') + QLatin1String(f)), f);
+    QFile csv(QString::fromStdString(o.outDir + "/predictions.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = csv.readAll().trimmed().split('\n');
+    QCOMPARE(lines.front(), QByteArray("index,true,predicted,p_0,p_1,p_2,p_3"));
+    QCOMPARE(lines.size(), int(m_testBlobs.rows) + 1);
+    double sum = 0;
+    for (const QByteArray& v : lines[1].split(',').mid(3)) sum += v.toDouble();
+    QVERIFY(std::abs(sum - 1.0) < 1e-9);
+}
+
+void TestSvm::valueLists_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("list") << QStringLiteral("0.1,1,10") << QStringLiteral("0.1 1 10");
+    QTest::newRow("log2") << QStringLiteral("log2:-1:3:2") << QStringLiteral("0.5 2 8");
+    QTest::newRow("log10") << QStringLiteral("log10:-3:0") << QStringLiteral("0.001 0.01 0.1 1");
+    QTest::newRow("descending") << QStringLiteral("log2:3:1:-1") << QStringLiteral("8 4 2");
+    QTest::newRow("not a number") << QStringLiteral("1,x") << QStringLiteral("error");
+    QTest::newRow("wrong direction") << QStringLiteral("log2:3:1:1") << QStringLiteral("error");
+}
+
+void TestSvm::valueLists()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, expected);
+    try {
+        QStringList got;
+        for (double v : parseValueList(text.toStdString(), "--C"))
+            got << QString::number(v);
+        QCOMPARE(got.join(QLatin1Char(' ')), expected);
+    } catch (const std::invalid_argument& e) {
+        QCOMPARE(expected, QStringLiteral("error"));
+        QVERIFY2(QString::fromUtf8(e.what()).startsWith(QStringLiteral("--C")), e.what());
+    }
+}
+
+void TestSvm::badInput_data()
+{
+    QTest::addColumn<QString>("what");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("dimension mismatch") << QStringLiteral("dims") << QStringLiteral("columns but the training features have");
+    QTest::newRow("NaN feature") << QStringLiteral("nan") << QStringLiteral("NaN or infinite");
+    QTest::newRow("one class") << QStringLiteral("oneclass") << QStringLiteral("only one class");
+    QTest::newRow("label file wrong length") << QStringLiteral("labels") << QStringLiteral("labels but");
+    QTest::newRow("C <= 0") << QStringLiteral("C") << QStringLiteral("C must be a positive number");
+    QTest::newRow("negative gamma") << QStringLiteral("gamma") << QStringLiteral("gamma must be a positive number");
+    QTest::newRow("fold index out of range") << QStringLiteral("foldrange") << QStringLiteral("outside the training set");
+    QTest::newRow("too many folds (empty)") << QStringLiteral("folds") << QStringLiteral("folds of");
+}
+
+void TestSvm::badInput()
+{
+    QFETCH(QString, what);
+    QFETCH(QString, error);
+    const QString dir = m_tmp.path() + QStringLiteral("/bad_") + what;
+    QDir().mkpath(dir);
+    Blobs train = makeBlobs(5, 3, 4, 7), test = makeBlobs(3, 3, 4, 8);
+    SvmOptions o;
+    o.trainPrefix = (dir + QStringLiteral("/train")).toStdString();
+    o.testPrefix = (dir + QStringLiteral("/test")).toStdString();
+    o.outDir = (dir + QStringLiteral("/out")).toStdString();
+    o.folds = 3;
+    if (what == QLatin1String("dims")) test = makeBlobs(3, 3, 5, 8);
+    if (what == QLatin1String("nan")) train.x[7] = std::nanf("");
+    if (what == QLatin1String("oneclass")) std::fill(train.y.begin(), train.y.end(), 1);
+    if (what == QLatin1String("C")) o.C = {1, 0};
+    if (what == QLatin1String("gamma")) o.gamma = {"-0.1"};
+    if (what == QLatin1String("folds")) o.folds = 16;
+    save(train, dir + QStringLiteral("/train"));
+    save(test, dir + QStringLiteral("/test"));
+    if (what == QLatin1String("labels")) {
+        const std::vector<int64_t> shorter(train.y.begin(), train.y.end() - 1);
+        writeNpy(o.trainPrefix + ".labels.npy", shorter.data(), int64_t(shorter.size()));
+    }
+    if (what == QLatin1String("foldrange")) {
+        QFile f(dir + QStringLiteral("/fold_indices.txt"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("0 1 2\n3 4 99\n");
+        f.close();
+        o.foldIndices = f.fileName().toStdString();
+    }
+    SvmTask task(o);
+    QSignalSpy failed(&task, &Task::failed);
+    task.run();
+    QCOMPARE(failed.size(), 1);
+    QVERIFY2(failed.front().front().toString().contains(error), qPrintable(failed.front().front().toString()));
+}
+
+QTEST_GUILESS_MAIN(TestSvm)
+#include "tst_svm.moc"

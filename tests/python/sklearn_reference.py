@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""scikit-learn reference numbers for DeepSVM Studio's SVM and metrics tests.
+
+  folds LABELS.npy K                          StratifiedKFold(K) validation indices, JSON
+  svc TRAIN TEST KERNEL C GAMMA DEGREE COEF0  StandardScaler (float64) + SVC: predictions and
+                                              one-vs-one decision values on TEST, JSON
+  grid TRAIN FOLDS.json SPEC.json             GridSearchCV(SVC(), spec['grid'], scoring=spec['scoring'])
+                                              with these explicit folds, JSON
+  metrics TRUTH.npy SCORES.npy PRED.npy       roc_curve / roc_auc_score / confusion_matrix /
+                                              classification_report, JSON
+TRAIN/TEST are prefixes of PREFIX.features.npy + PREFIX.labels.npy.
+"""
+import json
+import sys
+
+import numpy as np
+from sklearn.metrics import (accuracy_score, classification_report, confusion_matrix, f1_score, roc_auc_score,
+                             roc_curve)
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.preprocessing import StandardScaler, label_binarize
+from sklearn.svm import SVC
+
+
+def load(prefix):
+    return np.load(prefix + ".features.npy").astype(np.float64), np.load(prefix + ".labels.npy")
+
+
+def gamma_of(text):
+    return text if text in ("scale", "auto") else float(text)
+
+
+def cmd_folds(labels, k):
+    y = np.load(labels)
+    out = [test.tolist() for _, test in StratifiedKFold(int(k)).split(np.zeros(len(y)), y)]
+    print(json.dumps(out))
+
+
+def cmd_svc(train, test, kernel, c, gamma, degree, coef0):
+    xtr, ytr = load(train)
+    xte, yte = load(test)
+    scaler = StandardScaler().fit(xtr)
+    model = SVC(kernel=kernel, C=float(c), gamma=gamma_of(gamma), degree=int(degree), coef0=float(coef0),
+                decision_function_shape="ovo").fit(scaler.transform(xtr), ytr)
+    xs = scaler.transform(xte)
+    print(json.dumps({"predicted": model.predict(xs).tolist(),
+                      "decision": model.decision_function(xs).tolist(),
+                      "n_support": int(model.n_support_.sum())}))
+
+
+def cmd_grid(train, folds_path, grid_path):
+    x, y = load(train)
+    xs = StandardScaler().fit_transform(x)
+    folds = json.load(open(folds_path))
+    cv = [(np.array(f["train"]), np.array(f["validation"])) for f in folds]
+    spec = json.load(open(grid_path))
+    grid, scoring = spec["grid"], spec.get("scoring", "accuracy")
+    for g in grid:
+        if "gamma" in g:
+            g["gamma"] = [gamma_of(str(v)) for v in g["gamma"]]
+    search = GridSearchCV(SVC(), grid, cv=cv, scoring=scoring, n_jobs=1).fit(xs, y)
+    r = search.cv_results_
+    points = []
+    for i, params in enumerate(r["params"]):
+        points.append({"params": {k: v for k, v in params.items()}, "mean": r["mean_test_score"][i],
+                       "std": r["std_test_score"][i]})
+    print(json.dumps({"points": points, "best": search.best_params_}))
+
+
+def cmd_metrics(truth_path, scores_path, pred_path):
+    y = np.load(truth_path)
+    s = np.load(scores_path)
+    p = np.load(pred_path)
+    k = s.shape[1]
+    curves = []
+    for c in range(k):
+        fpr, tpr, thr = roc_curve(y == c, s[:, c])
+        curves.append({"fpr": fpr.tolist(), "tpr": tpr.tolist(), "thresholds": thr.tolist()})
+    onehot = label_binarize(y, classes=list(range(k)))
+    fm, tm, thm = roc_curve(onehot.ravel(), s.ravel())
+    rep = classification_report(y, p, labels=list(range(k)), output_dict=True, zero_division=0)
+    print(json.dumps({
+        "curves": curves,
+        "auc": [roc_auc_score(y == c, s[:, c]) for c in range(k)],
+        "auc_micro": roc_auc_score(onehot, s, average="micro"),
+        "auc_macro": roc_auc_score(onehot, s, average="macro"),
+        "micro": {"fpr": fm.tolist(), "tpr": tm.tolist(), "thresholds": thm.tolist()},
+        "confusion": confusion_matrix(y, p, labels=list(range(k))).tolist(),
+        "accuracy": accuracy_score(y, p),
+        "f1_macro": f1_score(y, p, average="macro"),
+        "per_class": [[rep[str(c)]["precision"], rep[str(c)]["recall"], rep[str(c)]["f1-score"], rep[str(c)]["support"]]
+                      for c in range(k)],
+    }))
+
+
+if __name__ == "__main__":
+    globals()["cmd_" + sys.argv[1]](*sys.argv[2:])
