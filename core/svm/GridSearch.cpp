@@ -8,6 +8,8 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -163,6 +165,8 @@ std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const std
     std::vector<bool> complete(m_points.size(), false);
     int done = 0;
     std::mutex mutex;
+    std::condition_variable wake;
+    std::deque<int> ready;  // points whose every fold is scored, not yet reported
     std::exception_ptr error;
     std::atomic_bool stop{false};
     for (std::size_t i = 0; i < m_points.size(); ++i) {
@@ -244,9 +248,8 @@ std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const std
                         res.mean = mean;
                         res.std = std::sqrt(var / double(res.folds.size()));
                         complete[std::size_t(units[u].point)] = true;
-                        ++done;
-                        if (onPoint)
-                            onPoint(res, done, int(m_points.size()));
+                        ready.push_back(units[u].point);
+                        wake.notify_all();
                     }
                 } catch (...) {
                     std::lock_guard<std::mutex> lock(mutex);
@@ -257,9 +260,35 @@ std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const std
                 }
             }
         };
+        const int poolSize = std::min<int>(threads, int(units.size()));
+        int exited = 0;
         std::vector<std::thread> pool;
-        for (int t = 0; t < std::min<int>(threads, int(units.size())); ++t)
-            pool.emplace_back(worker);
+        for (int t = 0; t < poolSize; ++t)
+            pool.emplace_back([&] {
+                worker();
+                std::lock_guard<std::mutex> lock(mutex);
+                ++exited;
+                wake.notify_all();
+            });
+        // Finished points are reported from the calling thread, so a Task's signals come
+        // from its own thread and reach direct and queued receivers alike.
+        {
+            std::unique_lock<std::mutex> lock(mutex);
+            for (;;) {
+                wake.wait(lock, [&] { return !ready.empty() || exited == poolSize; });
+                while (!ready.empty()) {
+                    const int point = ready.front();
+                    ready.pop_front();
+                    ++done;
+                    lock.unlock();
+                    if (onPoint)
+                        onPoint(results[std::size_t(point)], done, int(m_points.size()));
+                    lock.lock();
+                }
+                if (exited == poolSize)
+                    break;
+            }
+        }
         for (auto& t : pool)
             t.join();
         if (error)

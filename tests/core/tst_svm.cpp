@@ -422,9 +422,14 @@ void TestSvm::taskWritesReportFolder()
     SvmTask task(o);
     QSignalSpy partial(&task, &Task::partialResult);
     QSignalSpy finished(&task, &Task::finished);
+    // An ordinary (auto) connection, as the GUI and CLI make: points must arrive from the
+    // task's own thread, not from the worker threads that scored them.
+    int delivered = 0;
+    connect(&task, &Task::partialResult, this, [&] { ++delivered; });
     task.run();
     QCOMPARE(finished.size(), 1);
     QCOMPARE(partial.size(), 16);  // the seed's 4 x 4 poly grid, one signal per point
+    QCOMPARE(delivered, 16);
     const QJsonObject r = finished.front().front().toJsonObject();
     for (const char* key : {"best", "cv", "test", "timings"})
         QVERIFY2(r.contains(QLatin1String(key)), key);

@@ -27,6 +27,14 @@ QLineSeries* curveSeries(const std::vector<RocPoint>& curve, const QString& name
     return s;
 }
 
+/// Ten distinguishable colours (the Tableau palette), so ten classes never share one.
+QColor classColour(std::size_t k)
+{
+    static const QRgb palette[10] = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd,
+                                     0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf};
+    return QColor(palette[k % 10]);
+}
+
 QString aucText(double auc)
 {
     return std::isfinite(auc) ? QString::number(auc, 'f', 3) : QStringLiteral("n/a");
@@ -51,9 +59,12 @@ QChart* makeRocChart(const RocSet& roc, const std::vector<std::string>& classNam
         s->attachAxis(x);
         s->attachAxis(y);
     };
-    for (std::size_t k = 0; k < roc.perClass.size(); ++k)
-        add(curveSeries(roc.perClass[k], QStringLiteral("%1 (AUC %2)")
-                                             .arg(QString::fromStdString(classNames[k]), aucText(roc.auc[k]))));
+    for (std::size_t k = 0; k < roc.perClass.size(); ++k) {
+        QLineSeries* s = curveSeries(roc.perClass[k], QStringLiteral("%1 (AUC %2)")
+                                                          .arg(QString::fromStdString(classNames[k]), aucText(roc.auc[k])));
+        s->setPen(QPen(classColour(k), 1.5));
+        add(s);
+    }
     QLineSeries* micro = curveSeries(roc.micro, QStringLiteral("micro average (AUC %1)").arg(aucText(roc.aucMicro)));
     QLineSeries* macro = curveSeries(roc.macro, QStringLiteral("macro average (AUC %1)").arg(aucText(roc.aucMacro)));
     QPen dashed(Qt::black, 2, Qt::DashLine);
