@@ -7,6 +7,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
@@ -63,8 +64,11 @@ void SvmCliOptions::read(const QCommandLineParser& p, SvmOptions* o) const
         }
     }
     o->degree.clear();
-    for (double d : parseValueList(p.value(degree).toStdString(), "--degree"))
+    for (double d : parseValueList(p.value(degree).toStdString(), "--degree")) {
+        if (d != std::floor(d) || d < 1 || d > 20)
+            throw std::invalid_argument("--degree takes whole numbers from 1 to 20");
         o->degree.push_back(int(d));
+    }
     o->coef0 = parseValueList(p.value(coef0).toStdString(), "--coef0");
     bool ok = true;
     o->folds = p.value(folds).toInt(&ok);
@@ -93,9 +97,11 @@ int runSvmTask(const SvmOptions& options, QJsonObject* report)
     int exitCode = 1;
     QObject::connect(&task, &Task::partialResult, &task, [&](const QVariant& v) {
         const QJsonObject p = v.toJsonObject();
-        std::fprintf(stderr, "  %-7s C=%-8g gamma=%-8g degree=%d coef0=%g: %.4f +- %.4f\n",
+        const QString gamma = p.contains(QStringLiteral("gamma_mode")) ? p[QStringLiteral("gamma_mode")].toString()
+                                                                        : QString::number(p[QStringLiteral("gamma")].toDouble());
+        std::fprintf(stderr, "  %-7s C=%-8g gamma=%-8s degree=%d coef0=%g: %.4f +- %.4f\n",
                      p[QStringLiteral("kernel")].toString().toUtf8().constData(), p[QStringLiteral("C")].toDouble(),
-                     p[QStringLiteral("gamma")].toDouble(), p[QStringLiteral("degree")].toInt(),
+                     gamma.toUtf8().constData(), p[QStringLiteral("degree")].toInt(),
                      p[QStringLiteral("coef0")].toDouble(), p[QStringLiteral("mean")].toDouble(),
                      p[QStringLiteral("std")].toDouble());
         if (interruptRequested())
@@ -130,9 +136,12 @@ void printSvmSummary(const QJsonObject& r, const QString& outDir)
                  best[QStringLiteral("coef0")].toDouble());
     if (r.contains(QStringLiteral("test"))) {
         const QJsonObject t = r[QStringLiteral("test")].toObject();
-        std::fprintf(stderr, "test: accuracy %.4f, macro AUC %.4f, micro AUC %.4f\n",
-                     t[QStringLiteral("accuracy")].toDouble(), t[QStringLiteral("roc_auc_macro")].toDouble(),
-                     t[QStringLiteral("roc_auc_micro")].toDouble());
+        auto auc = [&](const char* key) {
+            const QJsonValue v = t[QLatin1String(key)];
+            return v.isDouble() ? QString::number(v.toDouble(), 'f', 4) : QStringLiteral("n/a");
+        };
+        std::fprintf(stderr, "test: accuracy %.4f, macro AUC %s, micro AUC %s\n", t[QStringLiteral("accuracy")].toDouble(),
+                     auc("roc_auc_macro").toUtf8().constData(), auc("roc_auc_micro").toUtf8().constData());
     }
     const QJsonObject timings = r[QStringLiteral("timings")].toObject();
     std::fprintf(stderr, "grid search %.1f s, refit %.1f s; report in %s/report.json\n",

@@ -239,8 +239,6 @@ QJsonObject FeatureExtractor::Impl::extractSplit(const std::string& split, const
         ~Joiner() { q.stop(); t.join(); }
     } joiner{queue, producer};
 
-    // A previous sidecar must not vouch for the new files while they are being replaced.
-    std::remove(FeatureStore::sidecarPath(prefix).c_str());
     NpyRowWriter writer(FeatureStore::featuresPath(prefix), dim);
     std::vector<int64_t> labels;
     std::vector<std::string> ids, skipped;
@@ -274,6 +272,9 @@ QJsonObject FeatureExtractor::Impl::extractSplit(const std::string& split, const
                                  + "' could be read (" + std::to_string(skipped.size()) + " skipped)");
 
     const std::string tmpFeatures = writer.finish();
+    // From here the old files are replaced: the old sidecar must not vouch for the new
+    // .npy files, and a crash before the new sidecar lands leaves no cache entry at all.
+    std::remove(FeatureStore::sidecarPath(prefix).c_str());
     commitFile(tmpFeatures, FeatureStore::featuresPath(prefix));
     writeNpy(FeatureStore::labelsPath(prefix), labels.data(), int64_t(labels.size()));
 

@@ -100,7 +100,9 @@ FeatureSet load(const std::string& prefix)
     if (f.shape.size() != 2)
         throw NpyError(featuresPath(prefix) + ": features must be a 2-D array (rows x dimensions)");
     NpyArray<int64_t> l = readNpyInt(labelsPath(prefix));
-    if (l.shape.size() != 1 || l.rows() != f.rows())
+    if (l.shape.size() != 1)
+        throw NpyError(labelsPath(prefix) + ": labels must be a 1-D array (one label per row)");
+    if (l.rows() != f.rows())
         throw NpyError(labelsPath(prefix) + ": has " + std::to_string(l.data.size()) + " labels but "
                        + featuresPath(prefix) + " has " + std::to_string(f.rows()) + " rows");
     set.rows = f.rows();
@@ -122,8 +124,9 @@ void writeSidecar(const std::string& prefix, const QJsonObject& sidecar)
     QFile f(q(tmp));
     const QByteArray bytes = QJsonDocument(sidecar).toJson(QJsonDocument::Indented);
     if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.flush()) {
+        const std::string why = f.errorString().toStdString();
         f.remove();
-        throw std::runtime_error(path + ": cannot write (" + f.errorString().toStdString() + ")");
+        throw std::runtime_error(path + ": cannot write (" + why + ")");
     }
     f.close();
     commitFile(tmp, path);

@@ -210,8 +210,13 @@ NpyRowWriter::NpyRowWriter(std::string path, int64_t cols)
         throw NpyError(m_path + ": cannot write (" + errnoText() + "); choose a writable folder");
     // Reserve a header big enough for any row count; rewritten on finish().
     const std::string header = headerFor("<f4", {int64_t(1) << 40, cols});
-    if (std::fwrite(header.data(), 1, header.size(), m_file) != header.size())
-        throw NpyError(m_path + ": write failed (" + errnoText() + ")");
+    if (std::fwrite(header.data(), 1, header.size(), m_file) != header.size()) {
+        const std::string why = errnoText();
+        std::fclose(m_file);
+        m_file = nullptr;
+        std::remove(m_tmp.c_str());
+        throw NpyError(m_path + ": write failed (" + why + ")");
+    }
 }
 
 NpyRowWriter::~NpyRowWriter()

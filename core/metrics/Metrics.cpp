@@ -220,6 +220,8 @@ RocSet rocOneVsRest(const std::vector<int>& truth, const std::vector<double>& sc
 std::vector<double> ovrFromOvo(const std::vector<double>& ovo, int64_t rows, int classes)
 {
     const int pairs = classes * (classes - 1) / 2;
+    if (ovo.size() != std::size_t(rows) * std::size_t(pairs))
+        throw std::invalid_argument("one-vs-one decision values do not match " + std::to_string(classes) + " classes");
     std::vector<double> votes(std::size_t(rows * classes), 0.0), conf(std::size_t(rows * classes), 0.0);
     for (int64_t r = 0; r < rows; ++r) {
         int k = 0;
@@ -233,15 +235,23 @@ std::vector<double> ovrFromOvo(const std::vector<double>& ovo, int64_t rows, int
                 votes[std::size_t(r * classes + (c <= 0 ? i : j))] += 1;
             }
     }
+    // x / (3 (|x| + 1)) squashes each confidence into (-1/3, 1/3): it breaks ties in the
+    // votes without ever overturning one.
     std::vector<double> out(votes.size());
-    for (int64_t r = 0; r < rows; ++r) {
-        double maxAbs = 0;
-        for (int k = 0; k < classes; ++k)
-            maxAbs = std::max(maxAbs, std::abs(conf[std::size_t(r * classes + k)]));
-        for (int k = 0; k < classes; ++k)
-            out[std::size_t(r * classes + k)] = votes[std::size_t(r * classes + k)]
-                + conf[std::size_t(r * classes + k)] / (3.0 * (maxAbs + 1.0));
-    }
+    for (std::size_t i = 0; i < out.size(); ++i)
+        out[i] = votes[i] + conf[i] / (3.0 * (std::abs(conf[i]) + 1.0));
+    return out;
+}
+
+std::vector<double> ovrScores(const std::vector<double>& ovo, int64_t rows, const std::vector<int>& modelLabels,
+                              int classes)
+{
+    const int known = int(modelLabels.size());
+    const std::vector<double> ovr = ovrFromOvo(ovo, rows, known);
+    std::vector<double> out(std::size_t(rows) * std::size_t(classes), -std::numeric_limits<double>::max());
+    for (int64_t i = 0; i < rows; ++i)
+        for (int k = 0; k < known; ++k)
+            out[std::size_t(i * classes + modelLabels[std::size_t(k)])] = ovr[std::size_t(i * known + k)];
     return out;
 }
 

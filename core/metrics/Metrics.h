@@ -56,4 +56,9 @@ RocSet rocOneVsRest(const std::vector<int>& truth, const std::vector<double>& sc
 /// (N x K(K-1)/2) into N x K scores: votes plus a bounded confidence.
 std::vector<double> ovrFromOvo(const std::vector<double>& ovo, int64_t rows, int classes);
 
+/// The same for a model that knows only `modelLabels` (ascending class indices, a subset of
+/// 0..classes-1): N x classes scores, classes the model never saw rank last.
+std::vector<double> ovrScores(const std::vector<double>& ovo, int64_t rows, const std::vector<int>& modelLabels,
+                              int classes);
+
 }  // namespace deepsvm

@@ -75,6 +75,10 @@ Classifier::Classifier(const std::string& dir) : d(std::make_unique<Impl>())
     d->pre.normalization = parseNormalization(key[QStringLiteral("normalize")].toString().toStdString());
     d->layer = key[QStringLiteral("layer")].toString().toStdString();
     d->outlierNorm = settings[QStringLiteral("outlier_norm")].toDouble(0);
+    for (int label : d->model->labels())
+        if (label < 0 || label >= int(d->classNames.size()))
+            throw std::runtime_error(files.model() + ": has class " + std::to_string(label) + " but " + files.classes()
+                                     + " names " + std::to_string(d->classNames.size()) + " classes; the files come from different models");
 }
 
 Classifier::~Classifier() = default;
@@ -114,8 +118,7 @@ Classifier::Result Classifier::classify(const std::string& path, int topK) const
     } else {
         std::vector<double> dec;
         d->model->predict(rows->row(0), &dec);
-        const std::vector<double> ovr = ovrFromOvo(dec, 1, int(labels.size()));
-        for (std::size_t k = 0; k < labels.size(); ++k) score[std::size_t(labels[k])] = ovr[k];
+        score = ovrScores(dec, 1, labels, int(d->classNames.size()));
     }
     std::vector<int> order(score.size());
     std::iota(order.begin(), order.end(), 0);

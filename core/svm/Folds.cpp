@@ -92,8 +92,10 @@ std::vector<Fold> holdOut(const std::vector<int>& labels, double fraction, uint6
         // Fisher-Yates with our own index draw: the same on every platform.
         for (std::size_t i = rows.size(); i > 1; --i)
             std::swap(rows[i - 1], rows[std::size_t(rng() % i)]);
-        const std::size_t take = std::size_t(std::llround(fraction * double(rows.size())));
-        for (std::size_t i = 0; i < take && i < rows.size(); ++i)
+        // Every class keeps at least one training row; a single-image class stays in training.
+        const std::size_t take = std::min(std::size_t(std::llround(fraction * double(rows.size()))),
+                                          rows.size() > 1 ? rows.size() - 1 : 0);
+        for (std::size_t i = 0; i < take; ++i)
             validate[std::size_t(rows[i])] = true;
     }
     Fold f;

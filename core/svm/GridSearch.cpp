@@ -10,6 +10,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -82,14 +83,14 @@ std::shared_ptr<const SvmRows> precomputedKernelRows(const std::vector<double>& 
 }
 
 double scorePredictions(Metric metric, const std::vector<int>& truth, const std::vector<int>& predicted,
-                        const std::vector<double>& decisions, int classes)
+                        const std::vector<double>& decisions, const std::vector<int>& modelLabels, int classes)
 {
     const ConfusionMatrix cm = confusionMatrix(truth, predicted, classes);
     switch (metric) {
     case Metric::Accuracy: return accuracy(cm);
     case Metric::MacroF1: return macroF1(cm);
     case Metric::MacroAuc:
-        return rocOneVsRest(truth, ovrFromOvo(decisions, int64_t(truth.size()), classes), classes).aucMacro;
+        return rocOneVsRest(truth, ovrScores(decisions, int64_t(truth.size()), modelLabels, classes), classes).aucMacro;
     }
     return 0;
 }
@@ -118,8 +119,9 @@ GridSearch::GridSearch(std::vector<double> x, int64_t rows, int64_t dims, std::v
 
 double GridSearch::precomputedBytes(int64_t rows)
 {
-    // libsvm nodes (16 bytes) for every kernel entry + the Gram matrix in double.
-    return double(rows) * double(rows + 2) * 16.0 + double(rows) * double(rows) * 8.0;
+    // libsvm nodes (16 bytes) for every kernel entry, the Gram matrix in double, and the
+    // kernel values in double while they are turned into nodes.
+    return double(rows) * double(rows + 2) * 16.0 + 2.0 * double(rows) * double(rows) * 8.0;
 }
 
 bool GridSearch::usesPrecomputedKernels() const
@@ -129,9 +131,10 @@ bool GridSearch::usesPrecomputedKernels() const
 
 int GridSearch::bestIndex(const std::vector<GridPointResult>& results)
 {
+    // NaN (a score undefined on some fold) ranks last, as in GridSearchCV.
     int best = -1;
     for (std::size_t i = 0; i < results.size(); ++i)
-        if (best < 0 || results[i].mean > results[std::size_t(best)].mean)
+        if (!std::isnan(results[i].mean) && (best < 0 || results[i].mean > results[std::size_t(best)].mean))
             best = int(i);
     return best;
 }
@@ -234,7 +237,8 @@ std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const std
                         truth.push_back(m_labels[std::size_t(r)]);
                         decisions.insert(decisions.end(), d.begin(), d.end());
                     }
-                    const double score = scorePredictions(m_options.metric, truth, predicted, decisions, m_classes);
+                    const double score =
+                        scorePredictions(m_options.metric, truth, predicted, decisions, model.labels(), m_classes);
                     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
                     std::lock_guard<std::mutex> lock(mutex);
                     GridPointResult& res = results[std::size_t(units[u].point)];
@@ -271,7 +275,20 @@ std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const std
                 wake.notify_all();
             });
         // Finished points are reported from the calling thread, so a Task's signals come
-        // from its own thread and reach direct and queued receivers alike.
+        // from its own thread and reach direct and queued receivers alike. Whatever happens,
+        // the workers are stopped and joined before this scope is left.
+        struct Joiner {
+            std::vector<std::thread>& pool;
+            std::atomic_bool& stop;
+            ~Joiner()
+            {
+                if (std::uncaught_exceptions() > 0)  // leaving early: the workers must stop too
+                    stop = true;
+                for (auto& t : pool)
+                    if (t.joinable())
+                        t.join();
+            }
+        } joiner{pool, stop};
         {
             std::unique_lock<std::mutex> lock(mutex);
             for (;;) {

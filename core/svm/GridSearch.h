@@ -72,9 +72,9 @@ class SvmRows;
 std::shared_ptr<const SvmRows> precomputedKernelRows(const std::vector<double>& a, int64_t ra, const std::vector<double>& b,
                                                      int64_t rb, int64_t dims, const SvmParams& params);
 
-/// Scores predictions of `rows` against `truth` with `metric`; `decisions` are one-vs-one
-/// values (needed for roc_auc_macro).
+/// Scores predictions against `truth` with `metric`; `decisions` are the one-vs-one values of
+/// a model that knows `modelLabels` (needed for roc_auc_macro).
 double scorePredictions(Metric metric, const std::vector<int>& truth, const std::vector<int>& predicted,
-                        const std::vector<double>& decisions, int classes);
+                        const std::vector<double>& decisions, const std::vector<int>& modelLabels, int classes);
 
 }  // namespace deepsvm

@@ -104,8 +104,9 @@ void Scaler::save(const std::string& path) const
     QFile f(QString::fromStdString(tmp));
     const QByteArray bytes = QJsonDocument(toJson()).toJson(QJsonDocument::Compact);
     if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.flush()) {
+        const std::string why = f.errorString().toStdString();
         f.remove();
-        throw std::runtime_error(path + ": cannot write (" + f.errorString().toStdString() + ")");
+        throw std::runtime_error(path + ": cannot write (" + why + ")");
     }
     f.close();
     commitFile(tmp, path);

@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -77,12 +78,7 @@ Evaluation evaluate(const SvmModel& model, const std::vector<double>& test, int6
     if (probability) {
         e.rocScores = e.probabilities;
     } else {
-        // Decision scores of the model's classes; classes it never saw rank last.
-        const std::vector<double> ovr = ovrFromOvo(e.decisions, testRows, int(labels.size()));
-        e.rocScores.assign(std::size_t(testRows * classes), -std::numeric_limits<double>::max());
-        for (int64_t i = 0; i < testRows; ++i)
-            for (std::size_t k = 0; k < labels.size(); ++k)
-                e.rocScores[std::size_t(i * classes + labels[k])] = ovr[std::size_t(i) * labels.size() + k];
+        e.rocScores = ovrScores(e.decisions, testRows, labels, classes);
     }
     e.confusion = confusionMatrix(e.truth, e.predicted, classes);
     e.roc = rocOneVsRest(e.truth, e.rocScores, classes);
@@ -182,8 +178,11 @@ void writeFeatureSettings(const std::string& path, const QJsonObject& trainSidec
     QJsonObject o{{QStringLiteral("format"), QStringLiteral("deepsvm-feature-settings")},
                   {QStringLiteral("version"), 1},
                   {QStringLiteral("outlier_norm"), outlierNorm}};
+    // A derived split (run's hold-out of a folder without a test split) keeps its origin's key.
     if (trainSidecar.contains(QStringLiteral("key")))
         o[QStringLiteral("key")] = trainSidecar[QStringLiteral("key")];
+    else if (trainSidecar.contains(QStringLiteral("source_key")))
+        o[QStringLiteral("key")] = trainSidecar[QStringLiteral("source_key")];
     if (trainSidecar.contains(QStringLiteral("weights_file")))
         o[QStringLiteral("weights_file")] = trainSidecar[QStringLiteral("weights_file")];
     writeJson(path, o);
@@ -213,10 +212,17 @@ void writeRocCsvs(const std::string& dir, const Evaluation& e, const std::vector
         for (const auto& p : curve) csv += fmt(p.fpr) + "," + fmt(p.tpr) + "," + fmt(p.threshold) + "\n";
         writeBytes(dir + "/roc_" + name + ".csv", QByteArray::fromStdString(csv));
     };
-    for (std::size_t k = 0; k < names.size(); ++k)
-        write(safeFileName(names[k]), e.roc.perClass[k]);
-    write("micro", e.roc.micro);
-    write("macro", e.roc.macro);
+    // Two names that sanitise alike get the class index appended, so no file overwrites another.
+    std::vector<std::string> used{"micro_average", "macro_average"};
+    for (std::size_t k = 0; k < names.size(); ++k) {
+        std::string name = safeFileName(names[k]);
+        if (std::find(used.begin(), used.end(), name) != used.end())
+            name += "_" + std::to_string(k);
+        used.push_back(name);
+        write(name, e.roc.perClass[k]);
+    }
+    write("micro_average", e.roc.micro);
+    write("macro_average", e.roc.macro);
 }
 
 }  // namespace deepsvm

@@ -94,9 +94,12 @@ QVariant SvmTask::execute()
     if (classNames.empty())
         for (int64_t k = 0; k <= maxLabel; ++k)
             classNames.push_back(std::to_string(k));
-    if (maxLabel >= int64_t(classNames.size()))
-        throw std::invalid_argument(FeatureStore::labelsPath(o.trainPrefix) + ": label " + std::to_string(maxLabel)
-                                    + " but only " + std::to_string(classNames.size()) + " class names");
+    if (maxLabel >= int64_t(classNames.size())) {
+        const bool inTrain = std::find(train.labels.begin(), train.labels.end(), maxLabel) != train.labels.end();
+        throw std::invalid_argument(FeatureStore::labelsPath(inTrain ? o.trainPrefix : o.testPrefix) + ": label "
+                                    + std::to_string(maxLabel) + " but only " + std::to_string(classNames.size())
+                                    + " class names");
+    }
     const int classes = int(classNames.size());
     std::vector<int> trainLabels(train.labels.begin(), train.labels.end());
     {
@@ -140,6 +143,9 @@ QVariant SvmTask::execute()
     throwIfCancelled();
     const double gridSeconds = since(tGrid);
     const int best = GridSearch::bestIndex(cv);
+    if (best < 0)
+        throw std::invalid_argument("no grid point has a defined " + metricName(o.metric)
+                                    + " on every fold; use more rows per fold or another --metric");
     SvmParams bestParams = cv[std::size_t(best)].params;
     if (!bestParams.gammaMode.empty()) {
         double sum = 0, sumSq = 0;

@@ -137,7 +137,7 @@ void TestCli::runWritesReportFolderThenClassify()
     QCOMPARE(report[QStringLiteral("folds")].toInt(), 10);  // STL-10's predefined folds
     QCOMPARE(report[QStringLiteral("test")].toObject()[QStringLiteral("rows")].toInt(), 30);
     for (const char* f : {"report.json", "predictions.csv", "model.libsvm", "scaler.json", "classes.json", "features.json",
-                          "roc_circles.csv", "roc_micro.csv", "features/features.train.features.npy"})
+                          "roc_circles.csv", "roc_micro_average.csv", "roc_macro_average.csv", "features/features.train.features.npy"})
         QVERIFY2(QFile::exists(out + QLatin1Char('/') + QLatin1String(f)), f);
     for (const char* png : {"roc.png", "confusion.png", "confusion_normalized.png"}) {
         const QImage image(out + QLatin1Char('/') + QLatin1String(png));

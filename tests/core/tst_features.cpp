@@ -63,6 +63,7 @@ private Q_SLOTS:
     void extractWritesFilesAndSidecar();
     void cacheReusedOnlyOnIdenticalKey();
     void cancelLeavesNoFiles();
+    void cancelledReextractionKeepsTheOldCache();
     void skippedImagesAreListed();
     void fcLayerGivesLogits();
     void badOptionsFail_data();
@@ -239,6 +240,33 @@ void TestFeatures::cancelLeavesNoFiles()
     QCOMPARE(finished.size(), 0);
     QCOMPARE(task.state(), Task::State::Cancelled);
     QCOMPARE(filesIn(dir), QStringList());
+}
+
+void TestFeatures::cancelledReextractionKeepsTheOldCache()
+{
+    const QString dir = m_tmp.path() + QStringLiteral("/keep");
+    QDir().mkpath(dir);
+    ExtractOptions o = smallOptions(m_demo, dir + QStringLiteral("/k"));
+    o.splits = {"train"};
+    o.batchSize = 2;
+    {
+        ExtractTask first(o);
+        QVERIFY(!runTask(first).isEmpty());
+    }
+    const QStringList before = filesIn(dir);
+    o.size = 80;  // a new key: extraction starts over, then is cancelled
+    ExtractTask second(o);
+    connect(&second, &Task::progress, &second, [&](qint64 done) {
+        if (done >= 4)
+            second.requestCancel();
+    });
+    QSignalSpy cancelled(&second, &Task::cancelled);
+    second.run();
+    QCOMPARE(cancelled.size(), 1);
+    QCOMPARE(filesIn(dir), before);
+    o.size = 64;
+    ExtractTask again(o);  // the old entry is still a valid cache hit
+    QCOMPARE(runTask(again)[QStringLiteral("splits")].toArray()[0].toObject()[QStringLiteral("reused")].toBool(), true);
 }
 
 void TestFeatures::skippedImagesAreListed()

@@ -84,6 +84,7 @@ private Q_SLOTS:
     void metricsMatchScikitLearn();
     void svmPredictReadsOurModel();
     void taskWritesReportFolder();
+    void holdOutKeepsEveryClassInTraining();
     void valueLists_data();
     void valueLists();
     void badInput_data();
@@ -207,8 +208,9 @@ void TestSvm::svcMatchesScikitLearn()
     const QJsonArray refDec = ref[QStringLiteral("decision")].toArray();
     QCOMPARE(refPred.size(), int(m_testBlobs.rows));
     QCOMPARE(model.supportVectorCount(), ref[QStringLiteral("n_support")].toInt());
+    const QJsonArray refOvr = ref[QStringLiteral("decision_ovr")].toArray();
     int agree = 0;
-    double worst = 0;
+    double worst = 0, worstOvr = 0;
     std::vector<double> d;
     for (int64_t i = 0; i < m_testBlobs.rows; ++i) {
         agree += model.predict(testRows->row(i), &d) == refPred[int(i)].toInt();
@@ -216,7 +218,12 @@ void TestSvm::svcMatchesScikitLearn()
         QCOMPARE(int(d.size()), rd.size());
         for (int k = 0; k < rd.size(); ++k)
             worst = std::max(worst, std::abs(d[std::size_t(k)] - rd[k].toDouble()));
+        // decision_function_shape='ovr', the scores ROC curves use without probabilities.
+        const std::vector<double> ovr = ovrFromOvo(d, 1, 4);
+        for (int k = 0; k < 4; ++k)
+            worstOvr = std::max(worstOvr, std::abs(ovr[std::size_t(k)] - refOvr[int(i)].toArray()[k].toDouble()));
     }
+    QVERIFY2(worstOvr < 1e-6, qPrintable(QString::number(worstOvr)));
     qInfo("%s: %d/%lld predictions agree, worst decision-value difference %.2e", qPrintable(kernel), agree,
           static_cast<long long>(m_testBlobs.rows), worst);
     QVERIFY(double(agree) >= 0.999 * double(m_testBlobs.rows));
@@ -451,6 +458,19 @@ void TestSvm::taskWritesReportFolder()
     double sum = 0;
     for (const QByteArray& v : lines[1].split(',').mid(3)) sum += v.toDouble();
     QVERIFY(std::abs(sum - 1.0) < 1e-9);
+}
+
+void TestSvm::holdOutKeepsEveryClassInTraining()
+{
+    // Class 2 has one row, class 1 two: a 0.5 hold-out must not take them out of training.
+    const std::vector<int> labels{0, 0, 0, 0, 1, 1, 2, 0};
+    const Fold f = holdOut(labels, 0.5, 3).front();
+    std::vector<int> trainClasses;
+    for (int64_t i : f.train) trainClasses.push_back(labels[std::size_t(i)]);
+    for (int c : {0, 1, 2})
+        QVERIFY2(std::count(trainClasses.begin(), trainClasses.end(), c) >= 1, qPrintable(QString::number(c)));
+    QCOMPARE(f.validation.size() + f.train.size(), labels.size());
+    QCOMPARE(f.validation.size(), std::size_t(4));  // three of class 0's five (2.5 rounds up) + one of class 1
 }
 
 void TestSvm::valueLists_data()

@@ -42,8 +42,11 @@ def cmd_svc(train, test, kernel, c, gamma, degree, coef0):
     model = SVC(kernel=kernel, C=float(c), gamma=gamma_of(gamma), degree=int(degree), coef0=float(coef0),
                 decision_function_shape="ovo").fit(scaler.transform(xtr), ytr)
     xs = scaler.transform(xte)
+    ovo = model.decision_function(xs).tolist()
+    model.decision_function_shape = "ovr"
     print(json.dumps({"predicted": model.predict(xs).tolist(),
-                      "decision": model.decision_function(xs).tolist(),
+                      "decision": ovo,
+                      "decision_ovr": model.decision_function(xs).tolist(),
                       "n_support": int(model.n_support_.sum())}))
 
 
