@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev
-  qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev libqt6svg6-dev
+  qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev qt6-svg-dev
   libopencv-dev libsvm-dev libsvm-tools libarchive-dev libopenblas0-pthread
 )
 test_pkgs=(

@@ -119,18 +119,21 @@ FeatureSet load(const std::string& prefix)
 
 void writeSidecar(const std::string& prefix, const QJsonObject& sidecar)
 {
-    const std::string path = sidecarPath(prefix);
+    writeFileAtomically(sidecarPath(prefix), QJsonDocument(sidecar).toJson(QJsonDocument::Indented));
+}
+
+}  // namespace FeatureStore
+
+void writeFileAtomically(const std::string& path, const QByteArray& bytes)
+{
     const std::string tmp = temporaryPathFor(path);
     QFile f(q(tmp));
-    const QByteArray bytes = QJsonDocument(sidecar).toJson(QJsonDocument::Indented);
     if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.flush()) {
         const std::string why = f.errorString().toStdString();
         f.remove();
-        throw std::runtime_error(path + ": cannot write (" + why + ")");
+        throw std::runtime_error(path + ": cannot write (" + why + "); is the folder writable and the disk not full?");
     }
     f.close();
     commitFile(tmp, path);
 }
-
-}  // namespace FeatureStore
 }  // namespace deepsvm

@@ -1,6 +1,6 @@
 #include "svm/Scaler.h"
 
-#include "features/Npy.h"
+#include "features/FeatureStore.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -100,16 +100,7 @@ Scaler Scaler::fromJson(const QJsonObject& o)
 
 void Scaler::save(const std::string& path) const
 {
-    const std::string tmp = temporaryPathFor(path);
-    QFile f(QString::fromStdString(tmp));
-    const QByteArray bytes = QJsonDocument(toJson()).toJson(QJsonDocument::Compact);
-    if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.flush()) {
-        const std::string why = f.errorString().toStdString();
-        f.remove();
-        throw std::runtime_error(path + ": cannot write (" + why + ")");
-    }
-    f.close();
-    commitFile(tmp, path);
+    writeFileAtomically(path, QJsonDocument(toJson()).toJson(QJsonDocument::Compact));
 }
 
 Scaler Scaler::load(const std::string& path)

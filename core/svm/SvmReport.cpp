@@ -1,6 +1,6 @@
 #include "svm/SvmReport.h"
 
-#include "features/Npy.h"
+#include "features/FeatureStore.h"
 #include "svm/SvmModel.h"
 #include "svm/SvmTask.h"
 
@@ -23,19 +23,6 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 
 /// JSON has no NaN: undefined values (an AUC without positives) become null.
 QJsonValue number(double v) { return std::isfinite(v) ? QJsonValue(v) : QJsonValue(QJsonValue::Null); }
-
-void writeBytes(const std::string& path, const QByteArray& bytes)
-{
-    const std::string tmp = temporaryPathFor(path);
-    QFile f(q(tmp));
-    if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.flush()) {
-        const std::string why = f.errorString().toStdString();
-        f.remove();
-        throw std::runtime_error(path + ": cannot write (" + why + "); is the folder writable and the disk not full?");
-    }
-    f.close();
-    commitFile(tmp, path);
-}
 
 std::string fmt(double v)
 {
@@ -147,7 +134,7 @@ QJsonObject evaluationJson(const Evaluation& e, const std::vector<std::string>& 
 
 void writeJson(const std::string& path, const QJsonObject& object)
 {
-    writeBytes(path, QJsonDocument(object).toJson(QJsonDocument::Indented));
+    writeFileAtomically(path, QJsonDocument(object).toJson(QJsonDocument::Indented));
 }
 
 void writeClassesJson(const std::string& path, const std::vector<std::string>& classNames)
@@ -202,7 +189,7 @@ void writePredictionsCsv(const std::string& path, const Evaluation& e, const std
             for (std::size_t c = 0; c < k; ++c) csv += "," + fmt(e.probabilities[i * k + c]);
         csv += "\n";
     }
-    writeBytes(path, QByteArray::fromStdString(csv));
+    writeFileAtomically(path, QByteArray::fromStdString(csv));
 }
 
 void writeRocCsvs(const std::string& dir, const Evaluation& e, const std::vector<std::string>& names)
@@ -210,7 +197,7 @@ void writeRocCsvs(const std::string& dir, const Evaluation& e, const std::vector
     auto write = [&](const std::string& name, const std::vector<RocPoint>& curve) {
         std::string csv = "fpr,tpr,threshold\n";
         for (const auto& p : curve) csv += fmt(p.fpr) + "," + fmt(p.tpr) + "," + fmt(p.threshold) + "\n";
-        writeBytes(dir + "/roc_" + name + ".csv", QByteArray::fromStdString(csv));
+        writeFileAtomically(dir + "/roc_" + name + ".csv", QByteArray::fromStdString(csv));
     };
     // Two names that sanitise alike get the class index appended, so no file overwrites another.
     std::vector<std::string> used{"micro_average", "macro_average"};
