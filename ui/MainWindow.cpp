@@ -20,7 +20,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
                      "<p>The point-and-click pages are not built yet.</p>"
                      "<p>Every step already runs headless:</p>"
                      "<p><code>deepsvm demo-data --out demo</code><br>"
-                     "<code>deepsvm extract --data demo --out demo/features</code></p>"
+                     "<code>deepsvm run --data demo --out demo/report</code><br>"
+                     "<code>deepsvm classify --model demo/report photo.jpg</code></p>"
                      "<p><code>deepsvm --help</code> lists the commands.</p>")
                       .arg(QStringLiteral(DEEPSVM_VERSION)));
     text->setMargin(24);
