@@ -74,6 +74,27 @@ std::vector<SvmParams> expandGrid(const std::vector<Kernel>& kernels, const std:
     return out;
 }
 
+void resolveGammaOn(SvmParams& params, const std::vector<double>& x, int64_t dims, const std::vector<int64_t>* rows)
+{
+    if (params.gammaMode.empty())
+        return;
+    double sum = 0, sumSq = 0;
+    auto add = [&](int64_t r) {
+        for (int64_t c = 0; c < dims; ++c) {
+            const double v = x[std::size_t(r * dims + c)];
+            sum += v;
+            sumSq += v * v;
+        }
+    };
+    const int64_t count = rows ? int64_t(rows->size()) : int64_t(x.size()) / dims;
+    if (rows)
+        for (int64_t r : *rows) add(r);
+    else
+        for (int64_t r = 0; r < count; ++r) add(r);
+    const double n = double(count) * double(dims), mean = sum / n;
+    params.gamma = resolveGamma(params.gammaMode, params.gamma, int(dims), sumSq / n - mean * mean);
+}
+
 std::shared_ptr<const SvmRows> precomputedKernelRows(const std::vector<double>& a, int64_t ra, const std::vector<double>& b,
                                                      int64_t rb, int64_t dims, const SvmParams& params)
 {
@@ -212,19 +233,7 @@ std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const std
                 try {
                     const Fold& fold = m_folds[std::size_t(units[u].fold)];
                     SvmParams params = m_points[std::size_t(units[u].point)];
-                    if (!params.gammaMode.empty()) {
-                        // As SVC(gamma='scale') does: from the rows this fit sees.
-                        double sum = 0, sumSq = 0;
-                        for (int64_t r : fold.train)
-                            for (int64_t c = 0; c < m_dims; ++c) {
-                                const double v = m_x[std::size_t(r * m_dims + c)];
-                                sum += v;
-                                sumSq += v * v;
-                            }
-                        const double count = double(fold.train.size()) * double(m_dims);
-                        const double mean = sum / count;
-                        params.gamma = resolveGamma(params.gammaMode, params.gamma, int(m_dims), sumSq / count - mean * mean);
-                    }
+                    resolveGammaOn(params, m_x, m_dims, &fold.train);
                     std::vector<int> trainLabels;
                     trainLabels.reserve(fold.train.size());
                     for (int64_t r : fold.train)

@@ -67,6 +67,11 @@ private:
     GridSearchOptions m_options;
 };
 
+/// Resolves gamma "scale"/"auto" in `params` as SVC.fit does on the rows it sees: `rows`
+/// (indices into `x`, rows x dims) or, if null, every row. No-op for a numeric gamma.
+void resolveGammaOn(SvmParams& params, const std::vector<double>& x, int64_t dims,
+                    const std::vector<int64_t>* rows = nullptr);
+
 class SvmRows;
 /// libsvm rows holding the kernel of rows `a` against training rows `b` (serials 1..rb).
 std::shared_ptr<const SvmRows> precomputedKernelRows(const std::vector<double>& a, int64_t ra, const std::vector<double>& b,

@@ -147,12 +147,7 @@ QVariant SvmTask::execute()
         throw std::invalid_argument("no grid point has a defined " + metricName(o.metric)
                                     + " on every fold; use more rows per fold or another --metric");
     SvmParams bestParams = cv[std::size_t(best)].params;
-    if (!bestParams.gammaMode.empty()) {
-        double sum = 0, sumSq = 0;
-        for (double v : x) { sum += v; sumSq += v * v; }
-        const double count = double(x.size()), mean = sum / count;
-        bestParams.gamma = resolveGamma(bestParams.gammaMode, 0, int(train.cols), sumSq / count - mean * mean);
-    }
+    resolveGammaOn(bestParams, x, train.cols);
 
     // Refit on every training row, with probability estimates (seeded: libsvm uses rand()).
     checkpoint(total, total, QStringLiteral("refitting the best model"));
