@@ -8,6 +8,7 @@
 #include "features/FeatureStore.h"
 #include "features/Npy.h"
 #include "svm/Folds.h"
+#include "svm/SvmReport.h"
 
 #include <QChart>
 #include <QDir>
@@ -46,26 +47,6 @@ void writeSubset(const FeatureSet& set, const std::vector<int64_t>& rows, const 
     FeatureStore::writeSidecar(prefix, side);
 }
 
-/// Reads predictions.csv back into truth and the probability (or score) matrix.
-bool readPredictions(const QString& path, int classes, std::vector<int>* truth, std::vector<int>* predicted,
-                     std::vector<double>* scores)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return false;
-    const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
-    for (int i = 1; i < lines.size(); ++i) {
-        const QList<QByteArray> cells = lines[i].split(',');
-        if (cells.size() < 3 + classes)
-            return false;
-        truth->push_back(cells[1].toInt());
-        predicted->push_back(cells[2].toInt());
-        for (int k = 0; k < classes; ++k)
-            scores->push_back(cells[3 + k].toDouble());
-    }
-    return true;
-}
-
 void writeCharts(const QString& out, const QJsonObject& report)
 {
     std::vector<std::string> names;
@@ -74,7 +55,8 @@ void writeCharts(const QString& out, const QJsonObject& report)
     const int k = int(names.size());
     std::vector<int> truth, predicted;
     std::vector<double> scores;
-    if (!readPredictions(out + QStringLiteral("/predictions.csv"), k, &truth, &predicted, &scores)) {
+    if (!readPredictionsCsv((out + QStringLiteral("/predictions.csv")).toStdString(), k, &truth, &predicted, &scores)
+        || scores.empty()) {
         std::fprintf(stderr, "no probabilities in predictions.csv: ROC chart not drawn\n");
     } else {
         std::unique_ptr<QChart> chart(makeRocChart(rocOneVsRest(truth, scores, k), names));

@@ -51,24 +51,8 @@ void SvmCliOptions::read(const QCommandLineParser& p, SvmOptions* o) const
     for (const auto& k : splitList(p.value(kernel)))
         o->kernels.push_back(parseKernel(k));
     o->C = parseValueList(p.value(C).toStdString(), "--C");
-    o->gamma.clear();
-    for (const auto& g : splitList(p.value(gamma))) {
-        if (g == "scale" || g == "auto") {
-            o->gamma.push_back(g);
-            continue;
-        }
-        for (double v : parseValueList(g, "--gamma")) {
-            char buf[40];
-            std::snprintf(buf, sizeof buf, "%.17g", v);
-            o->gamma.push_back(buf);
-        }
-    }
-    o->degree.clear();
-    for (double d : parseValueList(p.value(degree).toStdString(), "--degree")) {
-        if (d != std::floor(d) || d < 1 || d > 20)
-            throw std::invalid_argument("--degree takes whole numbers from 1 to 20");
-        o->degree.push_back(int(d));
-    }
+    o->gamma = parseGammaList(p.value(gamma).toStdString(), "--gamma");
+    o->degree = parseDegreeList(p.value(degree).toStdString(), "--degree");
     o->coef0 = parseValueList(p.value(coef0).toStdString(), "--coef0");
     bool ok = true;
     o->folds = p.value(folds).toInt(&ok);

@@ -1,5 +1,6 @@
 #include "svm/SvmParams.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -118,6 +119,44 @@ std::vector<double> parseValueList(const std::string& text, const std::string& w
     if (values.empty())
         throw std::invalid_argument(what + ": no values given");
     return values;
+}
+
+std::vector<std::string> parseGammaList(const std::string& text, const std::string& what)
+{
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t comma = std::min(text.find(',', start), text.size());
+        std::string token = text.substr(start, comma - start);
+        token.erase(0, token.find_first_not_of(" \t"));
+        token.erase(token.find_last_not_of(" \t") + 1);
+        start = comma + 1;
+        if (token.empty())
+            continue;
+        if (token == "scale" || token == "auto") {
+            out.push_back(token);
+            continue;
+        }
+        for (double v : parseValueList(token, what)) {
+            char buf[40];
+            std::snprintf(buf, sizeof buf, "%.17g", v);
+            out.push_back(buf);
+        }
+    }
+    if (out.empty())
+        throw std::invalid_argument(what + ": give at least one value");
+    return out;
+}
+
+std::vector<int> parseDegreeList(const std::string& text, const std::string& what)
+{
+    std::vector<int> out;
+    for (double d : parseValueList(text, what)) {
+        if (d != std::floor(d) || d < 1 || d > 20)
+            throw std::invalid_argument(what + " takes whole numbers from 1 to 20");
+        out.push_back(int(d));
+    }
+    return out;
 }
 
 }  // namespace deepsvm

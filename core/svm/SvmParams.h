@@ -36,5 +36,10 @@ double resolveGamma(const std::string& mode, double gamma, int dims, double vari
 /// Parses "0.1,1,10" or a log range "log2:-5:15:2" / "log10:-3:0:1" (from:to:step in
 /// exponents, inclusive) into values. Throws std::invalid_argument naming `what`.
 std::vector<double> parseValueList(const std::string& text, const std::string& what);
+/// gamma values: numbers, log ranges and the words "scale" / "auto", comma-separated, as the
+/// strings SvmOptions::gamma holds (numbers printed exactly). Throws std::invalid_argument.
+std::vector<std::string> parseGammaList(const std::string& text, const std::string& what);
+/// Polynomial degrees: whole numbers 1..20. Throws std::invalid_argument naming `what`.
+std::vector<int> parseDegreeList(const std::string& text, const std::string& what);
 
 }  // namespace deepsvm

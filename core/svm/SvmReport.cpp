@@ -212,4 +212,27 @@ void writeRocCsvs(const std::string& dir, const Evaluation& e, const std::vector
     write("macro_average", e.roc.macro);
 }
 
+bool readPredictionsCsv(const std::string& path, int classes, std::vector<int>* truth, std::vector<int>* predicted,
+                        std::vector<double>* probabilities)
+{
+    QFile f(QString::fromStdString(path));
+    if (!f.open(QIODevice::ReadOnly))
+        return false;
+    const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+    if (lines.isEmpty() || !lines[0].startsWith("index,true,predicted"))
+        return false;
+    const bool hasProbabilities = lines[0].split(',').size() >= 3 + classes;
+    for (int i = 1; i < lines.size(); ++i) {
+        const QList<QByteArray> cells = lines[i].split(',');
+        if (cells.size() < 3 || (hasProbabilities && cells.size() < 3 + classes))
+            return false;
+        truth->push_back(cells[1].toInt());
+        predicted->push_back(cells[2].toInt());
+        if (hasProbabilities)
+            for (int k = 0; k < classes; ++k)
+                probabilities->push_back(cells[3 + k].toDouble());
+    }
+    return true;
+}
+
 }  // namespace deepsvm

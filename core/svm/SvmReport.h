@@ -50,5 +50,10 @@ void writeFeatureSettings(const std::string& path, const QJsonObject& trainSidec
 void writePredictionsCsv(const std::string& path, const Evaluation& e, const std::vector<std::string>& classNames);
 void writeRocCsvs(const std::string& dir, const Evaluation& e, const std::vector<std::string>& classNames);
 std::vector<std::string> readClassesJson(const std::string& path);
+/// Reads predictions.csv back: truth, predicted, and the per-class probabilities (rows x K;
+/// left empty when the file has no probability columns). Returns false if the file is
+/// missing or malformed.
+bool readPredictionsCsv(const std::string& path, int classes, std::vector<int>* truth, std::vector<int>* predicted,
+                        std::vector<double>* probabilities);
 
 }  // namespace deepsvm

@@ -130,23 +130,28 @@ QVariant SvmTask::execute()
     gso.metric = o.metric;
     gso.threads = o.threads;
     gso.kernelMemoryMb = o.kernelMemoryMb;
+    if (!o.crossValidate && grid.size() != 1)
+        throw std::invalid_argument("training without cross-validation needs exactly one grid point, not "
+                                    + std::to_string(grid.size()));
     GridSearch search(x, train.rows, train.cols, trainLabels, classes, folds, grid, gso);
     const auto tGrid = Clock::now();
     const int total = int(grid.size());
-    std::vector<GridPointResult> cv = search.run(
-        [&](const GridPointResult& r, int done, int) {
-            QJsonObject point = gridPointJson(r);
-            Q_EMIT partialResult(point);
-            Q_EMIT progress(done, total, QString::fromStdString(r.params.describe()));
-        },
-        [this] { return isCancelRequested(); });
+    std::vector<GridPointResult> cv;
+    if (o.crossValidate)
+        cv = search.run(
+            [&](const GridPointResult& r, int done, int) {
+                QJsonObject point = gridPointJson(r);
+                Q_EMIT partialResult(point);
+                Q_EMIT progress(done, total, QString::fromStdString(r.params.describe()));
+            },
+            [this] { return isCancelRequested(); });
     throwIfCancelled();
     const double gridSeconds = since(tGrid);
-    const int best = GridSearch::bestIndex(cv);
+    const int best = o.crossValidate ? GridSearch::bestIndex(cv) : 0;
     if (best < 0)
         throw std::invalid_argument("no grid point has a defined " + metricName(o.metric)
                                     + " on every fold; use more rows per fold or another --metric");
-    SvmParams bestParams = cv[std::size_t(best)].params;
+    SvmParams bestParams = o.crossValidate ? cv[std::size_t(best)].params : grid.front();
     resolveGammaOn(bestParams, x, train.cols);
 
     // Refit on every training row, with probability estimates (seeded: libsvm uses rand()).
@@ -179,7 +184,8 @@ QVariant SvmTask::execute()
     for (const auto& r : cv) cvArray.append(gridPointJson(r));
     report[QStringLiteral("cv")] = cvArray;
     report[QStringLiteral("metric")] = QString::fromStdString(metricName(o.metric));
-    report[QStringLiteral("folds")] = int(folds.size());
+    report[QStringLiteral("folds")] = o.crossValidate ? int(folds.size()) : 0;
+    report[QStringLiteral("cross_validated")] = o.crossValidate;
     report[QStringLiteral("precomputed_kernels")] = search.usesPrecomputedKernels();
     report[QStringLiteral("class_names")] = [&] { QJsonArray a; for (const auto& c : classNames) a.append(QString::fromStdString(c)); return a; }();
     report[QStringLiteral("support_vectors")] = model.supportVectorCount();

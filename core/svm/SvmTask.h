@@ -30,6 +30,8 @@ struct SvmOptions {
     unsigned seed = 0;
     int threads = 0;
     double kernelMemoryMb = 6144;
+    /// false: skip cross-validation and fit the grid's only point directly ("train this cell").
+    bool crossValidate = true;
 };
 
 /// Scale -> grid search -> refit the best point with probabilities -> evaluate on the test
