@@ -1,33 +1,506 @@
 #include "MainWindow.h"
 
+#include "Session.h"
+#include "models/RunData.h"
+#include "pages/ClassifyPage.h"
+#include "pages/DataPage.h"
+#include "pages/EvaluationPage.h"
+#include "pages/FeaturesPage.h"
+#include "pages/RunsPage.h"
+#include "pages/SvmPage.h"
+#include "report/RunReport.h"
+#include "tasks/TaskRunner.h"
+#include "widgets/TaskPanel.h"
+
 #include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPainter>
+#include <QPainterPath>
+#include <QPalette>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSettings>
+#include <QStackedWidget>
 #include <QStatusBar>
+#include <QStyleFactory>
+#include <QThread>
+#include <QTimer>
+#include <QVBoxLayout>
 
 namespace deepsvm {
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
+QIcon applicationIcon()
+{
+    QIcon icon;
+    for (int side : {16, 32, 48, 64, 128, 256}) {
+        QPixmap pm(side, side);
+        pm.fill(Qt::transparent);
+        QPainter p(&pm);
+        p.setRenderHint(QPainter::Antialiasing);
+        const double s = side / 64.0;
+        p.setPen(Qt::NoPen);
+        p.setBrush(QColor(32, 56, 100));
+        p.drawRoundedRect(QRectF(2 * s, 2 * s, 60 * s, 60 * s), 12 * s, 12 * s);
+        // The maximum-margin line and its margins.
+        p.setPen(QPen(QColor(255, 255, 255), 3 * s));
+        p.drawLine(QPointF(12 * s, 54 * s), QPointF(54 * s, 12 * s));
+        p.setPen(QPen(QColor(255, 255, 255, 110), 1.5 * s, Qt::DashLine));
+        p.drawLine(QPointF(6 * s, 46 * s), QPointF(46 * s, 6 * s));
+        p.drawLine(QPointF(18 * s, 60 * s), QPointF(60 * s, 18 * s));
+        p.setPen(Qt::NoPen);
+        p.setBrush(QColor(255, 127, 14));
+        for (const QPointF& c : {QPointF(16, 18), QPointF(26, 12), QPointF(14, 30)})
+            p.drawEllipse(c * s, 5 * s, 5 * s);
+        p.setBrush(QColor(44, 160, 44));
+        for (const QPointF& c : {QPointF(48, 46), QPointF(38, 52), QPointF(50, 34)})
+            p.drawEllipse(c * s, 5 * s, 5 * s);
+        icon.addPixmap(pm);
+    }
+    return icon;
+}
+
+void MainWindow::applyTheme(const QString& theme)
+{
+    if (theme == QStringLiteral("dark")) {
+        QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+        QPalette p;
+        p.setColor(QPalette::Window, QColor(45, 45, 48));
+        p.setColor(QPalette::WindowText, QColor(230, 230, 230));
+        p.setColor(QPalette::Base, QColor(30, 30, 32));
+        p.setColor(QPalette::AlternateBase, QColor(50, 50, 54));
+        p.setColor(QPalette::ToolTipBase, QColor(60, 60, 64));
+        p.setColor(QPalette::ToolTipText, QColor(230, 230, 230));
+        p.setColor(QPalette::Text, QColor(230, 230, 230));
+        p.setColor(QPalette::Button, QColor(55, 55, 60));
+        p.setColor(QPalette::ButtonText, QColor(230, 230, 230));
+        p.setColor(QPalette::BrightText, Qt::red);
+        p.setColor(QPalette::Highlight, QColor(42, 130, 218));
+        p.setColor(QPalette::HighlightedText, Qt::white);
+        p.setColor(QPalette::Link, QColor(100, 170, 255));
+        p.setColor(QPalette::PlaceholderText, QColor(150, 150, 150));
+        p.setColor(QPalette::Disabled, QPalette::Text, QColor(130, 130, 130));
+        p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(130, 130, 130));
+        p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(130, 130, 130));
+        QApplication::setPalette(p);
+    } else if (theme == QStringLiteral("light")) {
+        QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+        QApplication::setPalette(QApplication::style()->standardPalette());
+    } else {
+        QApplication::setPalette(QPalette());
+    }
+}
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Session(this))
 {
     setWindowTitle(QStringLiteral("DeepSVM Studio"));
-    auto* fileMenu = menuBar()->addMenu(tr("&File"));
-    fileMenu->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
-    auto* text = new QLabel(this);
-    text->setTextFormat(Qt::RichText);
-    text->setAlignment(Qt::AlignCenter);
-    text->setWordWrap(true);
-    text->setText(tr("<h2>DeepSVM Studio %1</h2>"
-                     "<p>The point-and-click pages are not built yet.</p>"
-                     "<p>Every step already runs headless:</p>"
-                     "<p><code>deepsvm demo-data --out demo</code><br>"
-                     "<code>deepsvm run --data demo --out demo/report</code><br>"
-                     "<code>deepsvm classify --model demo/report photo.jpg</code></p>"
-                     "<p><code>deepsvm --help</code> lists the commands.</p>")
-                      .arg(QStringLiteral(DEEPSVM_VERSION)));
-    text->setMargin(24);
-    setCentralWidget(text);
-    statusBar()->showMessage(tr("No dataset loaded"));
-    resize(720, 480);
+    setWindowIcon(applicationIcon());
+    setAcceptDrops(true);
+    QSettings settings;
+    m_session->setWorkspace(settings.value(QStringLiteral("workspace"), m_session->workspace()).toString());
+
+    m_data = new DataPage(m_session, this);
+    m_features = new FeaturesPage(m_session, this);
+    m_svm = new SvmPage(m_session, this);
+    m_evaluation = new EvaluationPage(m_session, this);
+    m_classify = new ClassifyPage(m_session, this);
+    m_runs = new RunsPage(m_session, this);
+
+    m_sidebar = new QListWidget(this);
+    m_stack = new QStackedWidget(this);
+    const QList<QPair<QString, QWidget*>> pages{{tr("1  Data"), m_data},        {tr("2  Features"), m_features},
+                                                {tr("3  SVM"), m_svm},          {tr("4  Evaluation"), m_evaluation},
+                                                {tr("5  Classify"), m_classify}, {tr("6  Runs"), m_runs}};
+    for (const auto& [name, page] : pages) {
+        m_sidebar->addItem(name);
+        m_stack->addWidget(page);
+    }
+    m_sidebar->setFixedWidth(m_sidebar->sizeHintForColumn(0) + 36);
+    QFont big = m_sidebar->font();
+    big.setPointSizeF(big.pointSizeF() * 1.15);
+    m_sidebar->setFont(big);
+    m_sidebar->setSpacing(4);
+    connect(m_sidebar, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
+
+    m_banner = new QLabel(this);
+    m_banner->setWordWrap(true);
+    m_banner->setTextFormat(Qt::RichText);
+    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #fde68a; color: #111; padding: 6px 10px; border-bottom: 1px solid #d97706; }"));
+
+    auto* central = new QWidget(this);
+    auto* outer = new QVBoxLayout(central);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->setSpacing(0);
+    outer->addWidget(m_banner);
+    auto* row = new QHBoxLayout;
+    row->setContentsMargins(0, 0, 0, 0);
+    row->addWidget(m_sidebar);
+    row->addWidget(m_stack, 1);
+    outer->addLayout(row, 1);
+    setCentralWidget(central);
+
+    auto* dock = new QDockWidget(tr("Tasks"), this);
+    dock->setObjectName(QStringLiteral("tasksDock"));
+    dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
+    dock->setWidget(new TaskPanel(m_session->runner(), dock));
+    dock->setMinimumHeight(70);
+    addDockWidget(Qt::BottomDockWidgetArea, dock);
+
+    m_statusDataset = new QLabel(this);
+    m_statusNetwork = new QLabel(this);
+    m_statusDevice = new QLabel(tr("CPU · %1 threads").arg(QThread::idealThreadCount()), this);
+    statusBar()->addWidget(m_statusDataset, 1);
+    statusBar()->addPermanentWidget(m_statusNetwork);
+    statusBar()->addPermanentWidget(m_statusDevice);
+
+    buildMenus();
+    connect(m_session, &Session::datasetChanged, this, &MainWindow::updateStatus);
+    connect(m_session, &Session::featureSettingsChanged, this, &MainWindow::updateStatus);
+    connect(m_session, &Session::featureSettingsChanged, this, &MainWindow::updateBanner);
+    connect(m_session, &Session::runsChanged, this, &MainWindow::autosave);
+    connect(m_session, &Session::featuresChanged, this, &MainWindow::autosave);
+    connect(m_svm, &SvmPage::runFinished, this, [this] { showPage(Evaluation); });
+    connect(m_runs, &RunsPage::exportReportRequested, this, &MainWindow::askExportReport);
+    connect(m_session, &Session::currentRunChanged, this, [this] { showPage(Evaluation); });
+
+    // Restore the last window and settings; the last experiment comes back from the autosave.
+    resize(1280, 820);
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    m_features->applySettings(settings.value(QStringLiteral("features")).toJsonObject());
+    m_svm->applySettings(settings.value(QStringLiteral("svm")).toJsonObject());
+    showPage(Page(std::clamp(settings.value(QStringLiteral("window/page"), 0).toInt(), 0, int(PageCount) - 1)));
+    updateStatus();
+    updateBanner();
+}
+
+MainWindow::~MainWindow()
+{
+    m_session->runner()->cancelAllAndWait(-1);
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open dataset folder..."), QKeySequence::Open, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open dataset folder"), m_session->datasetDir());
+        if (!dir.isEmpty() && m_data->openFolder(dir))
+            showPage(Data);
+    });
+    file->addAction(tr("Make &demo set..."), this, [this] {
+        showPage(Data);
+        m_data->makeDemoSet(m_session->workspace() + QStringLiteral("/demo"), 100, 80, 0);
+    });
+    file->addSeparator();
+    file->addAction(tr("Open e&xperiment..."), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open experiment"), m_session->workspace(), tr("Experiments (*.json)"));
+        QString error;
+        if (!path.isEmpty() && !openExperiment(path, &error))
+            QMessageBox::warning(this, tr("Cannot open the experiment"), error);
+    });
+    auto saveAs = [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save experiment"), m_session->workspace() + QStringLiteral("/experiment.json"),
+                                                          tr("Experiments (*.json)"));
+        QString error;
+        if (!path.isEmpty() && !saveExperiment(path, &error))
+            QMessageBox::warning(this, tr("Cannot save the experiment"), error);
+    };
+    file->addAction(tr("&Save experiment"), QKeySequence::Save, this, [this, saveAs] {
+        QString error;
+        if (m_experimentPath.isEmpty())
+            saveAs();
+        else if (!saveExperiment(m_experimentPath, &error))
+            QMessageBox::warning(this, tr("Cannot save the experiment"), error);
+    });
+    file->addAction(tr("Save experiment &as..."), QKeySequence::SaveAs, this, saveAs);
+    file->addSeparator();
+    QMenu* exportMenu = file->addMenu(tr("&Export"));
+    exportMenu->addAction(tr("&Report (HTML and PDF)..."), QKeySequence(Qt::CTRL | Qt::Key_E), this,
+                          [this] { askExportReport(m_session->currentRun()); });
+    exportMenu->addAction(tr("&Predictions (CSV)..."), this, &MainWindow::exportPredictions);
+    exportMenu->addAction(tr("&Features (.npy)..."), this, &MainWindow::exportFeatures);
+    exportMenu->addAction(tr("&Model folder..."), this, &MainWindow::exportModel);
+    file->addSeparator();
+    QAction* preferences = file->addAction(tr("&Preferences..."), this, &MainWindow::showPreferences);
+    preferences->setShortcuts({QKeySequence(QKeySequence::Preferences), QKeySequence(Qt::CTRL | Qt::Key_Comma)});
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    const QStringList names{tr("&Data"), tr("&Features"), tr("&SVM"), tr("&Evaluation"), tr("&Classify"), tr("&Runs")};
+    for (int i = 0; i < names.size(); ++i)
+        view->addAction(names[i], QKeySequence(Qt::CTRL | (Qt::Key_1 + i)), this, [this, i] { showPage(Page(i)); });
+    view->addSeparator();
+    for (QDockWidget* dock : findChildren<QDockWidget*>())
+        view->addAction(dock->toggleViewAction());
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About DeepSVM Studio"), this, [this] {
+        QMessageBox::about(this, tr("About DeepSVM Studio"),
+                           tr("<h3>DeepSVM Studio %1</h3><p>ResNet features + multiclass SVM, from images to ROC curves.</p>"
+                              "<p>Every step also runs headless: <code>deepsvm --help</code>.</p>").arg(QStringLiteral(DEEPSVM_VERSION)));
+    });
+}
+
+void MainWindow::showPage(Page page)
+{
+    m_sidebar->setCurrentRow(int(page));
+}
+
+MainWindow::Page MainWindow::currentPage() const
+{
+    return Page(m_stack->currentIndex());
+}
+
+void MainWindow::updateStatus()
+{
+    const auto f = m_session->featureSettings();
+    m_statusDataset->setText(m_session->datasetDir().isEmpty()
+                                 ? tr("No dataset open")
+                                 : tr("Dataset: %1").arg(QDir::toNativeSeparators(m_session->datasetDir())));
+    const QString weights = f.value(QStringLiteral("weights")).toString(QStringLiteral("random"));
+    m_statusNetwork->setText(tr("%1 · %2 · %3")
+                                 .arg(f.value(QStringLiteral("backbone")).toString(),
+                                      weights == QStringLiteral("random") ? tr("random weights") : QFileInfo(weights).fileName(),
+                                      f.value(QStringLiteral("precision")).toString()));
+}
+
+void MainWindow::updateBanner()
+{
+    m_banner->setVisible(m_session->untrainedWeights());
+    m_banner->setText(tr("<b>The network has random weights: its features are untrained</b>, so accuracy will be far below "
+                         "the study's. Get torchvision's ImageNet file (e.g. <tt>resnet50-0676ba61.pth</tt>), put it in "
+                         "<tt>~/.cache/torch/hub/checkpoints/</tt> and press <i>Find</i> on the Features page, or Browse to it."));
+}
+
+void MainWindow::autosave()
+{
+    // Nothing lost on a crash: the experiment is written after every run and feature change.
+    QDir().mkpath(m_session->workspace());
+    QString error;
+    m_session->save(m_session->workspace() + QStringLiteral("/autosave.json"), &error);
+}
+
+void MainWindow::restoreLastExperiment()
+{
+    const QString path = m_session->workspace() + QStringLiteral("/autosave.json");
+    QString error;
+    if (QFileInfo::exists(path) && m_session->load(path, &error)) {
+        m_features->applySettings(m_session->featureSettings());
+        m_svm->applySettings(m_session->svmSettings());
+    }
+}
+
+bool MainWindow::saveExperiment(const QString& path, QString* error)
+{
+    m_session->setFeatureSettings(m_features->settings());
+    m_session->setSvmSettings(m_svm->settings());
+    if (!m_session->save(path, error))
+        return false;
+    m_experimentPath = path;
+    setWindowTitle(QStringLiteral("DeepSVM Studio — %1").arg(QFileInfo(path).fileName()));
+    return true;
+}
+
+bool MainWindow::openExperiment(const QString& path, QString* error)
+{
+    if (!m_session->load(path, error))
+        return false;
+    m_features->applySettings(m_session->featureSettings());
+    m_svm->applySettings(m_session->svmSettings());
+    m_experimentPath = path;
+    setWindowTitle(QStringLiteral("DeepSVM Studio — %1").arg(QFileInfo(path).fileName()));
+    return true;
+}
+
+bool MainWindow::exportReport(const QJsonObject& run, const QString& htmlPath, QString* error)
+{
+    RunData data;
+    if (!RunData::load(run, &data, error))
+        return false;
+    QString pdf = htmlPath;
+    pdf.replace(QRegularExpression(QStringLiteral("\\.html?$")), QString());
+    return writeRunReport(data, htmlPath, pdf + QStringLiteral(".pdf"), error);
+}
+
+void MainWindow::askExportReport(const QJsonObject& run)
+{
+    if (run.isEmpty()) {
+        QMessageBox::information(this, tr("No run yet"), tr("Run a grid search on the SVM page first."));
+        return;
+    }
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export report (HTML; a PDF is written next to it)"),
+                                                      QDir::home().filePath(run.value(QStringLiteral("id")).toString() + QStringLiteral(".html")),
+                                                      tr("HTML (*.html)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (!exportReport(run, path, &error))
+        QMessageBox::warning(this, tr("Export failed"), error);
+    else
+        statusBar()->showMessage(tr("Report written: %1 and .pdf").arg(QDir::toNativeSeparators(path)), 8000);
+}
+
+namespace {
+
+bool copyReplacing(const QString& from, const QString& to, QString* error)
+{
+    QFile::remove(to);
+    if (!QFile::copy(from, to)) {
+        *error = QObject::tr("cannot copy %1 to %2").arg(QDir::toNativeSeparators(from), QDir::toNativeSeparators(to));
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+void MainWindow::exportPredictions()
+{
+    const QString dir = m_session->currentRun().value(QStringLiteral("dir")).toString();
+    if (dir.isEmpty() || !QFileInfo::exists(dir + QStringLiteral("/predictions.csv"))) {
+        QMessageBox::information(this, tr("No predictions yet"), tr("Evaluate a model on test features first."));
+        return;
+    }
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export predictions"), QDir::home().filePath(QStringLiteral("predictions.csv")),
+                                                      tr("CSV (*.csv)"));
+    QString error;
+    if (!path.isEmpty() && !copyReplacing(dir + QStringLiteral("/predictions.csv"), path, &error))
+        QMessageBox::warning(this, tr("Export failed"), error);
+}
+
+void MainWindow::exportFeatures()
+{
+    if (m_session->trainPrefix().isEmpty()) {
+        QMessageBox::information(this, tr("No features yet"), tr("Extract features on the Features page first."));
+        return;
+    }
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Export features to folder"), QDir::homePath());
+    if (dir.isEmpty())
+        return;
+    QString error;
+    for (const QString& prefix : {m_session->trainPrefix(), m_session->testPrefix()}) {
+        if (prefix.isEmpty())
+            continue;
+        for (const QString& suffix : {QStringLiteral(".features.npy"), QStringLiteral(".labels.npy"), QStringLiteral(".json")})
+            if (!copyReplacing(prefix + suffix, dir + QLatin1Char('/') + QFileInfo(prefix).fileName() + suffix, &error)) {
+                QMessageBox::warning(this, tr("Export failed"), error);
+                return;
+            }
+    }
+    statusBar()->showMessage(tr("Features exported to %1").arg(QDir::toNativeSeparators(dir)), 8000);
+}
+
+void MainWindow::exportModel()
+{
+    const QString from = m_session->currentRun().value(QStringLiteral("dir")).toString();
+    if (from.isEmpty()) {
+        QMessageBox::information(this, tr("No model yet"), tr("Train a model on the SVM page first."));
+        return;
+    }
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Export the model folder into"), QDir::homePath());
+    if (dir.isEmpty())
+        return;
+    const QString to = dir + QLatin1Char('/') + QFileInfo(from).fileName();
+    QDir().mkpath(to);
+    QString error;
+    for (const QFileInfo& f : QDir(from).entryInfoList(QDir::Files))
+        if (!copyReplacing(f.absoluteFilePath(), to + QLatin1Char('/') + f.fileName(), &error)) {
+            QMessageBox::warning(this, tr("Export failed"), error);
+            return;
+        }
+    statusBar()->showMessage(tr("Model folder exported to %1").arg(QDir::toNativeSeparators(to)), 8000);
+}
+
+void MainWindow::showPreferences()
+{
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Preferences"));
+    auto* form = new QFormLayout(&dialog);
+    auto* workspace = new QLineEdit(m_session->workspace(), &dialog);
+    auto* browse = new QPushButton(tr("Browse..."), &dialog);
+    connect(browse, &QPushButton::clicked, &dialog, [&] {
+        const QString d = QFileDialog::getExistingDirectory(&dialog, tr("Workspace"), workspace->text());
+        if (!d.isEmpty())
+            workspace->setText(d);
+    });
+    auto* row = new QHBoxLayout;
+    row->addWidget(workspace, 1);
+    row->addWidget(browse);
+    auto* theme = new QComboBox(&dialog);
+    theme->addItem(tr("System"), QStringLiteral("system"));
+    theme->addItem(tr("Light"), QStringLiteral("light"));
+    theme->addItem(tr("Dark"), QStringLiteral("dark"));
+    QSettings settings;
+    theme->setCurrentIndex(std::max(0, theme->findData(settings.value(QStringLiteral("theme"), QStringLiteral("system")))));
+    form->addRow(tr("Workspace (features, runs)"), row);
+    form->addRow(tr("Theme"), theme);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    form->addRow(buttons);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    m_session->setWorkspace(workspace->text());
+    settings.setValue(QStringLiteral("workspace"), workspace->text());
+    settings.setValue(QStringLiteral("theme"), theme->currentData());
+    applyTheme(theme->currentData().toString());
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (event->mimeData()->hasUrls())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    QStringList paths;
+    for (const QUrl& u : event->mimeData()->urls())
+        if (u.isLocalFile())
+            paths << u.toLocalFile();
+    if (paths.isEmpty())
+        return;
+    event->acceptProposedAction();
+    showPage(Classify);
+    m_classify->classifyPaths(paths);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    if (m_session->runner()->activeCount() > 0) {
+        const auto answer = QMessageBox::question(this, tr("Tasks are running"),
+                                                  tr("Cancel the running tasks and quit? Finished results are kept."));
+        if (answer != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+    }
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/page"), int(currentPage()));
+    settings.setValue(QStringLiteral("features"), m_features->settings());
+    settings.setValue(QStringLiteral("svm"), m_svm->settings());
+    autosave();
+    m_session->runner()->cancelAllAndWait(-1);
+    event->accept();
 }
 
 }  // namespace deepsvm

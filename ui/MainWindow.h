@@ -2,14 +2,86 @@
 
 #include <QMainWindow>
 
+class QLabel;
+class QListWidget;
+class QStackedWidget;
+
 namespace deepsvm {
 
-/// The application window. For now it says what the headless commands do; the pages come
-/// with the desktop-application work.
+class ClassifyPage;
+class DataPage;
+class EvaluationPage;
+class FeaturesPage;
+class RunsPage;
+class Session;
+class SvmPage;
+
+/// The application window: assembles the pages in workflow order, the task panel, menus,
+/// the status bar and the untrained-weights banner. The pages do the work; this class wires
+/// them together and routes drops, exports and experiment files.
 class MainWindow final : public QMainWindow {
     Q_OBJECT
 public:
+    enum Page { Data, Features, Svm, Evaluation, Classify, Runs, PageCount };
+
     explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    Session* session() const { return m_session; }
+    DataPage* dataPage() const { return m_data; }
+    FeaturesPage* featuresPage() const { return m_features; }
+    SvmPage* svmPage() const { return m_svm; }
+    EvaluationPage* evaluationPage() const { return m_evaluation; }
+    ClassifyPage* classifyPage() const { return m_classify; }
+    RunsPage* runsPage() const { return m_runs; }
+    void showPage(Page page);
+    Page currentPage() const;
+    QLabel* banner() const { return m_banner; }
+
+    /// Reopens what the last session left (dataset, features, runs) from the workspace's autosave.
+    void restoreLastExperiment();
+    /// Experiment files (JSON: settings and run records).
+    bool saveExperiment(const QString& path, QString* error);
+    bool openExperiment(const QString& path, QString* error);
+    /// Report of a run as HTML and PDF next to each other (same base name).
+    bool exportReport(const QJsonObject& run, const QString& htmlPath, QString* error);
+
+    /// Light, dark, or the system's palette.
+    static void applyTheme(const QString& theme);
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildMenus();
+    void updateStatus();
+    void updateBanner();
+    void autosave();
+    void showPreferences();
+    void askExportReport(const QJsonObject& run);
+    void exportPredictions();
+    void exportFeatures();
+    void exportModel();
+
+    Session* m_session;
+    QListWidget* m_sidebar;
+    QStackedWidget* m_stack;
+    QLabel* m_banner;
+    QLabel* m_statusDataset;
+    QLabel* m_statusNetwork;
+    QLabel* m_statusDevice;
+    DataPage* m_data;
+    FeaturesPage* m_features;
+    SvmPage* m_svm;
+    EvaluationPage* m_evaluation;
+    ClassifyPage* m_classify;
+    RunsPage* m_runs;
+    QString m_experimentPath;
 };
+
+/// The application icon, drawn (two classes separated by a margin) so no file is needed.
+QIcon applicationIcon();
 
 }  // namespace deepsvm

@@ -1,5 +1,7 @@
 #include "charts/RocChart.h"
 
+#include "charts/Palette.h"
+
 #include <QChart>
 #include <QGraphicsScene>
 #include <QImage>
@@ -25,14 +27,6 @@ QLineSeries* curveSeries(const std::vector<RocPoint>& curve, const QString& name
             points.append(QPointF(p.fpr, p.tpr));
     s->replace(points);
     return s;
-}
-
-/// Ten distinguishable colours (the Tableau palette), so ten classes never share one.
-QColor classColour(std::size_t k)
-{
-    static const QRgb palette[10] = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd,
-                                     0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf};
-    return QColor(palette[k % 10]);
 }
 
 QString aucText(double auc)
@@ -62,11 +56,11 @@ QChart* makeRocChart(const RocSet& roc, const std::vector<std::string>& classNam
     for (std::size_t k = 0; k < roc.perClass.size(); ++k) {
         QLineSeries* s = curveSeries(roc.perClass[k], QStringLiteral("%1 (AUC %2)")
                                                           .arg(QString::fromStdString(classNames[k]), aucText(roc.auc[k])));
-        s->setPen(QPen(classColour(k), 1.5));
+        s->setPen(QPen(classColour(int(k)), 1.5));
         add(s);
     }
-    QLineSeries* micro = curveSeries(roc.micro, QStringLiteral("micro average (AUC %1)").arg(aucText(roc.aucMicro)));
-    QLineSeries* macro = curveSeries(roc.macro, QStringLiteral("macro average (AUC %1)").arg(aucText(roc.aucMacro)));
+    QLineSeries* micro = curveSeries(roc.micro, QStringLiteral("micro-avg (AUC %1)").arg(aucText(roc.aucMicro)));
+    QLineSeries* macro = curveSeries(roc.macro, QStringLiteral("macro-avg (AUC %1)").arg(aucText(roc.aucMacro)));
     QPen dashed(Qt::black, 2, Qt::DashLine);
     micro->setPen(dashed);
     dashed.setColor(QColor(90, 90, 90));

@@ -1,0 +1,415 @@
+// The whole study driven only through the window on a small demo set: extract -> grid search
+// -> final model -> evaluation, then a drop of new files, a confusion-cell gallery, exports,
+// experiments and the Runs page.
+#include "MainWindow.h"
+#include "Session.h"
+#include "TestSupport.h"
+#include "charts/ChartWidgets.h"
+#include "charts/MatrixViews.h"
+#include "models/ThumbnailModel.h"
+#include "pages/ClassifyPage.h"
+#include "pages/DataPage.h"
+#include "pages/EvaluationPage.h"
+#include "pages/FeaturesPage.h"
+#include "pages/RunsPage.h"
+#include "pages/SvmPage.h"
+#include "data/Dataset.h"
+#include "tasks/Task.h"
+#include "tasks/TaskRunner.h"
+
+#include <QChart>
+#include <QComboBox>
+#include <QDirIterator>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLegend>
+#include <QLineEdit>
+#include <QListView>
+#include <QListWidget>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTextBrowser>
+#include <QTreeWidget>
+#include <QXmlStreamReader>
+
+#include <cmath>
+#include <memory>
+
+using namespace deepsvm;
+
+class TestWorkflow : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void demoSetFromTheDataPage();
+    void extractFromTheFeaturesPage();
+    void gridSearchFillsTheHeatmapLive();
+    void evaluationShowsTheRunsNumbers();
+    void confusionCellShowsExactlyItsImages();
+    void trainChosenCellAndCompareRuns();
+    void dropClassifiesImagesAndRejectsTheRest();
+    void exportsWriteValidFiles();
+    void experimentRoundTrip();
+    void cleanupTestCase();
+
+private:
+    QJsonObject readReport() const;
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<MainWindow> m_window;
+    QJsonObject m_run;
+};
+
+void TestWorkflow::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("DeepSVM-tests"));
+    QSettings().clear();
+    QSettings().setValue(QStringLiteral("workspace"), m_dir.filePath(QStringLiteral("workspace")));
+    m_window = std::make_unique<MainWindow>();
+    m_window->resize(1280, 820);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    QCOMPARE(m_window->windowTitle(), QStringLiteral("DeepSVM Studio"));
+    QCOMPARE(m_window->session()->workspace(), m_dir.filePath(QStringLiteral("workspace")));
+    // No weights file: the banner says the features are untrained.
+    QVERIFY(m_window->banner()->isVisible());
+    QVERIFY(m_window->banner()->text().contains(QStringLiteral("random weights")));
+}
+
+void TestWorkflow::demoSetFromTheDataPage()
+{
+    DataPage* page = m_window->dataPage();
+    QSignalSpy started(m_window->session()->runner(), &TaskRunner::taskStarted);
+    QSignalSpy ready(page, &DataPage::demoSetReady);
+    page->makeDemoSet(m_dir.filePath(QStringLiteral("demo")), 8, 5, 0);
+    QVERIFY(ready.wait(60000));
+    QCOMPARE(started.count(), 1);
+    QVERIFY(m_window->session()->dataset());
+    QCOMPARE(m_window->session()->classNames().size(), 10);
+    QCOMPARE(page->thumbnails()->rowCount(), 80);  // the train split
+    // Filters: the test split, then one class of it.
+    page->splitBox()->setCurrentIndex(page->splitBox()->findData(QStringLiteral("test")));
+    QCOMPARE(page->thumbnails()->rowCount(), 50);
+    page->classBox()->setCurrentIndex(3);  // "all classes" + class 2
+    QCOMPARE(page->thumbnails()->rowCount(), 5);
+    for (int r = 0; r < 5; ++r)
+        QCOMPARE(page->thumbnails()->data(page->thumbnails()->index(r), ThumbnailModel::LabelRole).toInt(), 2);
+    // Fold 1 of the training split: STL-10's fold file lists 1/5 of the training images.
+    page->splitBox()->setCurrentIndex(page->splitBox()->findData(QStringLiteral("train")));
+    page->classBox()->setCurrentIndex(0);
+    QVERIFY(page->foldBox()->isEnabled());
+    page->foldBox()->setCurrentIndex(1);
+    QCOMPARE(page->thumbnails()->rowCount(), 16);
+    // The thumbnails are decoded off the GUI thread and arrive.
+    QSignalSpy thumbs(page->thumbnails(), &ThumbnailModel::thumbnailReady);
+    QTRY_VERIFY(thumbs.count() > 0 || page->thumbnails()->cachedCount() > 0);
+}
+
+void TestWorkflow::extractFromTheFeaturesPage()
+{
+    FeaturesPage* page = m_window->featuresPage();
+    m_window->showPage(MainWindow::Features);
+    // A small network keeps the test quick; the controls are the page's own.
+    page->applySettings(QJsonObject{{QStringLiteral("backbone"), QStringLiteral("resnet18")},
+                                    {QStringLiteral("size"), 64},
+                                    {QStringLiteral("precision"), QStringLiteral("fp32")},
+                                    {QStringLiteral("batch_size"), 16}});
+    QCOMPARE(m_window->session()->featureSettings().value(QStringLiteral("backbone")).toString(), QStringLiteral("resnet18"));
+    QSignalSpy started(m_window->session()->runner(), &TaskRunner::taskStarted);
+    QSignalSpy finished(page, &FeaturesPage::extractionFinished);
+    QTest::mouseClick(page->extractButton(), Qt::LeftButton);
+    QCOMPARE(started.count(), 1);
+    QCOMPARE(started[0][0].value<Task*>()->title(), QStringLiteral("Extract features"));
+    QVERIFY(!page->extractButton()->isEnabled());
+    QVERIFY(finished.wait(300000));
+    QVERIFY(finished[0][0].toBool());
+    const QString train = m_window->session()->trainPrefix(), test = m_window->session()->testPrefix();
+    QVERIFY(train.endsWith(QStringLiteral(".train")));
+    QVERIFY(test.endsWith(QStringLiteral(".test")));
+    QVERIFY(QFile::exists(train + QStringLiteral(".features.npy")));
+    QVERIFY(QFile::exists(test + QStringLiteral(".features.npy")));
+    QCOMPARE(page->cacheList()->topLevelItemCount(), 2);
+    // A PCA projection of the training features, one point per row.
+    QSignalSpy projected(page, &FeaturesPage::projectionFinished);
+    QVERIFY(page->startProjection(QStringLiteral("pca")));
+    QVERIFY(projected.wait(60000));
+    QVERIFY(projected[0][0].toBool());
+    QCOMPARE(page->scatter()->pointCount(), 80);
+    QCOMPARE(page->scatter()->chart()->series().size(), 10);
+    QVERIFY(page->scatter()->chart()->title().startsWith(QStringLiteral("PCA")));
+    // And t-SNE of the same rows.
+    QVERIFY(page->startProjection(QStringLiteral("tsne")));
+    QVERIFY(projected.wait(120000));
+    QVERIFY(projected[1][0].toBool());
+    QCOMPARE(page->scatter()->pointCount(), 80);
+    QVERIFY(page->scatter()->chart()->title().startsWith(QStringLiteral("t-SNE")));
+}
+
+void TestWorkflow::gridSearchFillsTheHeatmapLive()
+{
+    SvmPage* page = m_window->svmPage();
+    m_window->showPage(MainWindow::Svm);
+    page->cEdit()->setText(QStringLiteral("0.1,1,10"));
+    page->gammaEdit()->setText(QStringLiteral("log10:-3:-1:1"));
+    page->foldsBox()->setValue(3);
+    QVERIFY(page->startButton()->isEnabled());
+    QSignalSpy done(page, &SvmPage::runFinished);
+    QSignalSpy started(m_window->session()->runner(), &TaskRunner::taskStarted);
+    QTest::mouseClick(page->startButton(), Qt::LeftButton);
+    QCOMPARE(started.count(), 1);
+    Task* task = started[0][0].value<Task*>();
+    QSignalSpy points(task, &Task::partialResult);
+    QCOMPARE(page->heatmapTabs()->count(), 1);
+    GridHeatmap* map = page->heatmap(0);
+    QVERIFY(map);
+    QVERIFY(done.wait(300000));
+    // Every streamed point is in the heat map and the table.
+    QCOMPARE(map->filledCount(), 9);
+    QCOMPARE(page->table()->rowCount(), 9);
+    m_run = done[0][0].toJsonObject();
+    const QJsonObject report = readReport();
+    const QJsonArray cv = report.value(QStringLiteral("cv")).toArray();
+    QCOMPARE(cv.size(), 9);
+    const QStringList cs{QStringLiteral("0.1"), QStringLiteral("1"), QStringLiteral("10")};
+    for (const auto& v : cv) {
+        const QJsonObject p = v.toObject();
+        const int row = int(cs.indexOf(QString::number(p.value(QStringLiteral("C")).toDouble(), 'g', 6)));
+        const int column = int(std::lround(std::log10(p.value(QStringLiteral("gamma")).toDouble()))) + 3;
+        QCOMPARE(map->cellValue(row, column), p.value(QStringLiteral("mean")).toDouble());
+    }
+    // The best cell is the report's best.
+    const QJsonObject best = report.value(QStringLiteral("best")).toObject();
+    QCOMPARE(map->bestCell(), QPoint(int(std::lround(std::log10(best.value(QStringLiteral("gamma")).toDouble()))) + 3,
+                                     int(cs.indexOf(QString::number(best.value(QStringLiteral("C")).toDouble(), 'g', 6)))));
+    QCOMPARE(m_window->currentPage(), MainWindow::Evaluation);
+    QCOMPARE(m_window->session()->runs().size(), 1);
+}
+
+QJsonObject TestWorkflow::readReport() const
+{
+    QFile f(m_run.value(QStringLiteral("dir")).toString() + QStringLiteral("/report.json"));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+void TestWorkflow::evaluationShowsTheRunsNumbers()
+{
+    EvaluationPage* page = m_window->evaluationPage();
+    const QJsonObject test = readReport().value(QStringLiteral("test")).toObject();
+    QVERIFY(!test.isEmpty());
+    // Confusion matrix: the view holds exactly the report's counts.
+    const QJsonArray rows = test.value(QStringLiteral("confusion")).toArray();
+    const ConfusionMatrix& cm = page->data().confusion;
+    QCOMPARE(cm.classes, 10);
+    for (int t = 0; t < 10; ++t)
+        for (int p = 0; p < 10; ++p)
+            QCOMPARE(double(cm.at(t, p)), rows[t].toArray()[p].toDouble());
+    // ROC chart: one curve per class with the report's AUC in the legend, plus averages and chance.
+    const auto series = page->rocChart()->chart()->series();
+    QCOMPARE(series.size(), 13);
+    const QJsonObject auc = test.value(QStringLiteral("roc_auc")).toObject();
+    const QStringList names = m_window->session()->classNames();
+    for (int k = 0; k < 10; ++k) {
+        const double a = auc.value(names[k]).toDouble(std::nan(""));
+        QVERIFY2(series[k]->name() == QStringLiteral("%1 (AUC %2)").arg(names[k]).arg(a, 0, 'f', 3), qPrintable(series[k]->name()));
+    }
+    QVERIFY(series[10]->name().contains(QString::number(test.value(QStringLiteral("roc_auc_micro")).toDouble(), 'f', 3)));
+    QVERIFY(page->summary()->text().contains(QString::number(100 * test.value(QStringLiteral("accuracy")).toDouble(), 'f', 2)));
+    QCOMPARE(page->classTable()->rowCount(), 10);
+    QCOMPARE(page->ovrTable()->rowCount(), 10);
+}
+
+void TestWorkflow::confusionCellShowsExactlyItsImages()
+{
+    EvaluationPage* page = m_window->evaluationPage();
+    const RunData& data = page->data();
+    // The fullest off-diagonal cell, else the fullest cell.
+    int bt = 0, bp = 0;
+    for (int t = 0; t < 10; ++t)
+        for (int p = 0; p < 10; ++p)
+            if (data.confusion.at(t, p) > data.confusion.at(bt, bp))
+                bt = t, bp = p;
+    ConfusionMatrixView* view = page->confusionView();
+    QTest::mouseClick(view, Qt::LeftButton, {}, view->cellCentre(bt, bp));
+    QCOMPARE(view->selectedCell(), QPoint(bp, bt));
+    ThumbnailModel* gallery = page->gallery();
+    QCOMPARE(qint64(gallery->rowCount()), data.confusion.at(bt, bp));
+    // Exactly the test rows with that truth and prediction, by image id.
+    QStringList expected, shown;
+    for (std::size_t i = 0; i < data.truth.size(); ++i)
+        if (data.truth[i] == bt && data.predicted[i] == bp)
+            expected << QString::fromStdString(data.testIds[i]);
+    for (int r = 0; r < gallery->rowCount(); ++r) {
+        shown << gallery->data(gallery->index(r), ThumbnailModel::ImageIdRole).toString();
+        QCOMPARE(gallery->data(gallery->index(r), ThumbnailModel::LabelRole).toInt(), bt);
+    }
+    QCOMPARE(shown, expected);
+}
+
+void TestWorkflow::trainChosenCellAndCompareRuns()
+{
+    SvmPage* page = m_window->svmPage();
+    m_window->showPage(MainWindow::Svm);
+    // Choose a cell that is not the best in the heat map and train it.
+    GridHeatmap* map = page->heatmap(0);
+    const QPoint best = map->bestCell();
+    const QPoint other(best.x() == 0 ? 1 : 0, best.y());
+    QTest::mouseClick(map, Qt::LeftButton, {}, map->cellRect(other.y(), other.x()).center());
+    QVERIFY(page->trainButton()->text().contains(QStringLiteral("C=")));
+    QSignalSpy done(page, &SvmPage::runFinished);
+    QTest::mouseClick(page->trainButton(), Qt::LeftButton);
+    QVERIFY(done.wait(300000));
+    const QJsonObject run = done[0][0].toJsonObject();
+    QCOMPARE(run.value(QStringLiteral("kind")).toString(), QStringLiteral("single"));
+    const double gamma = run.value(QStringLiteral("best")).toObject().value(QStringLiteral("gamma")).toDouble();
+    QCOMPARE(int(std::lround(std::log10(gamma))) + 3, other.x());
+    QCOMPARE(m_window->session()->runs().size(), 2);
+    RunsPage* runs = m_window->runsPage();
+    QCOMPARE(runs->table()->rowCount(), 2);
+    runs->compare(0, 1);
+    const QString html = runs->comparison()->toHtml();
+    QVERIFY(html.contains(m_run.value(QStringLiteral("id")).toString()));
+    QVERIFY(html.contains(run.value(QStringLiteral("id")).toString()));
+    QVERIFY(html.contains(QStringLiteral("best.gamma")));
+    // Back to the grid-search run for the rest.
+    m_window->session()->setCurrentRun(m_run);
+}
+
+void TestWorkflow::dropClassifiesImagesAndRejectsTheRest()
+{
+    // Two images of the demo set saved as PNG files, and a text file.
+    const auto source = m_window->session()->dataset()->split("test");
+    QStringList files;
+    for (int i = 0; i < 2; ++i) {
+        const QString path = m_dir.filePath(QStringLiteral("drop%1.png").arg(i));
+        QVERIFY(toQImage(source->load(i)).save(path));
+        files << path;
+    }
+    const QString text = m_dir.filePath(QStringLiteral("notes.txt"));
+    QFile f(text);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("not an image\n");
+    f.close();
+    files << text;
+    QMimeData mime;
+    QList<QUrl> urls;
+    for (const QString& p : files) urls << QUrl::fromLocalFile(p);
+    mime.setUrls(urls);
+    ClassifyPage* page = m_window->classifyPage();
+    QSignalSpy done(page, &ClassifyPage::classificationFinished);
+    QDragEnterEvent enter(QPoint(200, 200), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_window.get(), &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(200, 200), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_window.get(), &drop);
+    QCOMPARE(m_window->currentPage(), MainWindow::Classify);
+    QCOMPARE(page->rejectedCount(), 1);  // the text file, at once
+    QVERIFY(done.wait(120000));
+    QCOMPARE(page->classifiedCount(), 2);
+    // Each image got a top-5 with the class names of the model.
+    const QStringList names = m_window->session()->classNames();
+    int classified = 0;
+    for (int i = 0; i < page->results()->count(); ++i) {
+        QListWidgetItem* item = page->results()->item(i);
+        if (item->data(Qt::UserRole).toString() == QStringLiteral("rejected")) {
+            QVERIFY(item->text().contains(QStringLiteral("notes.txt")));
+            continue;
+        }
+        ++classified;
+        QVERIFY(names.contains(item->data(Qt::UserRole + 1).toString()));
+        QCOMPARE(page->results()->itemWidget(item)->findChildren<QProgressBar*>().size(), 5);
+    }
+    QCOMPARE(classified, 2);
+}
+
+void TestWorkflow::exportsWriteValidFiles()
+{
+    QString error;
+    const QString html = m_dir.filePath(QStringLiteral("export/report.html"));
+    QDir().mkpath(m_dir.filePath(QStringLiteral("export")));
+    QVERIFY2(m_window->exportReport(m_run, html, &error), qPrintable(error));
+    QFile h(html);
+    QVERIFY(h.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(h.readAll());
+    const QJsonObject report = readReport();
+    QVERIFY(text.contains(QStringLiteral("Best parameters")));
+    QVERIFY(text.contains(QString::number(report.value(QStringLiteral("test")).toObject().value(QStringLiteral("accuracy")).toDouble(), 'f', 4)));
+    QVERIFY(text.contains(QStringLiteral(DEEPSVM_VERSION)));
+    for (const QString& png : {QStringLiteral("report_files/roc.png"), QStringLiteral("report_files/confusion.png"),
+                               QStringLiteral("report_files/heatmap-1.png")}) {
+        QVERIFY2(text.contains(png), qPrintable(png));
+        QImage image(m_dir.filePath(QStringLiteral("export/") + png));
+        QVERIFY2(!image.isNull(), qPrintable(png));
+    }
+    QFile pdf(m_dir.filePath(QStringLiteral("export/report.pdf")));
+    QVERIFY(pdf.open(QIODevice::ReadOnly));
+    QVERIFY(pdf.read(4) == "%PDF");
+    // The Evaluation page's ROC chart in all three formats.
+    for (const QString& suffix : {QStringLiteral("png"), QStringLiteral("svg"), QStringLiteral("pdf")}) {
+        const QString path = m_dir.filePath(QStringLiteral("export/roc.") + suffix);
+        QVERIFY2(m_window->evaluationPage()->rocChart()->exportTo(path, QSize(900, 600), 2.0, &error), qPrintable(error));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray bytes = f.readAll();
+        if (suffix == QStringLiteral("png"))
+            QCOMPARE(QImage::fromData(bytes).size(), QSize(1800, 1200));
+        else if (suffix == QStringLiteral("pdf"))
+            QVERIFY(bytes.startsWith("%PDF"));
+        else {
+            QXmlStreamReader xml(bytes);
+            while (!xml.atEnd()) xml.readNext();
+            QVERIFY(!xml.hasError());
+        }
+    }
+    // Predictions: a header and one row per test image.
+    QFile csv(m_run.value(QStringLiteral("dir")).toString() + QStringLiteral("/predictions.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = csv.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 1 + 50);
+    QVERIFY(lines[0].startsWith("index,true,predicted,p_"));
+}
+
+void TestWorkflow::experimentRoundTrip()
+{
+    const QString path = m_dir.filePath(QStringLiteral("experiment.json"));
+    QString error;
+    m_window->svmPage()->cEdit()->setText(QStringLiteral("log2:-1:3:2"));
+    QVERIFY2(m_window->saveExperiment(path, &error), qPrintable(error));
+    MainWindow second;
+    QVERIFY2(second.openExperiment(path, &error), qPrintable(error));
+    QCOMPARE(second.session()->runs().size(), 2);
+    QCOMPARE(second.session()->datasetDir(), m_window->session()->datasetDir());
+    QCOMPARE(second.session()->trainPrefix(), m_window->session()->trainPrefix());
+    QCOMPARE(second.svmPage()->cEdit()->text(), QStringLiteral("log2:-1:3:2"));
+    QCOMPARE(second.session()->featureSettings().value(QStringLiteral("backbone")).toString(), QStringLiteral("resnet18"));
+    // A file that is not an experiment is refused with its name in the message.
+    const QString bad = m_dir.filePath(QStringLiteral("bad.json"));
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("{\"hello\": 1}");
+    f.close();
+    QVERIFY(!second.openExperiment(bad, &error));
+    QVERIFY(error.contains(QStringLiteral("bad.json")));
+}
+
+void TestWorkflow::cleanupTestCase()
+{
+    m_window.reset();
+    QSettings().clear();
+}
+
+QTEST_MAIN(TestWorkflow)
+#include "tst_workflow.moc"

@@ -1,0 +1,90 @@
+#pragma once
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace deepsvm {
+
+class Dataset;
+class Task;
+class TaskRunner;
+
+/// What the pages share: the open dataset, the feature sets, the runs, and the runner that
+/// does all long work. Pages read it and react to its signals; they never reach into one
+/// another. Everything here lives on the GUI thread.
+class Session final : public QObject {
+    Q_OBJECT
+public:
+    explicit Session(QObject* parent = nullptr);
+    ~Session() override;
+
+    TaskRunner* runner() const { return m_runner; }
+    /// Starts a task whose signals the caller has already connected (so none is missed).
+    Task* start(std::unique_ptr<Task> task);
+
+    /// Where feature sets and runs are written (default: the app's data folder).
+    QString workspace() const { return m_workspace; }
+    void setWorkspace(const QString& dir);
+
+    /// Opens a dataset folder; returns false and sets *error (naming the folder) if it cannot.
+    bool openDataset(const QString& dir, QString* error);
+    std::shared_ptr<const Dataset> dataset() const { return m_dataset; }
+    QString datasetDir() const { return m_datasetDir; }
+    QStringList classNames() const;
+
+    /// The extraction settings and where the train / test features are (prefixes).
+    QJsonObject featureSettings() const { return m_featureSettings; }
+    void setFeatureSettings(const QJsonObject& settings);
+    QString trainPrefix() const { return m_trainPrefix; }
+    QString testPrefix() const { return m_testPrefix; }
+    void setFeaturePrefixes(const QString& train, const QString& test);
+    /// True when the features come from a network without trained weights.
+    bool untrainedWeights() const;
+
+    /// The grid-search settings as the SVM page edits them.
+    QJsonObject svmSettings() const { return m_svmSettings; }
+    void setSvmSettings(const QJsonObject& settings);
+
+    /// Every finished run: {id, dir, kind, started, settings, timings, best, test summary}.
+    QJsonArray runs() const { return m_runs; }
+    void addRun(const QJsonObject& run);
+    /// The run the Evaluation page shows.
+    QJsonObject currentRun() const { return m_currentRun; }
+    void setCurrentRun(const QJsonObject& run);
+    /// A fresh folder under the workspace for a new run.
+    QString newRunDir() const;
+
+    /// Experiment files: settings and run records as JSON.
+    QJsonObject toJson() const;
+    bool fromJson(const QJsonObject& o, QString* error);
+    bool save(const QString& path, QString* error) const;
+    bool load(const QString& path, QString* error);
+
+Q_SIGNALS:
+    void datasetChanged();
+    void featuresChanged();
+    void featureSettingsChanged();
+    void svmSettingsChanged();
+    void runsChanged();
+    void currentRunChanged();
+    void message(const QString& text);
+
+private:
+    TaskRunner* m_runner;
+    QString m_workspace;
+    QString m_datasetDir;
+    std::shared_ptr<const Dataset> m_dataset;
+    QJsonObject m_featureSettings;
+    QString m_trainPrefix, m_testPrefix;
+    QJsonObject m_svmSettings;
+    QJsonArray m_runs;
+    QJsonObject m_currentRun;
+};
+
+}  // namespace deepsvm

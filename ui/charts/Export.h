@@ -1,0 +1,37 @@
+#pragma once
+
+#include <QSize>
+#include <QString>
+
+#include <functional>
+
+class QChart;
+class QPainter;
+class QRectF;
+class QWidget;
+
+namespace deepsvm {
+
+/// Paints a picture into `target` (logical units); used for every export format.
+using PicturePainter = std::function<void(QPainter& painter, const QRectF& target)>;
+
+/// Writes the picture to `path` as PNG, SVG or PDF (from the suffix) at `size` logical pixels;
+/// PNG is rendered at `devicePixelRatio` x the size. Returns false and sets *error naming the file.
+bool exportPicture(const QString& path, const QSize& size, double devicePixelRatio, const PicturePainter& paint,
+                   QString* error);
+
+/// A painter for a chart, rendered off-screen at the export size (not the on-screen size).
+PicturePainter chartPainter(QChart* chart);
+
+/// Right-click on `widget` offers "Save as PNG / SVG / PDF...", asking for the size and resolution.
+void installExportMenu(QWidget* widget, const QString& baseName, PicturePainter paint);
+
+/// The export dialog's choices; exposed so tests and the report can reuse the same code.
+struct ExportChoice {
+    QString path;
+    QSize size{900, 600};
+    double devicePixelRatio = 2.0;
+};
+bool askExport(QWidget* parent, const QString& baseName, const QString& format, ExportChoice* choice);
+
+}  // namespace deepsvm

@@ -1,0 +1,257 @@
+#include "pages/ClassifyPage.h"
+
+#include "Session.h"
+#include "data/Image.h"
+#include "models/ThumbnailModel.h"
+#include "svm/Classifier.h"
+#include "tasks/FunctionTask.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QDir>
+#include <QDirIterator>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QImage>
+#include <QLabel>
+#include <QListWidget>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QShortcut>
+#include <QStandardPaths>
+#include <QUrl>
+#include <QVBoxLayout>
+
+namespace deepsvm {
+
+ClassifyPage::ClassifyPage(Session* session, QWidget* parent)
+    : QWidget(parent), m_session(session), m_cache(std::make_shared<Cache>())
+{
+    m_model = new QLabel(this);
+    m_model->setWordWrap(true);
+    auto* openModel = new QPushButton(tr("Use another model..."), this);
+    auto* open = new QPushButton(tr("Open images..."), this);
+    open->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_I));
+    auto* clear = new QPushButton(tr("Clear"), this);
+    m_dropZone = new QLabel(tr("Drop image files or folders anywhere on this window,\npaste them (Ctrl+V), or use Open images."), this);
+    m_dropZone->setAlignment(Qt::AlignCenter);
+    m_dropZone->setMinimumHeight(70);
+    m_dropZone->setStyleSheet(QStringLiteral("QLabel { border: 2px dashed palette(mid); border-radius: 8px; padding: 8px; }"));
+    m_results = new QListWidget(this);
+    m_results->setSelectionMode(QAbstractItemView::NoSelection);
+    m_results->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+
+    auto* bar = new QHBoxLayout;
+    bar->addWidget(m_model, 1);
+    bar->addWidget(openModel);
+    bar->addWidget(open);
+    bar->addWidget(clear);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(bar);
+    layout->addWidget(m_dropZone);
+    layout->addWidget(m_results, 1);
+
+    connect(openModel, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Model folder (as deepsvm svm writes it)"), modelDir());
+        if (!dir.isEmpty())
+            setModelDir(dir);
+    });
+    connect(open, &QPushButton::clicked, this, [this] {
+        const QStringList files = QFileDialog::getOpenFileNames(
+            this, tr("Images to classify"), QStandardPaths::writableLocation(QStandardPaths::PicturesLocation),
+            tr("Images (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff *.ppm *.pgm);;All files (*)"));
+        if (!files.isEmpty())
+            classifyPaths(files);
+    });
+    connect(clear, &QPushButton::clicked, this, [this] {
+        m_results->clear();
+        m_classified = m_rejected = 0;
+    });
+    auto* pasteShortcut = new QShortcut(QKeySequence::Paste, this);
+    connect(pasteShortcut, &QShortcut::activated, this, &ClassifyPage::paste);
+    connect(m_session, &Session::currentRunChanged, this, [this] { setModelDir(m_modelDir); });
+    setModelDir(QString());
+}
+
+QString ClassifyPage::modelDir() const
+{
+    return m_modelDir.isEmpty() ? m_session->currentRun().value(QStringLiteral("dir")).toString() : m_modelDir;
+}
+
+void ClassifyPage::setModelDir(const QString& dir)
+{
+    m_modelDir = dir;
+    const QString d = modelDir();
+    m_model->setText(d.isEmpty() ? tr("<b>No model yet.</b> Train one on the SVM page, or use a model folder.")
+                                 : tr("Model: <b>%1</b>").arg(QDir::toNativeSeparators(d).toHtmlEscaped()));
+}
+
+void ClassifyPage::paste()
+{
+    const QMimeData* mime = QApplication::clipboard()->mimeData();
+    if (!mime)
+        return;
+    if (mime->hasUrls()) {
+        QStringList paths;
+        for (const QUrl& u : mime->urls())
+            if (u.isLocalFile())
+                paths << u.toLocalFile();
+        classifyPaths(paths);
+    } else if (mime->hasImage()) {
+        // A pasted picture: save it so the same file-based path classifies it.
+        const QImage image = qvariant_cast<QImage>(mime->imageData());
+        const QString dir = m_session->workspace() + QStringLiteral("/pasted");
+        QDir().mkpath(dir);
+        const QString path = dir + QStringLiteral("/pasted-%1.png").arg(QDateTime::currentMSecsSinceEpoch());
+        if (image.save(path))
+            classifyPaths({path});
+    }
+}
+
+void ClassifyPage::addRejected(const QString& path, const QString& reason)
+{
+    auto* item = new QListWidgetItem(m_results);
+    item->setIcon(style()->standardIcon(QStyle::SP_MessageBoxWarning));
+    item->setText(tr("%1 — not classified: %2").arg(QFileInfo(path).fileName(), reason));
+    item->setToolTip(QDir::toNativeSeparators(path));
+    item->setData(Qt::UserRole, QStringLiteral("rejected"));
+    ++m_rejected;
+    m_results->scrollToItem(item);
+}
+
+Task* ClassifyPage::classifyPaths(const QStringList& paths)
+{
+    QStringList images;
+    for (const QString& p : paths) {
+        const QFileInfo info(p);
+        if (info.isDir()) {
+            QDirIterator it(p, QDir::Files, QDirIterator::Subdirectories);
+            QStringList found;
+            while (it.hasNext()) found << it.next();
+            found.sort();
+            for (const QString& f : found) {
+                // Inside folders, files that are not images are skipped quietly (.txt, .json...).
+                if (checkImageFile(QDir::toNativeSeparators(f).toStdString()).empty())
+                    images << f;
+            }
+            continue;
+        }
+        const std::string why = checkImageFile(QDir::toNativeSeparators(p).toStdString());
+        if (!why.empty())
+            addRejected(p, QString::fromStdString(why));
+        else
+            images << p;
+    }
+    if (images.isEmpty())
+        return nullptr;
+    const QString dir = modelDir();
+    if (dir.isEmpty()) {
+        for (const QString& p : images)
+            addRejected(p, tr("no model yet; train one on the SVM page first"));
+        return nullptr;
+    }
+    std::shared_ptr<Cache> cache = m_cache;
+    auto task = std::make_unique<FunctionTask>(tr("Classifying %n image(s)", nullptr, int(images.size())), [cache, dir, images](FunctionTask& t) {
+        std::shared_ptr<Classifier> classifier;
+        {
+            std::lock_guard<std::mutex> lock(cache->mutex);
+            if (!cache->classifier || cache->dir != dir) {
+                t.step(0, images.size(), QStringLiteral("loading the model"));
+                cache->classifier = std::make_shared<Classifier>(QDir::toNativeSeparators(dir).toStdString());
+                cache->dir = dir;
+            }
+            classifier = cache->classifier;
+        }
+        for (qsizetype i = 0; i < images.size(); ++i) {
+            t.step(i, images.size(), QFileInfo(images[i]).fileName());
+            const Classifier::Result r = classifier->classify(QDir::toNativeSeparators(images[i]).toStdString(), 5);
+            QVariantList top;
+            for (const auto& c : r.top)
+                top << QVariantMap{{QStringLiteral("name"), QString::fromStdString(c.name)}, {QStringLiteral("p"), c.probability}};
+            QImage thumb;
+            if (r.error.empty()) {
+                try {
+                    thumb = toQImage(loadImageFile(QDir::toNativeSeparators(images[i]).toStdString()))
+                                .scaled(96, 96, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+                } catch (const std::exception&) {
+                }
+            }
+            t.emitPartial(QVariantMap{{QStringLiteral("path"), images[i]},
+                                      {QStringLiteral("error"), QString::fromStdString(r.error)},
+                                      {QStringLiteral("top"), top},
+                                      {QStringLiteral("far"), r.farFromTraining},
+                                      {QStringLiteral("distance"), r.distance},
+                                      {QStringLiteral("thumbnail"), thumb}});
+        }
+        t.step(images.size(), images.size());
+        return QVariant(int(images.size()));
+    });
+    connect(task.get(), &Task::partialResult, this, [this](const QVariant& v) { addResult(v.toMap()); });
+    connect(task.get(), &Task::finished, this, [this](const QVariant&) { Q_EMIT classificationFinished(); });
+    connect(task.get(), &Task::failed, this, [this, images](const QString& message) {
+        for (const QString& p : images)
+            addRejected(p, message);
+        Q_EMIT classificationFinished();
+    });
+    connect(task.get(), &Task::cancelled, this, &ClassifyPage::classificationFinished);
+    return m_session->start(std::move(task));
+}
+
+void ClassifyPage::addResult(const QVariantMap& r)
+{
+    const QString path = r.value(QStringLiteral("path")).toString();
+    const QString error = r.value(QStringLiteral("error")).toString();
+    if (!error.isEmpty()) {
+        addRejected(path, error);
+        return;
+    }
+    auto* row = new QWidget(m_results);
+    auto* layout = new QHBoxLayout(row);
+    auto* thumb = new QLabel(row);
+    thumb->setFixedSize(100, 100);
+    thumb->setAlignment(Qt::AlignCenter);
+    thumb->setPixmap(QPixmap::fromImage(r.value(QStringLiteral("thumbnail")).value<QImage>()));
+    layout->addWidget(thumb);
+    auto* text = new QVBoxLayout;
+    const QVariantList top = r.value(QStringLiteral("top")).toList();
+    auto* title = new QLabel(row);
+    title->setText(tr("<b>%1</b> → %2").arg(QFileInfo(path).fileName().toHtmlEscaped(),
+                                             top.isEmpty() ? QString() : top[0].toMap().value(QStringLiteral("name")).toString().toHtmlEscaped()));
+    title->setToolTip(QDir::toNativeSeparators(path));
+    text->addWidget(title);
+    for (const QVariant& v : top) {
+        const QVariantMap c = v.toMap();
+        auto* line = new QHBoxLayout;
+        auto* name = new QLabel(c.value(QStringLiteral("name")).toString(), row);
+        name->setMinimumWidth(110);
+        auto* bar = new QProgressBar(row);
+        bar->setRange(0, 1000);
+        const double p = c.value(QStringLiteral("p")).toDouble();
+        bar->setValue(int(std::clamp(p, 0.0, 1.0) * 1000));
+        bar->setFormat(QStringLiteral("%1%").arg(100 * p, 0, 'f', 1));
+        bar->setMaximumHeight(16);
+        line->addWidget(name);
+        line->addWidget(bar, 1);
+        text->addLayout(line);
+    }
+    if (r.value(QStringLiteral("far")).toBool()) {
+        auto* warn = new QLabel(tr("⚠ This image looks unlike the training images (distance %1): treat the answer with care.")
+                                    .arg(r.value(QStringLiteral("distance")).toDouble(), 0, 'f', 1), row);
+        warn->setStyleSheet(QStringLiteral("color: #b45309;"));
+        warn->setWordWrap(true);
+        text->addWidget(warn);
+    }
+    layout->addLayout(text, 1);
+    auto* item = new QListWidgetItem(m_results);
+    item->setData(Qt::UserRole, QStringLiteral("classified"));
+    item->setData(Qt::UserRole + 1, top.isEmpty() ? QString() : top[0].toMap().value(QStringLiteral("name")).toString());
+    item->setData(Qt::UserRole + 2, path);
+    item->setSizeHint(row->sizeHint());
+    m_results->setItemWidget(item, row);
+    m_results->scrollToItem(item);
+    ++m_classified;
+}
+
+}  // namespace deepsvm

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <QStringList>
+#include <QWidget>
+
+#include <memory>
+#include <mutex>
+
+class QLabel;
+class QListWidget;
+class QPushButton;
+
+namespace deepsvm {
+
+class Classifier;
+class Session;
+class Task;
+
+/// Classify new photos: drop files or folders anywhere on the window, paste, or Open. Each
+/// image gets its thumbnail, the top-5 classes with probability bars, and a warning when it
+/// looks unlike the training data; other files get a clear message and nothing else.
+class ClassifyPage final : public QWidget {
+    Q_OBJECT
+public:
+    explicit ClassifyPage(Session* session, QWidget* parent = nullptr);
+
+    /// Files and folders (searched recursively) to classify with the current model. Returns
+    /// the task classifying the accepted images, or nullptr if none was accepted.
+    Task* classifyPaths(const QStringList& paths);
+    /// Uses this model folder instead of the current run's.
+    void setModelDir(const QString& dir);
+    QString modelDir() const;
+
+    QListWidget* results() const { return m_results; }
+    /// Results so far: accepted images classified, files rejected.
+    int classifiedCount() const { return m_classified; }
+    int rejectedCount() const { return m_rejected; }
+
+Q_SIGNALS:
+    void classificationFinished();
+
+private:
+    void addRejected(const QString& path, const QString& reason);
+    void addResult(const QVariantMap& result);
+    void paste();
+
+    Session* m_session;
+    QString m_modelDir;  ///< explicit choice; empty: the current run's folder
+    QLabel* m_model;
+    QLabel* m_dropZone;
+    QListWidget* m_results;
+    int m_classified = 0;
+    int m_rejected = 0;
+    /// The loaded network + SVM, reused across drops (loading ResNet-50 takes seconds).
+    struct Cache {
+        std::mutex mutex;
+        QString dir;
+        std::shared_ptr<Classifier> classifier;
+    };
+    std::shared_ptr<Cache> m_cache;
+};
+
+}  // namespace deepsvm

@@ -1,0 +1,55 @@
+#pragma once
+
+#include "models/RunData.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QLabel;
+class QListView;
+class QTableWidget;
+
+namespace deepsvm {
+
+class ConfusionMatrixView;
+class RocChartWidget;
+class Session;
+class ThumbnailModel;
+
+/// The current run's test results: summary, per-class table, confusion matrix with a gallery
+/// of the images in a clicked cell, one-vs-rest 2x2 matrices, ROC curves.
+class EvaluationPage final : public QWidget {
+    Q_OBJECT
+public:
+    explicit EvaluationPage(Session* session, QWidget* parent = nullptr);
+
+    /// Shows the cell's test images (true class `truth`, predicted `predicted`).
+    void showCell(int truth, int predicted);
+    const RunData& data() const { return m_data; }
+    ConfusionMatrixView* confusionView() const { return m_confusion; }
+    RocChartWidget* rocChart() const { return m_roc; }
+    ThumbnailModel* gallery() const { return m_galleryModel; }
+    QTableWidget* classTable() const { return m_classes; }
+    QTableWidget* ovrTable() const { return m_ovr; }
+    QLabel* summary() const { return m_summary; }
+
+Q_SIGNALS:
+    void runShown(const QString& id);
+
+private:
+    void showRun();
+
+    Session* m_session;
+    RunData m_data;
+    QLabel* m_summary;
+    ConfusionMatrixView* m_confusion;
+    QCheckBox* m_normalised;
+    QLabel* m_galleryLabel;
+    QListView* m_galleryView;
+    ThumbnailModel* m_galleryModel;
+    RocChartWidget* m_roc;
+    QTableWidget* m_classes;
+    QTableWidget* m_ovr;
+};
+
+}  // namespace deepsvm

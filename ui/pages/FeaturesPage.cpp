@@ -1,0 +1,565 @@
+#include "pages/FeaturesPage.h"
+
+#include "Session.h"
+#include "analysis/Projection.h"
+#include "charts/ChartWidgets.h"
+#include "data/Dataset.h"
+#include "features/ExtractTask.h"
+#include "features/FeatureStore.h"
+#include "models/ImageLookup.h"
+#include "models/ThumbnailModel.h"
+#include "tasks/FunctionTask.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QCryptographicHash>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPointer>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStandardPaths>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <numeric>
+
+namespace deepsvm {
+
+QString findTorchvisionWeights(const QString& backbone, QString* where)
+{
+    QStringList dirs;
+    const QString torchHome = qEnvironmentVariable("TORCH_HOME");
+    if (!torchHome.isEmpty())
+        dirs << torchHome + QStringLiteral("/hub/checkpoints");
+    dirs << QDir::homePath() + QStringLiteral("/.cache/torch/hub/checkpoints");
+    for (const QString& d : dirs) {
+        const QStringList hits = QDir(d).entryList({backbone + QStringLiteral("-*.pth")}, QDir::Files, QDir::Name);
+        if (!hits.isEmpty()) {
+            if (where)
+                *where = d;
+            return d + QLatin1Char('/') + hits.first();
+        }
+    }
+    return {};
+}
+
+namespace {
+
+QComboBox* combo(QWidget* parent, const QStringList& items, const QString& current)
+{
+    auto* box = new QComboBox(parent);
+    box->addItems(items);
+    box->setCurrentText(current);
+    return box;
+}
+
+}  // namespace
+
+FeaturesPage::FeaturesPage(Session* session, QWidget* parent) : QWidget(parent), m_session(session)
+{
+    m_backbone = combo(this, {QStringLiteral("resnet18"), QStringLiteral("resnet34"), QStringLiteral("resnet50"),
+                              QStringLiteral("resnet101"), QStringLiteral("resnet152")}, QStringLiteral("resnet50"));
+    m_weights = new QLineEdit(this);
+    m_weights->setPlaceholderText(tr("random weights"));
+    m_weights->setMinimumWidth(160);
+    auto* browse = new QPushButton(tr("Browse..."), this);
+    auto* findButton = new QPushButton(tr("Find"), this);
+    findButton->setToolTip(tr("Look where PyTorch keeps downloaded weights (~/.cache/torch/hub/checkpoints)"));
+    m_weightsInfo = new QLabel(this);
+    m_weightsInfo->setWordWrap(true);
+    m_weightsInfo->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_layer = combo(this, {QStringLiteral("avgpool"), QStringLiteral("fc")}, QStringLiteral("avgpool"));
+    m_layer->setToolTip(tr("avgpool: the 2048-d pooled features (the study's); fc: the 1000 ImageNet logits"));
+    m_size = new QSpinBox(this);
+    m_size->setRange(32, 512);
+    m_size->setValue(224);
+    m_size->setSuffix(tr(" px"));
+    m_normalization = combo(this, {QStringLiteral("imagenet"), QStringLiteral("half")}, QStringLiteral("imagenet"));
+    m_precision = combo(this, {QStringLiteral("fp32"), QStringLiteral("bf16")}, QStringLiteral("fp32"));
+    m_precision->setToolTip(tr("bf16 is about 2-3x faster on CPUs with AVX-512 BF16; features agree to cosine 0.9999"));
+    m_batch = new QSpinBox(this);
+    m_batch->setRange(1, 512);
+    m_batch->setValue(32);
+    m_limit = new QSpinBox(this);
+    m_limit->setRange(0, 1000000);
+    m_limit->setSpecialValueText(tr("all"));
+    m_limit->setToolTip(tr("At most this many images per split (for a quick trial)"));
+    m_train = new QCheckBox(tr("train"), this);
+    m_test = new QCheckBox(tr("test"), this);
+    m_unlabeled = new QCheckBox(tr("unlabeled"), this);
+    m_train->setChecked(true);
+    m_test->setChecked(true);
+    m_extract = new QPushButton(tr("Extract features"), this);
+    m_extract->setDefault(true);
+    m_extract->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
+    m_cancel = new QPushButton(tr("Cancel"), this);
+    m_cancel->setEnabled(false);
+    m_status = new QLabel(tr("Open a dataset on the Data page first."), this);
+    m_status->setWordWrap(true);
+
+    auto* weightsRow = new QHBoxLayout;
+    weightsRow->addWidget(m_weights, 1);
+    weightsRow->addWidget(findButton);
+    weightsRow->addWidget(browse);
+    auto* splits = new QHBoxLayout;
+    splits->addWidget(m_train);
+    splits->addWidget(m_test);
+    splits->addWidget(m_unlabeled);
+    splits->addStretch(1);
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_extract);
+    buttons->addWidget(m_cancel);
+    buttons->addStretch(1);
+
+    auto* settingsBox = new QGroupBox(tr("Network and preprocessing"), this);
+    auto* form = new QFormLayout(settingsBox);
+    form->addRow(tr("Backbone"), m_backbone);
+    form->addRow(tr("Weights"), weightsRow);
+    form->addRow(QString(), m_weightsInfo);
+    form->addRow(tr("Layer"), m_layer);
+    form->addRow(tr("Input size"), m_size);
+    form->addRow(tr("Normalisation"), m_normalization);
+    form->addRow(tr("Precision"), m_precision);
+    form->addRow(tr("Batch size"), m_batch);
+    form->addRow(tr("Images per split"), m_limit);
+    form->addRow(tr("Splits"), splits);
+    form->addRow(buttons);
+    form->addRow(m_status);
+
+    m_cache = new QTreeWidget(this);
+    m_cache->setHeaderLabels({tr("Feature set"), tr("Split"), tr("Rows"), tr("Dims"), tr("Backbone"), tr("Size"),
+                              tr("Precision"), tr("Created")});
+    m_cache->setRootIsDecorated(false);
+    m_cache->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_cache->setToolTip(tr("Feature files under the workspace. Double-click a set to use it for the SVM."));
+    auto* cacheBox = new QGroupBox(tr("Cached feature sets"), this);
+    auto* cacheLayout = new QVBoxLayout(cacheBox);
+    cacheLayout->addWidget(m_cache);
+
+    m_projectionSet = new QComboBox(this);
+    m_projectionSet->addItem(tr("training features"), QStringLiteral("train"));
+    m_projectionSet->addItem(tr("test features"), QStringLiteral("test"));
+    m_projectionMethod = new QComboBox(this);
+    m_projectionMethod->addItem(tr("PCA"), QStringLiteral("pca"));
+    m_projectionMethod->addItem(tr("t-SNE (up to 10,000 points)"), QStringLiteral("tsne"));
+    m_project = new QPushButton(tr("Project"), this);
+    m_scatter = new ScatterChartWidget(this);
+    m_scatter->setMinimumSize(420, 320);
+    auto* projectionRow = new QHBoxLayout;
+    projectionRow->addWidget(new QLabel(tr("2-D projection of"), this));
+    projectionRow->addWidget(m_projectionSet);
+    projectionRow->addWidget(m_projectionMethod);
+    projectionRow->addWidget(m_project);
+    projectionRow->addStretch(1);
+    auto* projectionBox = new QGroupBox(tr("Projection (hover a point to see its image)"), this);
+    auto* projectionLayout = new QVBoxLayout(projectionBox);
+    projectionLayout->addLayout(projectionRow);
+    projectionLayout->addWidget(m_scatter, 1);
+
+    auto* left = new QWidget(this);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(settingsBox);
+    leftLayout->addWidget(cacheBox, 1);
+    auto* split = new QSplitter(this);
+    split->addWidget(left);
+    split->addWidget(projectionBox);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(split);
+
+    m_hoverPopup = new QLabel(this, Qt::ToolTip);
+    m_hoverPopup->setFrameShape(QFrame::Box);
+    m_hoverPopup->setAlignment(Qt::AlignCenter);
+
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Network weights"), QDir::homePath(),
+                                                       tr("PyTorch weights (*.pth *.pt);;All files (*)"));
+        if (!f.isEmpty())
+            m_weights->setText(f);
+    });
+    connect(findButton, &QPushButton::clicked, this, [this] {
+        QString where;
+        const QString f = findTorchvisionWeights(m_backbone->currentText(), &where);
+        if (f.isEmpty())
+            m_weightsInfo->setText(tr("No %1 weights in ~/.cache/torch/hub/checkpoints. Copy torchvision's file "
+                                      "(e.g. resnet50-0676ba61.pth) there, or Browse to it.").arg(m_backbone->currentText()));
+        else
+            m_weights->setText(f);
+    });
+    connect(m_weights, &QLineEdit::editingFinished, this, &FeaturesPage::refreshWeightsInfo);
+    connect(m_weights, &QLineEdit::textChanged, this, [this] { m_session->setFeatureSettings(settings()); });
+    for (QComboBox* box : {m_backbone, m_layer, m_normalization, m_precision})
+        connect(box, &QComboBox::currentIndexChanged, this, [this] { m_session->setFeatureSettings(settings()); });
+    for (QSpinBox* box : {m_size, m_batch, m_limit})
+        connect(box, &QSpinBox::valueChanged, this, [this] { m_session->setFeatureSettings(settings()); });
+    connect(m_extract, &QPushButton::clicked, this, [this] { startExtraction(); });
+    connect(m_cancel, &QPushButton::clicked, this, [this] {
+        if (m_running)
+            m_running->requestCancel();
+    });
+    connect(m_project, &QPushButton::clicked, this, [this] { startProjection(m_projectionMethod->currentData().toString()); });
+    connect(m_cache, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item) {
+        const QString prefix = item->data(0, Qt::UserRole).toString();
+        if (item->text(1) == QStringLiteral("test"))
+            m_session->setFeaturePrefixes(m_session->trainPrefix(), prefix);
+        else
+            m_session->setFeaturePrefixes(prefix, m_session->testPrefix());
+    });
+    connect(m_scatter, &ScatterChartWidget::pointHovered, this, &FeaturesPage::showHover);
+    connect(m_scatter, &ScatterChartWidget::hoverLeft, m_hoverPopup, &QLabel::hide);
+    connect(m_session, &Session::datasetChanged, this, &FeaturesPage::datasetChanged);
+    connect(m_session, &Session::featuresChanged, this, [this] {
+        m_status->setText(m_session->trainPrefix().isEmpty()
+                              ? m_status->text()
+                              : tr("Training features: %1\nTest features: %2")
+                                    .arg(QDir::toNativeSeparators(m_session->trainPrefix()),
+                                         m_session->testPrefix().isEmpty() ? tr("none") : QDir::toNativeSeparators(m_session->testPrefix())));
+    });
+    m_session->setFeatureSettings(settings());
+    refreshWeightsInfo();
+    refreshCache();
+}
+
+FeaturesPage::~FeaturesPage() = default;
+
+QJsonObject FeaturesPage::settings() const
+{
+    return QJsonObject{{QStringLiteral("backbone"), m_backbone->currentText()},
+                       {QStringLiteral("weights"), m_weights->text().trimmed().isEmpty() ? QStringLiteral("random") : m_weights->text().trimmed()},
+                       {QStringLiteral("layer"), m_layer->currentText()},
+                       {QStringLiteral("size"), m_size->value()},
+                       {QStringLiteral("normalization"), m_normalization->currentText()},
+                       {QStringLiteral("precision"), m_precision->currentText()},
+                       {QStringLiteral("batch_size"), m_batch->value()},
+                       {QStringLiteral("limit"), m_limit->value()}};
+}
+
+void FeaturesPage::applySettings(const QJsonObject& s)
+{
+    if (s.isEmpty())
+        return;
+    m_backbone->setCurrentText(s.value(QStringLiteral("backbone")).toString(m_backbone->currentText()));
+    const QString w = s.value(QStringLiteral("weights")).toString();
+    m_weights->setText(w == QStringLiteral("random") ? QString() : w);
+    m_layer->setCurrentText(s.value(QStringLiteral("layer")).toString(m_layer->currentText()));
+    m_size->setValue(s.value(QStringLiteral("size")).toInt(m_size->value()));
+    m_normalization->setCurrentText(s.value(QStringLiteral("normalization")).toString(m_normalization->currentText()));
+    m_precision->setCurrentText(s.value(QStringLiteral("precision")).toString(m_precision->currentText()));
+    m_batch->setValue(s.value(QStringLiteral("batch_size")).toInt(m_batch->value()));
+    m_limit->setValue(s.value(QStringLiteral("limit")).toInt(0));
+    refreshWeightsInfo();
+}
+
+QString FeaturesPage::featureFolder() const
+{
+    return m_session->workspace() + QStringLiteral("/features");
+}
+
+void FeaturesPage::datasetChanged()
+{
+    const auto dataset = m_session->dataset();
+    const bool hasUnlabeled = dataset && [&] {
+        const auto s = dataset->splits();
+        return std::find(s.begin(), s.end(), std::string("unlabeled")) != s.end();
+    }();
+    m_unlabeled->setEnabled(hasUnlabeled);
+    if (!hasUnlabeled)
+        m_unlabeled->setChecked(false);
+    m_lookup = std::make_unique<ImageLookup>(dataset);
+    m_status->setText(dataset ? tr("Ready to extract from %1.").arg(QDir::toNativeSeparators(m_session->datasetDir()))
+                              : tr("Open a dataset on the Data page first."));
+}
+
+void FeaturesPage::refreshWeightsInfo()
+{
+    const QString file = m_weights->text().trimmed();
+    if (file.isEmpty()) {
+        m_weightsInfo->setText(tr("<span style='color:#b45309'>Random weights: the features will be untrained.</span> "
+                                  "Use torchvision's ImageNet file for real results."));
+        return;
+    }
+    if (!QFileInfo::exists(file)) {
+        m_weightsInfo->setText(tr("<span style='color:#b91c1c'>%1 does not exist.</span>").arg(file.toHtmlEscaped()));
+        return;
+    }
+    m_weightsInfo->setText(tr("Computing SHA-256..."));
+    auto task = std::make_unique<FunctionTask>(tr("Hashing weights"), [file](FunctionTask& t) {
+        QFile f(file);
+        if (!f.open(QIODevice::ReadOnly))
+            throw std::runtime_error(file.toStdString() + ": cannot read");
+        QCryptographicHash hash(QCryptographicHash::Sha256);
+        const qint64 total = f.size();
+        qint64 done = 0;
+        while (!f.atEnd()) {
+            const QByteArray chunk = f.read(1 << 22);
+            hash.addData(chunk);
+            done += chunk.size();
+            t.step(done, total);
+        }
+        return QVariant(QString::fromLatin1(hash.result().toHex()));
+    });
+    connect(task.get(), &Task::finished, this, [this, file](const QVariant& sha) {
+        if (m_weights->text().trimmed() != file)
+            return;
+        m_weightsInfo->setText(tr("%1<br>in %2 · %3 MB<br>SHA-256 <tt>%4</tt>")
+                                   .arg(QFileInfo(file).fileName().toHtmlEscaped(),
+                                        QDir::toNativeSeparators(QFileInfo(file).absolutePath()).toHtmlEscaped())
+                                   .arg(QFileInfo(file).size() / 1e6, 0, 'f', 1)
+                                   .arg(sha.toString()));
+    });
+    connect(task.get(), &Task::failed, this, [this](const QString& message) { m_weightsInfo->setText(message.toHtmlEscaped()); });
+    m_session->start(std::move(task));
+}
+
+void FeaturesPage::refreshCache()
+{
+    m_cache->clear();
+    QDirIterator it(featureFolder(), {QStringLiteral("*.json")}, QDir::Files);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly))
+            continue;
+        const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+        if (o.value(QStringLiteral("format")).toString() != QStringLiteral("deepsvm-features"))
+            continue;
+        const QJsonObject key = o.value(QStringLiteral("key")).toObject();
+        const QString prefix = path.left(path.size() - 5);
+        auto* item = new QTreeWidgetItem(m_cache);
+        item->setText(0, QFileInfo(prefix).fileName());
+        item->setText(1, key.value(QStringLiteral("split")).toString());
+        item->setText(2, QString::number(o.value(QStringLiteral("rows")).toDouble()));
+        item->setText(3, QString::number(o.value(QStringLiteral("cols")).toDouble()));
+        item->setText(4, key.value(QStringLiteral("backbone")).toString());
+        item->setText(5, QString::number(key.value(QStringLiteral("size")).toInt()));
+        item->setText(6, key.value(QStringLiteral("precision")).toString());
+        item->setText(7, o.value(QStringLiteral("created")).toString().left(16).replace(QLatin1Char('T'), QLatin1Char(' ')));
+        item->setData(0, Qt::UserRole, prefix);
+        item->setToolTip(0, QDir::toNativeSeparators(prefix));
+    }
+    m_cache->sortItems(7, Qt::DescendingOrder);
+}
+
+Task* FeaturesPage::startExtraction()
+{
+    const auto dataset = m_session->dataset();
+    if (!dataset) {
+        m_status->setText(tr("Open a dataset on the Data page first."));
+        return nullptr;
+    }
+    if (m_running) {
+        m_status->setText(tr("An extraction is already running."));
+        return nullptr;
+    }
+    ExtractOptions o;
+    o.data = QDir::toNativeSeparators(m_session->datasetDir()).toStdString();
+    const auto available = dataset->splits();
+    auto has = [&](const char* s) { return std::find(available.begin(), available.end(), std::string(s)) != available.end(); };
+    // Image folders without train/test sub-folders have one split ("all"): extract it as training.
+    if (m_train->isChecked())
+        o.splits.push_back(has("train") ? "train" : available.front());
+    if (m_test->isChecked() && has("test"))
+        o.splits.push_back("test");
+    if (m_unlabeled->isChecked() && has("unlabeled"))
+        o.splits.push_back("unlabeled");
+    if (o.splits.empty()) {
+        m_status->setText(tr("Tick at least one split to extract."));
+        return nullptr;
+    }
+    const QJsonObject s = settings();
+    m_session->setFeatureSettings(s);
+    o.backbone = s.value(QStringLiteral("backbone")).toString().toStdString();
+    o.weights = s.value(QStringLiteral("weights")).toString().toStdString();
+    o.layer = s.value(QStringLiteral("layer")).toString().toStdString();
+    o.size = s.value(QStringLiteral("size")).toInt();
+    o.normalization = s.value(QStringLiteral("normalization")).toString().toStdString();
+    o.precision = s.value(QStringLiteral("precision")).toString().toStdString();
+    o.batchSize = s.value(QStringLiteral("batch_size")).toInt();
+    o.limit = m_limit->value() > 0 ? m_limit->value() : -1;
+    const QString name = QStringLiteral("%1-%2-%3-%4-%5%6")
+                             .arg(QFileInfo(m_session->datasetDir()).fileName(), QString::fromStdString(o.backbone),
+                                  QString::fromStdString(o.layer))
+                             .arg(o.size)
+                             .arg(QString::fromStdString(o.precision),
+                                  o.weights == "random" ? QStringLiteral("-random") : QString())
+                         + (o.limit > 0 ? QStringLiteral("-first%1").arg(o.limit) : QString());
+    QDir().mkpath(featureFolder());
+    o.outPrefix = QDir::toNativeSeparators(featureFolder() + QLatin1Char('/') + name).toStdString();
+    // Several splits always get PREFIX.<split>; one split gets the same name, so the cache is shared.
+    if (o.splits.size() == 1)
+        o.outPrefix += "." + o.splits.front();
+    auto task = std::make_unique<ExtractTask>(o);
+    connect(task.get(), &Task::progress, this, [this](qint64 done, qint64 total, const QString& message) {
+        m_status->setText(tr("Extracting: %1 (%2 of %3 images)").arg(message).arg(done).arg(total));
+    });
+    connect(task.get(), &Task::finished, this, [this](const QVariant& result) {
+        m_running = nullptr;
+        m_extract->setEnabled(true);
+        m_cancel->setEnabled(false);
+        QString train = m_session->trainPrefix(), test = m_session->testPrefix();
+        QStringList lines;
+        for (const auto& v : result.toJsonObject().value(QStringLiteral("splits")).toArray()) {
+            const QJsonObject r = v.toObject();
+            const QString split = r.value(QStringLiteral("split")).toString();
+            const QString prefix = r.value(QStringLiteral("prefix")).toString();
+            if (split == QStringLiteral("test"))
+                test = prefix;
+            else if (split != QStringLiteral("unlabeled"))
+                train = prefix;
+            lines << (r.value(QStringLiteral("reused")).toBool()
+                          ? tr("%1: %2 rows reused from the cache").arg(split).arg(r.value(QStringLiteral("rows")).toDouble())
+                          : tr("%1: %2 rows x %3 at %4 images/s")
+                                .arg(split)
+                                .arg(r.value(QStringLiteral("rows")).toDouble())
+                                .arg(r.value(QStringLiteral("cols")).toDouble())
+                                .arg(r.value(QStringLiteral("images_per_second")).toDouble(), 0, 'f', 1));
+            const int skipped = int(r.value(QStringLiteral("skipped")).toArray().size());
+            if (skipped > 0)
+                lines.back() += tr(" (%1 images skipped: unreadable)").arg(skipped);
+        }
+        m_session->setFeaturePrefixes(train, test);
+        refreshCache();
+        m_status->setText(tr("Done. ") + lines.join(QStringLiteral("; ")));
+        Q_EMIT extractionFinished(true);
+    });
+    auto ended = [this](const QString& why) {
+        m_running = nullptr;
+        m_extract->setEnabled(true);
+        m_cancel->setEnabled(false);
+        m_status->setText(why);
+        Q_EMIT extractionFinished(false);
+    };
+    connect(task.get(), &Task::failed, this, [ended](const QString& message) { ended(tr("Extraction failed: %1").arg(message)); });
+    connect(task.get(), &Task::cancelled, this, [ended] { ended(tr("Extraction cancelled; the cache holds only complete files.")); });
+    m_extract->setEnabled(false);
+    m_cancel->setEnabled(true);
+    m_status->setText(tr("Starting: loading the network..."));
+    m_running = m_session->start(std::move(task));
+    return m_running;
+}
+
+Task* FeaturesPage::startProjection(const QString& method)
+{
+    const bool test = m_projectionSet->currentData().toString() == QStringLiteral("test");
+    const QString prefix = test ? m_session->testPrefix() : m_session->trainPrefix();
+    if (prefix.isEmpty()) {
+        m_status->setText(tr("Extract the %1 features first.").arg(test ? tr("test") : tr("training")));
+        return nullptr;
+    }
+    const QStringList names = m_session->classNames();
+    const bool tsne = method == QStringLiteral("tsne");
+    m_projectionMethod->setCurrentIndex(std::max(0, m_projectionMethod->findData(method)));
+    auto task = std::make_unique<FunctionTask>(tsne ? tr("t-SNE projection") : tr("PCA projection"), [prefix, tsne](FunctionTask& t) {
+        t.step(0, 1, QStringLiteral("loading features"));
+        FeatureSet set = FeatureStore::load(prefix.toStdString());
+        // t-SNE is O(N log N) per step but memory and time grow: cap it at 10,000 points,
+        // chosen deterministically (every k-th row).
+        std::vector<int64_t> rows(std::size_t(set.rows));
+        std::iota(rows.begin(), rows.end(), 0);
+        if (tsne && set.rows > 10000) {
+            std::vector<int64_t> kept;
+            const double stride = double(set.rows) / 10000.0;
+            for (int i = 0; i < 10000; ++i) kept.push_back(int64_t(i * stride));
+            rows = kept;
+            std::vector<float> values;
+            values.reserve(rows.size() * std::size_t(set.cols));
+            for (int64_t r : rows)
+                values.insert(values.end(), set.values.begin() + r * set.cols, set.values.begin() + (r + 1) * set.cols);
+            set.values.swap(values);
+        }
+        const int64_t n = int64_t(rows.size());
+        std::vector<float> xy;
+        if (tsne) {
+            TsneOptions options;
+            xy = tsne2d(set.values, n, set.cols, options, [&t](int done, int total) {
+                t.step(done, total, QStringLiteral("t-SNE"));
+                return true;
+            });
+        } else {
+            xy = pca2d(set.values, n, set.cols);
+        }
+        QVariantList xs, labels, rowList;
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            xs << xy[2 * i] << xy[2 * i + 1];
+            labels << qlonglong(set.labels[std::size_t(rows[i])]);
+            rowList << qlonglong(rows[i]);
+        }
+        return QVariant(QVariantMap{{QStringLiteral("xy"), xs}, {QStringLiteral("labels"), labels}, {QStringLiteral("rows"), rowList}});
+    });
+    connect(task.get(), &Task::finished, this, [this, prefix, names, tsne](const QVariant& v) {
+        const QVariantMap m = v.toMap();
+        std::vector<float> xy;
+        for (const auto& x : m.value(QStringLiteral("xy")).toList()) xy.push_back(x.toFloat());
+        std::vector<int> labels;
+        for (const auto& l : m.value(QStringLiteral("labels")).toList()) labels.push_back(l.toInt());
+        const std::vector<std::string> allIds = readFeatureIds(prefix);
+        m_projectedIds.clear();
+        for (const auto& r : m.value(QStringLiteral("rows")).toList()) {
+            const auto i = std::size_t(r.toLongLong());
+            m_projectedIds.push_back(i < allIds.size() ? allIds[i] : std::string());
+        }
+        m_projectedPrefix = prefix;
+        m_scatter->setPoints(xy, labels, names,
+                             tr("%1 of %2 (%3 points)").arg(tsne ? tr("t-SNE") : tr("PCA"), QFileInfo(prefix).fileName()).arg(labels.size()));
+        Q_EMIT projectionFinished(true);
+    });
+    connect(task.get(), &Task::failed, this, [this](const QString& message) {
+        m_status->setText(tr("Projection failed: %1").arg(message));
+        Q_EMIT projectionFinished(false);
+    });
+    connect(task.get(), &Task::cancelled, this, [this] { Q_EMIT projectionFinished(false); });
+    return m_session->start(std::move(task));
+}
+
+void FeaturesPage::showHover(int row, const QPoint& globalPos)
+{
+    if (row < 0 || std::size_t(row) >= m_projectedIds.size() || !m_lookup)
+        return;
+    const std::string id = m_projectedIds[std::size_t(row)];
+    const auto slash = id.find('/');
+    // STL-10 ids are "split/index"; image-folder ids are paths relative to a split folder.
+    std::string split = m_projectedPrefix.endsWith(QStringLiteral(".test")) ? "test" : "train";
+    if (slash != std::string::npos && m_session->dataset() && m_session->dataset()->kind() == "stl10")
+        split = id.substr(0, slash);
+    ImageLookup::Found found = m_lookup->find(split, id);
+    if (found.index < 0) {
+        const auto splits = m_session->dataset()->splits();
+        for (const auto& s : splits)
+            if ((found = m_lookup->find(s, id)).index >= 0)
+                break;
+    }
+    if (found.index < 0)
+        return;
+    QImage image;
+    try {
+        image = toQImage(found.source->load(found.index)).scaled(128, 128, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+    } catch (const std::exception&) {
+        return;
+    }
+    const int label = found.source->label(found.index);
+    const QStringList names = m_session->classNames();
+    m_hoverPopup->setToolTip(QString::fromStdString(id));
+    m_hoverPopup->setPixmap(QPixmap::fromImage(image));
+    m_hoverPopup->adjustSize();
+    m_hoverPopup->move(globalPos + QPoint(16, 16));
+    m_hoverPopup->show();
+    m_hoverPopup->setAccessibleName(label >= 0 && label < names.size() ? names[label] : QString());
+}
+
+}  // namespace deepsvm

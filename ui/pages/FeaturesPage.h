@@ -1,0 +1,84 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+class QTreeWidget;
+
+namespace deepsvm {
+
+class ImageLookup;
+class ScatterChartWidget;
+class Session;
+class Task;
+
+/// Network and preprocessing settings, extraction with live throughput, the cached feature
+/// sets, and a 2-D projection of the features coloured by class.
+class FeaturesPage final : public QWidget {
+    Q_OBJECT
+public:
+    explicit FeaturesPage(Session* session, QWidget* parent = nullptr);
+    ~FeaturesPage() override;
+
+    /// The settings as the form shows them (the experiment's "features" object).
+    QJsonObject settings() const;
+    void applySettings(const QJsonObject& settings);
+    /// Starts extracting the checked splits; returns the task (nullptr if nothing to do).
+    Task* startExtraction();
+    /// Projects the chosen feature set ("pca" or "tsne"); returns the task.
+    Task* startProjection(const QString& method);
+
+    QPushButton* extractButton() const { return m_extract; }
+    ScatterChartWidget* scatter() const { return m_scatter; }
+    QTreeWidget* cacheList() const { return m_cache; }
+    QString featureFolder() const;
+
+Q_SIGNALS:
+    void extractionFinished(bool ok);
+    void projectionFinished(bool ok);
+
+private:
+    void refreshCache();
+    void refreshWeightsInfo();
+    void datasetChanged();
+    void showHover(int row, const QPoint& globalPos);
+
+    Session* m_session;
+    QComboBox* m_backbone;
+    QLineEdit* m_weights;
+    QLabel* m_weightsInfo;
+    QComboBox* m_layer;
+    QSpinBox* m_size;
+    QComboBox* m_normalization;
+    QComboBox* m_precision;
+    QSpinBox* m_batch;
+    QSpinBox* m_limit;
+    QCheckBox* m_train;
+    QCheckBox* m_test;
+    QCheckBox* m_unlabeled;
+    QPushButton* m_extract;
+    QPushButton* m_cancel;
+    QLabel* m_status;
+    QTreeWidget* m_cache;
+    QComboBox* m_projectionSet;
+    QComboBox* m_projectionMethod;
+    QPushButton* m_project;
+    ScatterChartWidget* m_scatter;
+    QLabel* m_hoverPopup;
+    Task* m_running = nullptr;
+    QString m_projectedPrefix;
+    std::vector<std::string> m_projectedIds;
+    std::unique_ptr<ImageLookup> m_lookup;
+};
+
+/// torchvision's ImageNet weights for `backbone` where PyTorch keeps them
+/// ($TORCH_HOME/hub/checkpoints, ~/.cache/torch/hub/checkpoints), or an empty string.
+QString findTorchvisionWeights(const QString& backbone, QString* where = nullptr);
+
+}  // namespace deepsvm
