@@ -27,6 +27,7 @@ const std::map<QString, Command>& commands()
         {QStringLiteral("run"), {QStringLiteral("the whole study: features, grid search, final model, report and charts"), commandRun}},
         {QStringLiteral("classify"), {QStringLiteral("classify image files with a trained model"), commandClassify}},
         {QStringLiteral("svm"), {QStringLiteral("grid-search, train and evaluate an SVM on feature files"), commandSvm}},
+        {QStringLiteral("fetch"), {QStringLiteral("download STL-10 or torchvision's ImageNet weights (resumable, checksummed)"), commandFetch}},
         {QStringLiteral("demo-data"), {QStringLiteral("write a synthetic dataset in the STL-10 layout"), commandDemoData}},
     };
     return all;
@@ -38,6 +39,8 @@ void printUsage(FILE* to)
         "DeepSVM Studio %1 - ResNet features + SVM image classification\n\n"
         "Usage:\n"
         "  deepsvm                 start the desktop application\n"
+        "  deepsvm --demo          start it on the offline demo set\n"
+        "  deepsvm [--data DIR] [--weights FILE]   start it on this dataset / with these weights\n"
         "  deepsvm <command> ...   run one step headless (deepsvm <command> --help)\n"
         "  deepsvm --version | --help\n\nCommands:\n")
                        .arg(QStringLiteral(DEEPSVM_VERSION));

@@ -23,5 +23,6 @@ int commandDemoData(const QStringList& arguments);
 int commandSvm(const QStringList& arguments);
 int commandRun(const QStringList& arguments);
 int commandClassify(const QStringList& arguments);
+int commandFetch(const QStringList& arguments);
 
 }  // namespace deepsvm::cli
