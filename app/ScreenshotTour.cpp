@@ -150,8 +150,12 @@ void ScreenshotTour::start()
                 fail(QStringLiteral("training the chosen cell did not start"));
         });
     });
-    w->showPage(MainWindow::Data);
-    w->dataPage()->makeDemoSet(demo, 100, 80, 0);
+    w->showWelcome();
+    later(600, [this, w, demo] {
+        shoot(QStringLiteral("0-welcome"));
+        w->showPage(MainWindow::Data);
+        w->dataPage()->makeDemoSet(demo, 100, 80, 0);
+    });
 }
 
 }  // namespace deepsvm

@@ -4,12 +4,15 @@
 #include "MainWindow.h"
 #include "Session.h"
 #include "ScreenshotTour.h"
+#include "pages/ClassifyPage.h"
 #include "pages/DataPage.h"
+#include "pages/FeaturesPage.h"
 
 #include <QApplication>
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QIcon>
 #include <QSettings>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -47,16 +50,35 @@ int runDesktop(int argc, char** argv)
         auto* tour = new deepsvm::ScreenshotTour(&window, args[tourAt + 1], samplesAt > 0 ? args.value(samplesAt + 1) : QString(), &window);
         QObject::connect(tour, &deepsvm::ScreenshotTour::done, &app, [](int code) { QCoreApplication::exit(code); });
         window.resize(1280, 820);
+        window.markRestored();
         window.show();
         QTimer::singleShot(200, tour, &deepsvm::ScreenshotTour::start);
         const int code = app.exec();
         QSettings().clear();
         return code;
     }
-    const bool demo = app.arguments().contains(QStringLiteral("--demo"));
+    const bool demo = args.contains(QStringLiteral("--demo"));
     if (!demo)
         window.restoreLastExperiment();
+    else
+        window.markRestored();
+    // --data and --weights win over everything restored or found.
+    if (const qsizetype i = args.indexOf(QStringLiteral("--weights")); i > 0 && i + 1 < args.size())
+        window.featuresPage()->setWeightsFile(QFileInfo(args[i + 1]).absoluteFilePath());
+    bool opened = false;
+    if (const qsizetype i = args.indexOf(QStringLiteral("--data")); i > 0 && i + 1 < args.size())
+        opened = window.dataPage()->openFolder(QFileInfo(args[i + 1]).absoluteFilePath());
     window.show();
+    QStringList files;
+    for (qsizetype i = 1; i < args.size(); ++i)
+        if (!args[i].startsWith(QLatin1Char('-')) && QFileInfo::exists(args[i]) && !(i > 1 && args[i - 1].startsWith(QLatin1Char('-'))))
+            files << QFileInfo(args[i]).absoluteFilePath();
+    if (!files.isEmpty()) {
+        window.showPage(deepsvm::MainWindow::Classify);
+        window.classifyPage()->classifyPaths(files);
+    } else if (!demo && !opened && !window.session()->dataset()) {
+        window.showWelcome();  // first run, or nothing to reopen
+    }
     if (demo) {
         // The offline demo: the synthetic STL-10-format set, made once and reused.
         QTimer::singleShot(0, &window, [&window] {
@@ -73,9 +95,35 @@ int runDesktop(int argc, char** argv)
 
 }  // namespace
 
+/// Writes the drawn application icon as deepsvm-<size>.png (for packaging, at build time).
+int writeIcons(int argc, char** argv)
+{
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    const QString dir = app.arguments().value(2);
+    if (dir.isEmpty() || !QDir().mkpath(dir)) {
+        std::fprintf(stderr, "deepsvm: --write-icons needs a writable folder\n");
+        return 2;
+    }
+    const QIcon icon = deepsvm::applicationIcon();
+    for (int side : {16, 32, 48, 64, 128, 256})
+        if (!icon.pixmap(side, side).save(QStringLiteral("%1/deepsvm-%2.png").arg(dir).arg(side))) {
+            std::fprintf(stderr, "deepsvm: cannot write icons into %s\n", dir.toUtf8().constData());
+            return 1;
+        }
+    return 0;
+}
+
 int main(int argc, char** argv)
 {
-    const bool gui = argc == 1 || (argc >= 2 && (std::strcmp(argv[1], "--demo") == 0 || std::strcmp(argv[1], "--screenshot-tour") == 0));
+    if (argc >= 2 && std::strcmp(argv[1], "--write-icons") == 0)
+        return writeIcons(argc, argv);
+    bool gui = argc == 1;
+    for (const char* option : {"--demo", "--data", "--weights", "--screenshot-tour"})
+        gui = gui || (argc >= 2 && std::strcmp(argv[1], option) == 0);
+    // Opened from the desktop with files ("Open with", Exec=deepsvm %F): the window classifies them.
+    gui = gui || (argc >= 2 && argv[1][0] != '-' && QFileInfo::exists(QString::fromLocal8Bit(argv[1])));
     if (gui)
         return runDesktop(argc, argv);
     // `run` renders charts: it needs a QApplication, but never a screen.

@@ -8,6 +8,8 @@
 #include "pages/FeaturesPage.h"
 #include "pages/RunsPage.h"
 #include "pages/SvmPage.h"
+#include "pages/WelcomePage.h"
+#include "data/DemoData.h"
 #include "report/RunReport.h"
 #include "tasks/TaskRunner.h"
 #include "widgets/TaskPanel.h"
@@ -43,6 +45,9 @@
 #include <QThread>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <cstdio>
+#include <cstdlib>
 
 namespace deepsvm {
 
@@ -121,6 +126,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Ses
     m_evaluation = new EvaluationPage(m_session, this);
     m_classify = new ClassifyPage(m_session, this);
     m_runs = new RunsPage(m_session, this);
+    m_welcome = new WelcomePage(m_session, m_data, m_features, this);
 
     m_sidebar = new QListWidget(this);
     m_stack = new QStackedWidget(this);
@@ -136,7 +142,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Ses
     big.setPointSizeF(big.pointSizeF() * 1.15);
     m_sidebar->setFont(big);
     m_sidebar->setSpacing(4);
-    connect(m_sidebar, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
+    m_stack->addWidget(m_welcome);  // reached from Help > Getting started and at first run
+    connect(m_sidebar, &QListWidget::currentRowChanged, m_stack, [this](int row) {
+        if (row >= 0)
+            m_stack->setCurrentIndex(row);
+    });
+    connect(m_welcome, &WelcomePage::datasetChosen, this, [this] { showPage(Data); });
+    connect(m_welcome, &WelcomePage::weightsChosen, m_features, &FeaturesPage::setWeightsFile);
 
     m_banner = new QLabel(this);
     m_banner->setWordWrap(true);
@@ -171,6 +183,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Ses
 
     buildMenus();
     connect(m_session, &Session::datasetChanged, this, &MainWindow::updateStatus);
+    connect(m_session, &Session::datasetChanged, this, &MainWindow::updateBanner);
+    connect(m_session, &Session::message, this, [this](const QString& text) { statusBar()->showMessage(text, 15000); });
     connect(m_session, &Session::featureSettingsChanged, this, &MainWindow::updateStatus);
     connect(m_session, &Session::featureSettingsChanged, this, &MainWindow::updateBanner);
     connect(m_session, &Session::runsChanged, this, &MainWindow::autosave);
@@ -185,6 +199,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Ses
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_features->applySettings(settings.value(QStringLiteral("features")).toJsonObject());
     m_svm->applySettings(settings.value(QStringLiteral("svm")).toJsonObject());
+    m_features->adoptFoundWeights();  // torchvision's cache, as PyTorch users already have it
     showPage(Page(std::clamp(settings.value(QStringLiteral("window/page"), 0).toInt(), 0, int(PageCount) - 1)));
     updateStatus();
     updateBanner();
@@ -193,6 +208,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Ses
 MainWindow::~MainWindow()
 {
     m_session->runner()->cancelAllAndWait(-1);
+}
+
+void MainWindow::markRestored()
+{
+    m_restoreDone = true;
 }
 
 void MainWindow::buildMenus()
@@ -251,6 +271,7 @@ void MainWindow::buildMenus()
         view->addAction(dock->toggleViewAction());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Getting started (data and weights)"), QKeySequence::HelpContents, this, &MainWindow::showWelcome);
     help->addAction(tr("&About DeepSVM Studio"), this, [this] {
         QMessageBox::about(this, tr("About DeepSVM Studio"),
                            tr("<h3>DeepSVM Studio %1</h3><p>ResNet features + multiclass SVM, from images to ROC curves.</p>"
@@ -261,11 +282,19 @@ void MainWindow::buildMenus()
 void MainWindow::showPage(Page page)
 {
     m_sidebar->setCurrentRow(int(page));
+    m_stack->setCurrentIndex(int(page));
+}
+
+void MainWindow::showWelcome()
+{
+    m_welcome->refresh();
+    m_sidebar->setCurrentRow(-1);
+    m_stack->setCurrentWidget(m_welcome);
 }
 
 MainWindow::Page MainWindow::currentPage() const
 {
-    return Page(m_stack->currentIndex());
+    return m_stack->currentWidget() == m_welcome ? PageCount : Page(m_stack->currentIndex());
 }
 
 void MainWindow::updateStatus()
@@ -283,14 +312,28 @@ void MainWindow::updateStatus()
 
 void MainWindow::updateBanner()
 {
-    m_banner->setVisible(m_session->untrainedWeights());
-    m_banner->setText(tr("<b>The network has random weights: its features are untrained</b>, so accuracy will be far below "
+    QStringList demoNames;
+    for (const auto& n : demoClassNames())
+        demoNames << QString::fromStdString(n);
+    const bool demo = m_session->dataset() && m_session->classNames() == demoNames;
+    m_banner->setVisible(m_session->untrainedWeights() || demo);
+    QString text;
+    if (demo)
+        text = tr("<b>This is the synthetic demo set</b> (drawn shapes in STL-10's layout), for trying every step offline. ");
+    if (m_session->untrainedWeights())
+        text += tr("<b>The network has random weights: its features are untrained</b>, so accuracy will be far below "
                          "the study's. Get torchvision's ImageNet file (e.g. <tt>resnet50-0676ba61.pth</tt>), put it in "
-                         "<tt>~/.cache/torch/hub/checkpoints/</tt> and press <i>Find</i> on the Features page, or Browse to it."));
+                         "<tt>~/.cache/torch/hub/checkpoints/</tt> and press <i>Find</i> on the Features page, or Browse to it. "
+                         "Help &gt; Getting started downloads it.");
+    m_banner->setText(text);
 }
 
 void MainWindow::autosave()
 {
+    if (m_session->isLoading() || !m_restoreDone)
+        return;
+    m_session->setFeatureSettings(m_features->settings());
+    m_session->setSvmSettings(m_svm->settings());
     // Nothing lost on a crash: the experiment is written after every run and feature change.
     QDir().mkpath(m_session->workspace());
     QString error;
@@ -301,10 +344,18 @@ void MainWindow::restoreLastExperiment()
 {
     const QString path = m_session->workspace() + QStringLiteral("/autosave.json");
     QString error;
-    if (QFileInfo::exists(path) && m_session->load(path, &error)) {
-        m_features->applySettings(m_session->featureSettings());
-        m_svm->applySettings(m_session->svmSettings());
+    if (QFileInfo::exists(path)) {
+        // Keep the previous autosave: a file that cannot be read must not be replaced unseen.
+        QFile::remove(path + QStringLiteral(".bak"));
+        QFile::copy(path, path + QStringLiteral(".bak"));
+        if (m_session->load(path, &error)) {
+            m_features->applySettings(m_session->featureSettings());
+            m_svm->applySettings(m_session->svmSettings());
+        }
+        if (!error.isEmpty())
+            statusBar()->showMessage(tr("Last session: %1").arg(error), 15000);
     }
+    m_restoreDone = true;
 }
 
 bool MainWindow::saveExperiment(const QString& path, QString* error)
@@ -322,6 +373,7 @@ bool MainWindow::openExperiment(const QString& path, QString* error)
 {
     if (!m_session->load(path, error))
         return false;
+    m_restoreDone = true;
     m_features->applySettings(m_session->featureSettings());
     m_svm->applySettings(m_session->svmSettings());
     m_experimentPath = path;
@@ -499,7 +551,13 @@ void MainWindow::closeEvent(QCloseEvent* event)
     settings.setValue(QStringLiteral("features"), m_features->settings());
     settings.setValue(QStringLiteral("svm"), m_svm->settings());
     autosave();
-    m_session->runner()->cancelAllAndWait(-1);
+    // Files are written atomically, so a task stopped at exit leaves nothing half-written; a
+    // step that cannot stop (a long libsvm fit) must not keep the window hanging.
+    hide();
+    if (!m_session->runner()->cancelAllAndWait(10000)) {
+        std::fprintf(stderr, "deepsvm: a task did not stop within 10 s; exiting anyway\n");
+        std::_Exit(0);
+    }
     event->accept();
 }
 

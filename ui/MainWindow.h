@@ -15,6 +15,7 @@ class FeaturesPage;
 class RunsPage;
 class Session;
 class SvmPage;
+class WelcomePage;
 
 /// The application window: assembles the pages in workflow order, the task panel, menus,
 /// the status bar and the untrained-weights banner. The pages do the work; this class wires
@@ -34,12 +35,17 @@ public:
     EvaluationPage* evaluationPage() const { return m_evaluation; }
     ClassifyPage* classifyPage() const { return m_classify; }
     RunsPage* runsPage() const { return m_runs; }
+    WelcomePage* welcomePage() const { return m_welcome; }
+    /// The first-run page (not in the sidebar): where data and weights come from.
+    void showWelcome();
     void showPage(Page page);
     Page currentPage() const;
     QLabel* banner() const { return m_banner; }
 
     /// Reopens what the last session left (dataset, features, runs) from the workspace's autosave.
     void restoreLastExperiment();
+    /// Starts autosaving without reopening the last session (--demo, tests).
+    void markRestored();
     /// Experiment files (JSON: settings and run records).
     bool saveExperiment(const QString& path, QString* error);
     bool openExperiment(const QString& path, QString* error);
@@ -78,7 +84,9 @@ private:
     EvaluationPage* m_evaluation;
     ClassifyPage* m_classify;
     RunsPage* m_runs;
+    WelcomePage* m_welcome;
     QString m_experimentPath;
+    bool m_restoreDone = false;  ///< no autosave before the last session has been reopened
 };
 
 /// The application icon, drawn (two classes separated by a margin) so no file is needed.

@@ -18,8 +18,8 @@ namespace deepsvm {
 
 Session::Session(QObject* parent)
     : QObject(parent),
-      // Two tasks at a time: e.g. an extraction and a thumbnail-free job such as a report.
-      m_runner(new TaskRunner(std::max(2, QThread::idealThreadCount()), this))
+      // Two tasks at a time (each uses every core itself): e.g. an extraction and a projection.
+      m_runner(new TaskRunner(2, this))
 {
     m_workspace = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/workspace");
 }
@@ -42,19 +42,23 @@ void Session::setWorkspace(const QString& dir)
 bool Session::openDataset(const QString& dir, QString* error)
 {
     try {
-        std::shared_ptr<const Dataset> opened = deepsvm::openDataset(QDir::toNativeSeparators(dir).toStdString());
-        m_dataset = std::move(opened);
-        m_datasetDir = dir;
-        m_trainPrefix.clear();
-        m_testPrefix.clear();
-        Q_EMIT datasetChanged();
-        Q_EMIT featuresChanged();
+        setDataset(dir, deepsvm::openDataset(QDir::toNativeSeparators(dir).toStdString()));
         return true;
     } catch (const std::exception& e) {
         if (error)
             *error = QString::fromUtf8(e.what());
         return false;
     }
+}
+
+void Session::setDataset(const QString& dir, std::shared_ptr<const Dataset> dataset)
+{
+    m_dataset = std::move(dataset);
+    m_datasetDir = dir;
+    m_trainPrefix.clear();
+    m_testPrefix.clear();
+    Q_EMIT datasetChanged();
+    Q_EMIT featuresChanged();
 }
 
 QStringList Session::classNames() const
@@ -138,20 +142,31 @@ bool Session::fromJson(const QJsonObject& o, QString* error)
             *error = tr("not a DeepSVM Studio experiment (no \"format\": \"deepsvm-experiment\")");
         return false;
     }
+    // Everything is read first and applied together; nothing is autosaved half-way.
+    const QString dataset = o.value(QStringLiteral("dataset")).toString();
+    const QJsonArray runs = o.value(QStringLiteral("runs")).toArray();
+    const QString current = o.value(QStringLiteral("current_run")).toString();
+    m_loading = true;
     if (o.contains(QStringLiteral("workspace")))
         m_workspace = o.value(QStringLiteral("workspace")).toString();
-    const QString dataset = o.value(QStringLiteral("dataset")).toString();
-    if (!dataset.isEmpty() && !openDataset(dataset, error))
-        return false;
+    QString datasetError;
+    if (!dataset.isEmpty() && !openDataset(dataset, &datasetError))
+        // The runs are still worth having: load them and say what is missing.
+        Q_EMIT message(tr("The experiment's dataset could not be opened (%1); its runs are loaded.").arg(datasetError));
     setFeatureSettings(o.value(QStringLiteral("features")).toObject());
     setSvmSettings(o.value(QStringLiteral("svm")).toObject());
     setFeaturePrefixes(o.value(QStringLiteral("train_prefix")).toString(), o.value(QStringLiteral("test_prefix")).toString());
-    m_runs = o.value(QStringLiteral("runs")).toArray();
+    m_runs = runs;
     Q_EMIT runsChanged();
-    const QString current = o.value(QStringLiteral("current_run")).toString();
+    QJsonObject currentRun;
     for (const auto& r : m_runs)
         if (r.toObject().value(QStringLiteral("id")).toString() == current)
-            setCurrentRun(r.toObject());
+            currentRun = r.toObject();
+    m_loading = false;
+    if (!currentRun.isEmpty())
+        setCurrentRun(currentRun);
+    if (error && !datasetError.isEmpty())
+        *error = datasetError;
     return true;
 }
 

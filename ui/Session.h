@@ -34,6 +34,8 @@ public:
 
     /// Opens a dataset folder; returns false and sets *error (naming the folder) if it cannot.
     bool openDataset(const QString& dir, QString* error);
+    /// Installs a dataset opened elsewhere (e.g. on a worker thread).
+    void setDataset(const QString& dir, std::shared_ptr<const Dataset> dataset);
     std::shared_ptr<const Dataset> dataset() const { return m_dataset; }
     QString datasetDir() const { return m_datasetDir; }
     QStringList classNames() const;
@@ -65,6 +67,8 @@ public:
     bool fromJson(const QJsonObject& o, QString* error);
     bool save(const QString& path, QString* error) const;
     bool load(const QString& path, QString* error);
+    /// True while an experiment is being applied (listeners should not autosave then).
+    bool isLoading() const { return m_loading; }
 
 Q_SIGNALS:
     void datasetChanged();
@@ -85,6 +89,7 @@ private:
     QJsonObject m_svmSettings;
     QJsonArray m_runs;
     QJsonObject m_currentRun;
+    bool m_loading = false;
 };
 
 }  // namespace deepsvm

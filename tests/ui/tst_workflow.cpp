@@ -3,7 +3,9 @@
 // experiments and the Runs page.
 #include "MainWindow.h"
 #include "Session.h"
+#include "HttpFixture.h"
 #include "TestSupport.h"
+#include "pages/WelcomePage.h"
 #include "charts/ChartWidgets.h"
 #include "charts/MatrixViews.h"
 #include "models/ThumbnailModel.h"
@@ -21,6 +23,7 @@
 #include <QComboBox>
 #include <QDirIterator>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
@@ -61,6 +64,7 @@ private Q_SLOTS:
     void dropClassifiesImagesAndRejectsTheRest();
     void exportsWriteValidFiles();
     void experimentRoundTrip();
+    void welcomePageFindsWeightsAndReportsFailedDownloads();
     void cleanupTestCase();
 
 private:
@@ -316,8 +320,8 @@ void TestWorkflow::dropClassifiesImagesAndRejectsTheRest()
     QDropEvent drop(QPointF(200, 200), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(m_window.get(), &drop);
     QCOMPARE(m_window->currentPage(), MainWindow::Classify);
-    QCOMPARE(page->rejectedCount(), 1);  // the text file, at once
     QVERIFY(done.wait(120000));
+    QCOMPARE(page->rejectedCount(), 1);  // the text file
     QCOMPARE(page->classifiedCount(), 2);
     // Each image got a top-5 with the class names of the model.
     const QStringList names = m_window->session()->classNames();
@@ -403,6 +407,43 @@ void TestWorkflow::experimentRoundTrip()
     f.close();
     QVERIFY(!second.openExperiment(bad, &error));
     QVERIFY(error.contains(QStringLiteral("bad.json")));
+}
+
+void TestWorkflow::welcomePageFindsWeightsAndReportsFailedDownloads()
+{
+    // A weights file where torchvision keeps them: the welcome page offers it.
+    const QString torchHome = m_dir.filePath(QStringLiteral("torchhome"));
+    QDir().mkpath(torchHome + QStringLiteral("/hub/checkpoints"));
+    const QString weights = torchHome + QStringLiteral("/hub/checkpoints/resnet18-f37072fd.pth");
+    QFile w(weights);
+    QVERIFY(w.open(QIODevice::WriteOnly));
+    w.write("stand-in");
+    w.close();
+    qputenv("TORCH_HOME", torchHome.toUtf8());
+    m_window->showWelcome();
+    QCOMPARE(m_window->currentPage(), MainWindow::PageCount);
+    QPushButton* use = nullptr;
+    for (QPushButton* b : m_window->welcomePage()->findChildren<QPushButton*>())
+        if (b->text().contains(QStringLiteral("resnet18-f37072fd.pth")))
+            use = b;
+    QVERIFY(use);
+    QVERIFY(m_window->banner()->text().contains(QStringLiteral("random weights")));
+    QTest::mouseClick(use, Qt::LeftButton);
+    QCOMPARE(m_window->session()->featureSettings().value(QStringLiteral("weights")).toString(), weights);
+    QVERIFY(!m_window->banner()->text().contains(QStringLiteral("random weights")));
+    QVERIFY(m_window->banner()->text().contains(QStringLiteral("demo set")));  // still the synthetic data
+    // A download whose bytes do not match the published checksum fails with a clear message.
+    deepsvm::test::HttpFixture http;
+    QVERIFY(http.listen());
+    http.addFile(QStringLiteral("resnet18-f37072fd.pth"), QByteArray(4096, 'x'));
+    Task* task = m_window->welcomePage()->downloadWeights(http.base() + QStringLiteral("/files"));
+    QVERIFY(task);
+    QSignalSpy failed(task, &Task::failed);
+    QVERIFY(failed.wait(30000));
+    QVERIFY(failed[0][0].toString().contains(QStringLiteral("checksum mismatch")));
+    QVERIFY(m_window->welcomePage()->findChildren<QLabel*>().last()->text().contains(QStringLiteral("checksum mismatch")));
+    QCOMPARE(QFileInfo(weights).size(), qint64(8));  // the file already there is untouched
+    qunsetenv("TORCH_HOME");
 }
 
 void TestWorkflow::cleanupTestCase()

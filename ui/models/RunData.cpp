@@ -1,6 +1,7 @@
 #include "models/RunData.h"
 
 #include "models/ImageLookup.h"
+#include "svm/SvmParams.h"
 #include "svm/SvmReport.h"
 
 #include <QFile>
@@ -8,6 +9,15 @@
 #include <QJsonDocument>
 
 namespace deepsvm {
+
+QString describeParams(const QJsonObject& params)
+{
+    try {
+        return QString::fromStdString(SvmParams::fromJson(params).describe());
+    } catch (const std::exception&) {
+        return QStringLiteral("?");
+    }
+}
 
 bool RunData::load(const QJsonObject& run, RunData* out, QString* error)
 {

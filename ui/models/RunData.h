@@ -29,4 +29,8 @@ struct RunData {
     static bool load(const QJsonObject& run, RunData* out, QString* error);
 };
 
+/// "poly C=10 gamma=0.01 degree=3 coef0=0" for a params object, or "?" if it is not one
+/// (hand-edited or newer files must not crash the window).
+QString describeParams(const QJsonObject& params);
+
 }  // namespace deepsvm

@@ -7,6 +7,8 @@
 #include "tasks/FunctionTask.h"
 
 #include <QApplication>
+#include <QDateTime>
+#include <QStyle>
 #include <QClipboard>
 #include <QDir>
 #include <QDirIterator>
@@ -123,37 +125,54 @@ void ClassifyPage::addRejected(const QString& path, const QString& reason)
 
 Task* ClassifyPage::classifyPaths(const QStringList& paths)
 {
-    QStringList images;
-    for (const QString& p : paths) {
-        const QFileInfo info(p);
-        if (info.isDir()) {
-            QDirIterator it(p, QDir::Files, QDirIterator::Subdirectories);
-            QStringList found;
-            while (it.hasNext()) found << it.next();
-            found.sort();
-            for (const QString& f : found) {
-                // Inside folders, files that are not images are skipped quietly (.txt, .json...).
-                if (checkImageFile(QDir::toNativeSeparators(f).toStdString()).empty())
-                    images << f;
-            }
-            continue;
-        }
-        const std::string why = checkImageFile(QDir::toNativeSeparators(p).toStdString());
-        if (!why.empty())
-            addRejected(p, QString::fromStdString(why));
-        else
-            images << p;
-    }
-    if (images.isEmpty())
+    if (paths.isEmpty())
         return nullptr;
     const QString dir = modelDir();
-    if (dir.isEmpty()) {
-        for (const QString& p : images)
-            addRejected(p, tr("no model yet; train one on the SVM page first"));
-        return nullptr;
-    }
     std::shared_ptr<Cache> cache = m_cache;
-    auto task = std::make_unique<FunctionTask>(tr("Classifying %n image(s)", nullptr, int(images.size())), [cache, dir, images](FunctionTask& t) {
+    // Walking folders and reading headers happens in the task too: a dropped folder can hold
+    // 100,000 files.
+    auto task = std::make_unique<FunctionTask>(tr("Classifying dropped files"), [cache, dir, paths](FunctionTask& t) {
+        constexpr int kLimit = 5000;
+        QStringList images;
+        int skippedOverLimit = 0;
+        auto reject = [&t](const QString& path, const QString& why) {
+            t.emitPartial(QVariantMap{{QStringLiteral("path"), path}, {QStringLiteral("error"), why}});
+        };
+        auto accept = [&](const QString& f) {
+            if (images.size() < kLimit)
+                images << f;
+            else
+                ++skippedOverLimit;
+        };
+        for (const QString& p : paths) {
+            t.step(0, 1, QStringLiteral("looking at the files"));
+            if (QFileInfo(p).isDir()) {
+                QDirIterator it(p, QDir::Files, QDirIterator::Subdirectories);
+                QStringList found;
+                while (it.hasNext()) found << it.next();
+                found.sort();
+                for (const QString& f : found)
+                    // Inside folders, files that are not images are skipped quietly (.txt, .json...).
+                    if (checkImageFile(QDir::toNativeSeparators(f).toStdString()).empty())
+                        accept(f);
+                continue;
+            }
+            const std::string why = checkImageFile(QDir::toNativeSeparators(p).toStdString());
+            if (!why.empty())
+                reject(p, QString::fromStdString(why));
+            else
+                accept(p);
+        }
+        if (skippedOverLimit > 0)
+            reject(QStringLiteral("%1 more images").arg(skippedOverLimit),
+                   QStringLiteral("at most %1 images are classified per drop; drop the rest separately").arg(kLimit));
+        if (images.isEmpty())
+            return QVariant(0);
+        if (dir.isEmpty()) {
+            for (const QString& p : images)
+                reject(p, QStringLiteral("no model yet; train one on the SVM page first"));
+            return QVariant(0);
+        }
         std::shared_ptr<Classifier> classifier;
         {
             std::lock_guard<std::mutex> lock(cache->mutex);
@@ -190,9 +209,8 @@ Task* ClassifyPage::classifyPaths(const QStringList& paths)
     });
     connect(task.get(), &Task::partialResult, this, [this](const QVariant& v) { addResult(v.toMap()); });
     connect(task.get(), &Task::finished, this, [this](const QVariant&) { Q_EMIT classificationFinished(); });
-    connect(task.get(), &Task::failed, this, [this, images](const QString& message) {
-        for (const QString& p : images)
-            addRejected(p, message);
+    connect(task.get(), &Task::failed, this, [this](const QString& message) {
+        addRejected(tr("the model"), message);
         Q_EMIT classificationFinished();
     });
     connect(task.get(), &Task::cancelled, this, &ClassifyPage::classificationFinished);

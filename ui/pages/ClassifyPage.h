@@ -24,8 +24,8 @@ class ClassifyPage final : public QWidget {
 public:
     explicit ClassifyPage(Session* session, QWidget* parent = nullptr);
 
-    /// Files and folders (searched recursively) to classify with the current model. Returns
-    /// the task classifying the accepted images, or nullptr if none was accepted.
+    /// Files and folders (searched recursively) to classify with the current model, as a task:
+    /// non-image files are reported as refused, images get their top-5 (at most 5,000 a drop).
     Task* classifyPaths(const QStringList& paths);
     /// Uses this model folder instead of the current run's.
     void setModelDir(const QString& dir);

@@ -11,6 +11,7 @@
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
+#include <QFileInfo>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -20,6 +21,7 @@
 #include <QMessageBox>
 #include <QPointer>
 #include <QPushButton>
+#include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QThreadPool>
@@ -121,14 +123,46 @@ void DataPage::chooseFolder(const QString& title)
 
 bool DataPage::openFolder(const QString& dir)
 {
-    QString error;
-    if (m_session->openDataset(dir, &error))
+    auto remember = [dir] {
+        // Remembered for discovery on the welcome page.
+        QSettings settings;
+        QStringList recent = settings.value(QStringLiteral("recentDatasets")).toStringList();
+        recent.removeAll(dir);
+        recent.prepend(dir);
+        settings.setValue(QStringLiteral("recentDatasets"), recent.mid(0, 8));
+    };
+    auto report = [this, dir](const QString& error) {
+        m_summary->setText(tr("Could not open %1: %2").arg(dir, error));
+        if (isVisible())
+            QMessageBox::warning(this, tr("Cannot open the dataset"),
+                                 tr("%1\n\nChoose a folder with STL-10's binary files or one sub-folder per class.").arg(error));
+    };
+    const bool stl10 = QFileInfo::exists(dir + QStringLiteral("/stl10_binary/train_X.bin")) || QFileInfo::exists(dir + QStringLiteral("/train_X.bin"));
+    if (stl10) {
+        // Memory-mapped: opening takes milliseconds.
+        QString error;
+        if (!m_session->openDataset(dir, &error)) {
+            report(error);
+            return false;
+        }
+        remember();
         return true;
-    m_summary->setText(tr("Could not open %1: %2").arg(dir, error));
-    if (isVisible())
-        QMessageBox::warning(this, tr("Cannot open the dataset"),
-                             tr("%1\n\nChoose a folder with STL-10's binary files or one sub-folder per class.").arg(error));
-    return false;
+    }
+    // An image folder is listed and every header checked: on a worker, it can be 100,000 files.
+    auto opened = std::make_shared<std::shared_ptr<const Dataset>>();
+    auto task = std::make_unique<FunctionTask>(tr("Opening %1").arg(QFileInfo(dir).fileName()), [dir, opened](FunctionTask& t) {
+        t.step(0, 1, QStringLiteral("listing images"));
+        *opened = openDataset(QDir::toNativeSeparators(dir).toStdString());
+        return QVariant(true);
+    });
+    connect(task.get(), &Task::finished, this, [this, dir, opened, remember](const QVariant&) {
+        m_session->setDataset(dir, *opened);
+        remember();
+    });
+    connect(task.get(), &Task::failed, this, report);
+    m_summary->setText(tr("Opening %1...").arg(QDir::toNativeSeparators(dir)));
+    m_session->start(std::move(task));
+    return true;
 }
 
 void DataPage::askDemoSet()

@@ -21,6 +21,7 @@ public:
     explicit DataPage(Session* session, QWidget* parent = nullptr);
 
     /// Opens a dataset folder, reporting problems in a message box (or on the status line).
+    /// STL-10 opens at once; an image folder is listed by a task (true means it started).
     bool openFolder(const QString& dir);
     /// Writes a demo set to `dir` as a task and opens it when done.
     void makeDemoSet(const QString& dir, int trainPerClass, int testPerClass, int unlabeled);

@@ -1,6 +1,7 @@
 #include "pages/EvaluationPage.h"
 
 #include "Session.h"
+#include "models/RunData.h"
 #include "charts/ChartWidgets.h"
 #include "charts/MatrixViews.h"
 #include "data/Dataset.h"
@@ -8,7 +9,10 @@
 #include "models/ThumbnailModel.h"
 #include "svm/SvmParams.h"
 
+#include <QChart>
 #include <QCheckBox>
+#include <QDir>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonArray>
@@ -107,6 +111,8 @@ EvaluationPage::EvaluationPage(Session* session, QWidget* parent) : QWidget(pare
     connect(m_session, &Session::currentRunChanged, this, &EvaluationPage::showRun);
 }
 
+EvaluationPage::~EvaluationPage() = default;
+
 void EvaluationPage::showRun()
 {
     const QJsonObject run = m_session->currentRun();
@@ -115,22 +121,29 @@ void EvaluationPage::showRun()
     RunData data;
     QString error;
     if (!RunData::load(run, &data, &error)) {
+        // Never leave the previous run's numbers under this run's name.
+        m_data = RunData();
+        m_confusion->setMatrix(ConfusionMatrix(), {});
+        m_roc->setChart(new QChart);
+        m_classes->setRowCount(0);
+        m_ovr->setRowCount(0);
+        m_galleryModel->setSource(nullptr, {});
         m_summary->setText(tr("Cannot show run %1: %2").arg(run.value(QStringLiteral("id")).toString(), error));
         return;
     }
     m_data = std::move(data);
     const QJsonObject test = m_data.test();
-    const SvmParams best = SvmParams::fromJson(m_data.report.value(QStringLiteral("best")).toObject());
+    const QString best = describeParams(m_data.report.value(QStringLiteral("best")).toObject());
     auto pct = [](double v) { return std::isfinite(v) ? QString::number(100 * v, 'f', 2) + QLatin1Char('%') : QStringLiteral("n/a"); };
     auto num = [](double v) { return std::isfinite(v) ? QString::number(v, 'f', 4) : QStringLiteral("n/a"); };
     if (!m_data.hasTest()) {
         m_summary->setText(tr("<b>Run %1</b> · %2 · no test features, so nothing to evaluate.")
-                               .arg(run.value(QStringLiteral("id")).toString(), QString::fromStdString(best.describe())));
+                               .arg(run.value(QStringLiteral("id")).toString(), best));
     } else {
         m_summary->setText(tr("<b>Run %1</b> · %2<br>"
                               "Test accuracy <b>%3</b> · balanced accuracy %4 · macro F1 %5 · macro AUC %6 · micro AUC %7 · "
                               "%8 test images · %9 support vectors")
-                               .arg(run.value(QStringLiteral("id")).toString(), QString::fromStdString(best.describe()))
+                               .arg(run.value(QStringLiteral("id")).toString(), best)
                                .arg(pct(test.value(QStringLiteral("accuracy")).toDouble()),
                                     pct(test.value(QStringLiteral("balanced_accuracy")).toDouble()),
                                     num(test.value(QStringLiteral("f1_macro")).toDouble()),
@@ -140,8 +153,13 @@ void EvaluationPage::showRun()
                                .arg(m_data.report.value(QStringLiteral("support_vectors")).toDouble()));
     }
     m_confusion->setMatrix(m_data.confusion, m_data.classNames);
-    if (m_data.hasRoc)
+    if (m_data.hasRoc) {
         m_roc->setRoc(m_data.roc, m_data.classNames);
+    } else {
+        auto* empty = new QChart;
+        empty->setTitle(tr("No ROC curves: this model was trained without probability estimates"));
+        m_roc->setChart(empty);
+    }
     const QJsonObject perClass = test.value(QStringLiteral("per_class")).toObject();
     const QJsonObject ovr = test.value(QStringLiteral("one_vs_rest")).toObject();
     const QJsonObject auc = test.value(QStringLiteral("roc_auc")).toObject();
@@ -186,12 +204,23 @@ void EvaluationPage::showCell(int truth, int predicted)
         if (m_data.truth[i] == truth && m_data.predicted[i] == predicted)
             rows.push_back(i);
     const auto dataset = m_session->dataset();
+    const QString runDataset = m_data.run.value(QStringLiteral("dataset")).toString();
+    if (dataset && !runDataset.isEmpty() && QFileInfo(runDataset).absoluteFilePath() != QFileInfo(m_session->datasetDir()).absoluteFilePath()) {
+        m_galleryLabel->setText(tr("%1: %2 images. They are in %3; open that dataset to see them.")
+                                    .arg(what).arg(rows.size()).arg(QDir::toNativeSeparators(runDataset)));
+        m_galleryModel->setSource(nullptr, {});
+        return;
+    }
     if (!dataset || m_data.testIds.size() != m_data.truth.size()) {
         m_galleryLabel->setText(tr("%1: %2 images (open the run's dataset to see them)").arg(what).arg(rows.size()));
         m_galleryModel->setSource(nullptr, {});
         return;
     }
-    ImageLookup lookup(dataset);
+    if (!m_lookup || m_lookupDataset != dataset) {
+        m_lookup = std::make_unique<ImageLookup>(dataset);  // built once per dataset, not per click
+        m_lookupDataset = dataset;
+    }
+    ImageLookup& lookup = *m_lookup;
     std::shared_ptr<const ImageSource> source;
     std::vector<qint64> indices;
     int missing = 0;

@@ -4,6 +4,8 @@
 
 #include <QWidget>
 
+#include <memory>
+
 class QCheckBox;
 class QLabel;
 class QListView;
@@ -12,6 +14,8 @@ class QTableWidget;
 namespace deepsvm {
 
 class ConfusionMatrixView;
+class Dataset;
+class ImageLookup;
 class RocChartWidget;
 class Session;
 class ThumbnailModel;
@@ -22,6 +26,7 @@ class EvaluationPage final : public QWidget {
     Q_OBJECT
 public:
     explicit EvaluationPage(Session* session, QWidget* parent = nullptr);
+    ~EvaluationPage() override;
 
     /// Shows the cell's test images (true class `truth`, predicted `predicted`).
     void showCell(int truth, int predicted);
@@ -50,6 +55,8 @@ private:
     RocChartWidget* m_roc;
     QTableWidget* m_classes;
     QTableWidget* m_ovr;
+    std::unique_ptr<ImageLookup> m_lookup;
+    std::shared_ptr<const Dataset> m_lookupDataset;
 };
 
 }  // namespace deepsvm

@@ -8,6 +8,7 @@
 #include "features/FeatureStore.h"
 #include "models/ImageLookup.h"
 #include "models/ThumbnailModel.h"
+#include "project/Fetch.h"
 #include "tasks/FunctionTask.h"
 
 #include <QCheckBox>
@@ -31,6 +32,7 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardPaths>
+#include <QThreadPool>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -38,24 +40,6 @@
 #include <numeric>
 
 namespace deepsvm {
-
-QString findTorchvisionWeights(const QString& backbone, QString* where)
-{
-    QStringList dirs;
-    const QString torchHome = qEnvironmentVariable("TORCH_HOME");
-    if (!torchHome.isEmpty())
-        dirs << torchHome + QStringLiteral("/hub/checkpoints");
-    dirs << QDir::homePath() + QStringLiteral("/.cache/torch/hub/checkpoints");
-    for (const QString& d : dirs) {
-        const QStringList hits = QDir(d).entryList({backbone + QStringLiteral("-*.pth")}, QDir::Files, QDir::Name);
-        if (!hits.isEmpty()) {
-            if (where)
-                *where = d;
-            return d + QLatin1Char('/') + hits.first();
-        }
-    }
-    return {};
-}
 
 namespace {
 
@@ -194,13 +178,12 @@ FeaturesPage::FeaturesPage(Session* session, QWidget* parent) : QWidget(parent),
             m_weights->setText(f);
     });
     connect(findButton, &QPushButton::clicked, this, [this] {
-        QString where;
-        const QString f = findTorchvisionWeights(m_backbone->currentText(), &where);
-        if (f.isEmpty())
-            m_weightsInfo->setText(tr("No %1 weights in ~/.cache/torch/hub/checkpoints. Copy torchvision's file "
-                                      "(e.g. resnet50-0676ba61.pth) there, or Browse to it.").arg(m_backbone->currentText()));
+        const QStringList found = findWeights(m_backbone->currentText());
+        if (found.isEmpty())
+            m_weightsInfo->setText(tr("No %1 weights in %2. Download them with <tt>deepsvm fetch %1</tt> (or Help > Getting started), "
+                                      "or Browse to a file.").arg(m_backbone->currentText(), QDir::toNativeSeparators(torchHubCheckpoints())));
         else
-            m_weights->setText(f);
+            setWeightsFile(found.first());
     });
     connect(m_weights, &QLineEdit::editingFinished, this, &FeaturesPage::refreshWeightsInfo);
     connect(m_weights, &QLineEdit::textChanged, this, [this] { m_session->setFeatureSettings(settings()); });
@@ -222,7 +205,10 @@ FeaturesPage::FeaturesPage(Session* session, QWidget* parent) : QWidget(parent),
             m_session->setFeaturePrefixes(prefix, m_session->testPrefix());
     });
     connect(m_scatter, &ScatterChartWidget::pointHovered, this, &FeaturesPage::showHover);
-    connect(m_scatter, &ScatterChartWidget::hoverLeft, m_hoverPopup, &QLabel::hide);
+    connect(m_scatter, &ScatterChartWidget::hoverLeft, this, [this] {
+        m_hoverRow = -1;
+        m_hoverPopup->hide();
+    });
     connect(m_session, &Session::datasetChanged, this, &FeaturesPage::datasetChanged);
     connect(m_session, &Session::featuresChanged, this, [this] {
         m_status->setText(m_session->trainPrefix().isEmpty()
@@ -264,6 +250,24 @@ void FeaturesPage::applySettings(const QJsonObject& s)
     m_batch->setValue(s.value(QStringLiteral("batch_size")).toInt(m_batch->value()));
     m_limit->setValue(s.value(QStringLiteral("limit")).toInt(0));
     refreshWeightsInfo();
+}
+
+void FeaturesPage::setWeightsFile(const QString& file)
+{
+    m_weights->setText(file);
+    refreshWeightsInfo();
+    m_session->setFeatureSettings(settings());
+}
+
+bool FeaturesPage::adoptFoundWeights()
+{
+    if (!m_weights->text().trimmed().isEmpty())
+        return false;
+    const QStringList found = findWeights(m_backbone->currentText());
+    if (found.isEmpty())
+        return false;
+    setWeightsFile(found.first());
+    return true;
 }
 
 QString FeaturesPage::featureFolder() const
@@ -399,19 +403,33 @@ Task* FeaturesPage::startExtraction()
                              .arg(QString::fromStdString(o.precision),
                                   o.weights == "random" ? QStringLiteral("-random") : QString())
                          + (o.limit > 0 ? QStringLiteral("-first%1").arg(o.limit) : QString());
+    // A short hash of everything else that makes features differ (full dataset path, weights
+    // file, normalisation, limit), so two settings never share one cache name.
+    const QByteArray identity = (QFileInfo(m_session->datasetDir()).absoluteFilePath() + QLatin1Char('|')
+                                 + QString::fromStdString(o.weights) + QLatin1Char('|') + QString::fromStdString(o.normalization))
+                                    .toUtf8();
+    const QString tag = QString::fromLatin1(QCryptographicHash::hash(identity, QCryptographicHash::Sha256).toHex().left(8));
     QDir().mkpath(featureFolder());
-    o.outPrefix = QDir::toNativeSeparators(featureFolder() + QLatin1Char('/') + name).toStdString();
+    o.outPrefix = QDir::toNativeSeparators(featureFolder() + QLatin1Char('/') + name + QLatin1Char('-') + tag).toStdString();
     // Several splits always get PREFIX.<split>; one split gets the same name, so the cache is shared.
     if (o.splits.size() == 1)
         o.outPrefix += "." + o.splits.front();
     auto task = std::make_unique<ExtractTask>(o);
+    const QString datasetAtStart = m_session->datasetDir();
     connect(task.get(), &Task::progress, this, [this](qint64 done, qint64 total, const QString& message) {
         m_status->setText(tr("Extracting: %1 (%2 of %3 images)").arg(message).arg(done).arg(total));
     });
-    connect(task.get(), &Task::finished, this, [this](const QVariant& result) {
+    connect(task.get(), &Task::finished, this, [this, datasetAtStart](const QVariant& result) {
         m_running = nullptr;
         m_extract->setEnabled(true);
         m_cancel->setEnabled(false);
+        if (m_session->datasetDir() != datasetAtStart) {
+            // Another dataset was opened meanwhile: these features are cached, not selected.
+            refreshCache();
+            m_status->setText(tr("Features of %1 are cached; another dataset is open now.").arg(QDir::toNativeSeparators(datasetAtStart)));
+            Q_EMIT extractionFinished(true);
+            return;
+        }
         QString train = m_session->trainPrefix(), test = m_session->testPrefix();
         QStringList lines;
         for (const auto& v : result.toJsonObject().value(QStringLiteral("splits")).toArray()) {
@@ -468,11 +486,11 @@ Task* FeaturesPage::startProjection(const QString& method)
     auto task = std::make_unique<FunctionTask>(tsne ? tr("t-SNE projection") : tr("PCA projection"), [prefix, tsne](FunctionTask& t) {
         t.step(0, 1, QStringLiteral("loading features"));
         FeatureSet set = FeatureStore::load(prefix.toStdString());
-        // t-SNE is O(N log N) per step but memory and time grow: cap it at 10,000 points,
-        // chosen deterministically (every k-th row).
         std::vector<int64_t> rows(std::size_t(set.rows));
         std::iota(rows.begin(), rows.end(), 0);
-        if (tsne && set.rows > 10000) {
+        // A scatter of more than 10,000 points is unreadable and slow to draw: both methods
+        // show every k-th row beyond that (PCA still fits on those rows only).
+        if (set.rows > 10000) {
             std::vector<int64_t> kept;
             const double stride = double(set.rows) / 10000.0;
             for (int i = 0; i < 10000; ++i) kept.push_back(int64_t(i * stride));
@@ -546,20 +564,29 @@ void FeaturesPage::showHover(int row, const QPoint& globalPos)
     }
     if (found.index < 0)
         return;
-    QImage image;
-    try {
-        image = toQImage(found.source->load(found.index)).scaled(128, 128, Qt::KeepAspectRatio, Qt::SmoothTransformation);
-    } catch (const std::exception&) {
-        return;
-    }
-    const int label = found.source->label(found.index);
-    const QStringList names = m_session->classNames();
-    m_hoverPopup->setToolTip(QString::fromStdString(id));
-    m_hoverPopup->setPixmap(QPixmap::fromImage(image));
-    m_hoverPopup->adjustSize();
-    m_hoverPopup->move(globalPos + QPoint(16, 16));
-    m_hoverPopup->show();
-    m_hoverPopup->setAccessibleName(label >= 0 && label < names.size() ? names[label] : QString());
+    // Decode off the GUI thread (an image file can be large); show it if still hovered.
+    const auto source = found.source;
+    const qint64 index = found.index;
+    m_hoverRow = row;
+    QPointer<FeaturesPage> self(this);
+    QThreadPool::globalInstance()->start([self, source, index, row, globalPos] {
+        QImage image;
+        try {
+            image = toQImage(source->load(index)).scaled(128, 128, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+        } catch (const std::exception&) {
+            return;
+        }
+        if (!self)
+            return;
+        QMetaObject::invokeMethod(self.data(), [self, image, row, globalPos] {
+            if (!self || self->m_hoverRow != row)
+                return;
+            self->m_hoverPopup->setPixmap(QPixmap::fromImage(image));
+            self->m_hoverPopup->adjustSize();
+            self->m_hoverPopup->move(globalPos + QPoint(16, 16));
+            self->m_hoverPopup->show();
+        }, Qt::QueuedConnection);
+    });
 }
 
 }  // namespace deepsvm

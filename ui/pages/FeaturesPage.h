@@ -29,6 +29,10 @@ public:
     /// The settings as the form shows them (the experiment's "features" object).
     QJsonObject settings() const;
     void applySettings(const QJsonObject& settings);
+    /// Uses this weights file (empty: random weights).
+    void setWeightsFile(const QString& file);
+    /// If no weights file is set, takes torchvision's file for the backbone when one is on the disk.
+    bool adoptFoundWeights();
     /// Starts extracting the checked splits; returns the task (nullptr if nothing to do).
     Task* startExtraction();
     /// Projects the chosen feature set ("pca" or "tsne"); returns the task.
@@ -75,10 +79,8 @@ private:
     QString m_projectedPrefix;
     std::vector<std::string> m_projectedIds;
     std::unique_ptr<ImageLookup> m_lookup;
+    int m_hoverRow = -1;
 };
 
-/// torchvision's ImageNet weights for `backbone` where PyTorch keeps them
-/// ($TORCH_HOME/hub/checkpoints, ~/.cache/torch/hub/checkpoints), or an empty string.
-QString findTorchvisionWeights(const QString& backbone, QString* where = nullptr);
 
 }  // namespace deepsvm

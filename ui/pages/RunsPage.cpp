@@ -1,6 +1,7 @@
 #include "pages/RunsPage.h"
 
 #include "Session.h"
+#include "models/RunData.h"
 #include "svm/SvmParams.h"
 
 #include <QDesktopServices>
@@ -135,7 +136,7 @@ void RunsPage::refresh()
                                                           ? tr("grid search (%1 points)").arg(r.value(QStringLiteral("grid_points")).toInt())
                                                           : tr("single model")));
         m_table->setItem(row, 2, new QTableWidgetItem(r.value(QStringLiteral("features")).toObject().value(QStringLiteral("backbone")).toString()));
-        m_table->setItem(row, 3, new QTableWidgetItem(QString::fromStdString(SvmParams::fromJson(r.value(QStringLiteral("best")).toObject()).describe())));
+        m_table->setItem(row, 3, new QTableWidgetItem(describeParams(r.value(QStringLiteral("best")).toObject())));
         const QJsonObject test = r.value(QStringLiteral("test")).toObject();
         const QJsonObject t = r.value(QStringLiteral("timings")).toObject();
         int c = 4;

@@ -4,13 +4,16 @@
 #include "charts/MatrixViews.h"
 #include "data/Dataset.h"
 #include "svm/SvmTask.h"
+#include "models/RunData.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDir>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -53,6 +56,27 @@ QString gammaText(const QJsonObject& p)
     return p.value(QStringLiteral("kernel")).toString() == QStringLiteral("linear")
                ? QStringLiteral("-")
                : QString::number(p.value(QStringLiteral("gamma")).toDouble(), 'g', 6);
+}
+
+/// The cache key of PREFIX.json (backbone, weights SHA-256, layer, size, ...), or empty.
+QJsonObject featureKey(const QString& prefix)
+{
+    QFile f(prefix + QStringLiteral(".json"));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+    QJsonObject key = o.value(QStringLiteral("key")).toObject();
+    if (key.isEmpty())
+        key = o.value(QStringLiteral("source_key")).toObject();
+    if (o.contains(QStringLiteral("weights_file")))
+        key[QStringLiteral("weights_file")] = o.value(QStringLiteral("weights_file"));
+    if (o.contains(QStringLiteral("pretrained")))
+        key[QStringLiteral("pretrained")] = o.value(QStringLiteral("pretrained"));
+    // The names the run records and the report use.
+    key[QStringLiteral("weights")] = o.value(QStringLiteral("pretrained")).toBool() ? o.value(QStringLiteral("weights_file")).toString()
+                                                                                     : QStringLiteral("random");
+    key[QStringLiteral("normalization")] = key.value(QStringLiteral("normalize"));
+    return key;
 }
 
 QTableWidgetItem* numberItem(double v, int decimals = -1)
@@ -194,7 +218,7 @@ SvmPage::SvmPage(Session* session, QWidget* parent) : QWidget(parent), m_session
         if (rows.isEmpty())
             return;
         m_chosen = m_table->item(rows.first().row(), 0)->data(Qt::UserRole).toJsonObject();
-        m_train->setText(tr("Train final model (%1)").arg(QString::fromStdString(SvmParams::fromJson(m_chosen).describe())));
+        m_train->setText(tr("Train final model (%1)").arg(describeParams(m_chosen)));
     });
     connect(m_session, &Session::datasetChanged, this, &SvmPage::updateCvChoices);
     connect(m_session, &Session::featuresChanged, this, &SvmPage::updateCvChoices);
@@ -283,6 +307,20 @@ bool SvmPage::buildOptions(SvmOptions* o, QString* error) const
             throw std::invalid_argument(tr("no training features yet: extract them on the Features page").toStdString());
         o->trainPrefix = QDir::toNativeSeparators(m_session->trainPrefix()).toStdString();
         o->testPrefix = QDir::toNativeSeparators(m_session->testPrefix()).toStdString();
+        // Train and test must come from the same network and preprocessing, or the test
+        // accuracy means nothing even though the columns match.
+        if (!m_session->testPrefix().isEmpty()) {
+            QJsonObject a = featureKey(m_session->trainPrefix()), b = featureKey(m_session->testPrefix());
+            for (const char* volatileField : {"split", "dataset_hash", "datasetHash", "weights_file", "pretrained"}) {
+                a.remove(QLatin1String(volatileField));
+                b.remove(QLatin1String(volatileField));
+            }
+            if (!a.isEmpty() && !b.isEmpty() && a != b)
+                throw std::invalid_argument(tr("the training and test features were extracted with different settings "
+                                               "(%1 vs %2); extract both splits again with the same settings")
+                                                .arg(QFileInfo(m_session->trainPrefix()).fileName(), QFileInfo(m_session->testPrefix()).fileName())
+                                                .toStdString());
+        }
         o->kernels.clear();
         for (const auto& [name, box] : m_kernels)
             if (box->isChecked())
@@ -365,8 +403,11 @@ int SvmPage::tabIndexOf(const SvmParams& p) const
 
 QPoint SvmPage::cellOf(const SvmParams& p) const
 {
-    const int r = int(std::find(m_cValues.begin(), m_cValues.end(), p.C) - m_cValues.begin());
-    int c = 0;
+    const auto it = std::find(m_cValues.begin(), m_cValues.end(), p.C);
+    if (it == m_cValues.end())
+        return QPoint(-1, -1);
+    const int r = int(it - m_cValues.begin());
+    int c = p.kernel == Kernel::Linear ? 0 : -1;
     if (p.kernel != Kernel::Linear)
         for (std::size_t i = 0; i < m_gammaValues.size(); ++i)
             if (p.gammaMode.empty() ? QString::fromStdString(m_gammaValues[i]).toDouble() == p.gamma : m_gammaValues[i] == p.gammaMode)
@@ -399,7 +440,7 @@ void SvmPage::addPoint(const QJsonObject& point)
     const QString kernel = QString::fromStdString(kernelName(params.kernel));
     const double mean = point.value(QStringLiteral("mean")).toDouble(std::nan(""));
     const double sd = point.value(QStringLiteral("std")).toDouble(std::nan(""));
-    if (const int tab = tabIndexOf(params); tab >= 0) {
+    if (const int tab = tabIndexOf(params); tab >= 0 && cellOf(params).x() >= 0) {
         const QPoint cell = cellOf(params);
         heatmap(tab)->setCell(cell.y(), cell.x(), mean, sd);
     }
@@ -512,12 +553,17 @@ Task* SvmPage::launch(const SvmOptions& o, const QString& kind)
     const QString started = QDateTime::currentDateTime().toString(Qt::ISODate);
     const QString dir = QString::fromStdString(o.outDir);
     const QJsonObject svmSettings = settings();
+    // What the run used, captured now: the pages may change while it runs.
+    const QString dataset = m_session->datasetDir();
+    QJsonObject features = featureKey(QString::fromStdString(o.trainPrefix));
+    if (features.isEmpty())
+        features = m_session->featureSettings();
     if (kind == QStringLiteral("grid"))
         connect(task.get(), &Task::partialResult, this, [this](const QVariant& v) { addPoint(v.toJsonObject()); });
     connect(task.get(), &Task::progress, this, [this](qint64 done, qint64 total, const QString& message) {
         m_status->setText(tr("%1 of %2 grid points · %3").arg(done).arg(total).arg(message));
     });
-    connect(task.get(), &Task::finished, this, [this, started, dir, kind, svmSettings, o](const QVariant& v) {
+    connect(task.get(), &Task::finished, this, [this, started, dir, kind, svmSettings, o, dataset, features](const QVariant& v) {
         m_running = nullptr;
         setRunning(false);
         const QJsonObject report = v.toJsonObject();
@@ -532,8 +578,8 @@ Task* SvmPage::launch(const SvmOptions& o, const QString& kind)
                         {QStringLiteral("kind"), kind},
                         {QStringLiteral("started"), started},
                         {QStringLiteral("finished"), QDateTime::currentDateTime().toString(Qt::ISODate)},
-                        {QStringLiteral("dataset"), m_session->datasetDir()},
-                        {QStringLiteral("features"), m_session->featureSettings()},
+                        {QStringLiteral("dataset"), dataset},
+                        {QStringLiteral("features"), features},
                         {QStringLiteral("train_prefix"), QString::fromStdString(o.trainPrefix)},
                         {QStringLiteral("test_prefix"), QString::fromStdString(o.testPrefix)},
                         {QStringLiteral("svm"), svmSettings},
@@ -546,11 +592,11 @@ Task* SvmPage::launch(const SvmOptions& o, const QString& kind)
                                                       {QStringLiteral("f1_macro"), test.value(QStringLiteral("f1_macro"))},
                                                       {QStringLiteral("roc_auc_macro"), test.value(QStringLiteral("roc_auc_macro"))},
                                                       {QStringLiteral("rows"), test.value(QStringLiteral("rows"))}};
-        const SvmParams best = SvmParams::fromJson(report.value(QStringLiteral("best")).toObject());
+        const QString best = describeParams(report.value(QStringLiteral("best")).toObject());
         m_status->setText(test.isEmpty()
-                              ? tr("Done: %1. No test features, so nothing was evaluated.").arg(QString::fromStdString(best.describe()))
+                              ? tr("Done: %1. No test features, so nothing was evaluated.").arg(best)
                               : tr("Done: %1 · test accuracy %2 · model in %3")
-                                    .arg(QString::fromStdString(best.describe()))
+                                    .arg(best)
                                     .arg(test.value(QStringLiteral("accuracy")).toDouble(), 0, 'f', 4)
                                     .arg(QDir::toNativeSeparators(dir)));
         m_session->addRun(run);

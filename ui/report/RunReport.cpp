@@ -46,7 +46,8 @@ QString gammaOf(const QJsonObject& p)
 }
 
 /// One heat map per (kernel, degree, coef0) group of the grid, written as PNG files.
-QStringList writeHeatmaps(const QJsonArray& cv, const QString& dir, const QString& prefix, const QString& metric, QString* error)
+QStringList writeHeatmaps(const QJsonArray& cv, const QJsonObject& best, const QString& dir, const QString& prefix, const QString& metric,
+                          QString* error)
 {
     struct Group {
         QStringList cs, gammas;
@@ -72,17 +73,17 @@ QStringList writeHeatmaps(const QJsonArray& cv, const QString& dir, const QStrin
     for (const auto& [title, g] : groups) {
         GridHeatmap map;
         map.setAxes(QStringLiteral("%1 · %2").arg(title, metric), g.cs, g.gammas);
-        double best = -1;
-        QPoint bestCell(-1, -1);
+        QPoint bestCell(-1, -1);  // outlined only where the run's best point is
         for (const QJsonObject& p : g.points) {
             const int r = int(g.cs.indexOf(QString::number(p.value(QStringLiteral("C")).toDouble(), 'g', 6)));
             const int c = int(g.gammas.indexOf(gammaOf(p)));
             const double mean = p.value(QStringLiteral("mean")).toDouble(std::nan(""));
             map.setCell(r, c, mean, p.value(QStringLiteral("std")).toDouble(std::nan("")));
-            if (std::isfinite(mean) && mean > best) {
-                best = mean;
+            bool isBest = true;
+            for (const char* key : {"kernel", "C", "gamma", "degree", "coef0"})
+                isBest = isBest && p.value(QLatin1String(key)) == best.value(QLatin1String(key));
+            if (isBest)
                 bestCell = QPoint(c, r);
-            }
         }
         map.setBest(bestCell.y(), bestCell.x());
         const QString name = QStringLiteral("%1/heatmap-%2.png").arg(prefix).arg(++n);
@@ -112,7 +113,7 @@ bool writeRunReport(const RunData& data, const QString& htmlPath, const QString&
     const QJsonObject test = data.test();
     const QJsonObject features = run.value(QStringLiteral("features")).toObject();
     const QJsonObject svm = run.value(QStringLiteral("svm")).toObject();
-    const SvmParams best = SvmParams::fromJson(report.value(QStringLiteral("best")).toObject());
+    const QString best = describeParams(report.value(QStringLiteral("best")).toObject());
     const QString metric = report.value(QStringLiteral("metric")).toString(QStringLiteral("accuracy"));
 
     // Pictures.
@@ -136,7 +137,7 @@ bool writeRunReport(const RunData& data, const QString& htmlPath, const QString&
         }
     }
     const QJsonArray cv = report.value(QStringLiteral("cv")).toArray();
-    const QStringList heatmaps = writeHeatmaps(cv, dir, filesName, metric, error);
+    const QStringList heatmaps = writeHeatmaps(cv, report.value(QStringLiteral("best")).toObject(), dir, filesName, metric, error);
     if (!cv.isEmpty() && heatmaps.isEmpty())
         return false;
 
@@ -175,7 +176,7 @@ bool writeRunReport(const RunData& data, const QString& htmlPath, const QString&
     h += row({QStringLiteral("Scaling / probability"), QStringLiteral("%1 / %2").arg(svm.value(QStringLiteral("scale")).toBool() ? QStringLiteral("yes") : QStringLiteral("no"),
                                                                                   svm.value(QStringLiteral("probability")).toBool() ? QStringLiteral("yes") : QStringLiteral("no"))});
     h += QStringLiteral("</table>\n<h2>Best parameters</h2>\n<p><b>%1</b> · %2 support vectors</p>\n")
-             .arg(esc(QString::fromStdString(best.describe())))
+             .arg(esc(best))
              .arg(report.value(QStringLiteral("support_vectors")).toDouble());
     if (!cv.isEmpty()) {
         h += QStringLiteral("<h2>Grid search (%1, mean over folds)</h2>\n").arg(esc(metric));

@@ -1,0 +1,172 @@
+#include "pages/WelcomePage.h"
+
+#include "Session.h"
+#include "pages/DataPage.h"
+#include "pages/FeaturesPage.h"
+#include "project/Fetch.h"
+
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGroupBox>
+#include <QJsonObject>
+#include <QLabel>
+#include <QPushButton>
+#include <QSettings>
+#include <QVBoxLayout>
+
+namespace deepsvm {
+
+namespace {
+
+QPushButton* bigButton(const QString& text, const QString& tip, QWidget* parent)
+{
+    auto* b = new QPushButton(text, parent);
+    b->setToolTip(tip);
+    b->setMinimumHeight(34);
+    b->setStyleSheet(QStringLiteral("QPushButton { text-align: left; padding: 4px 12px; }"));
+    return b;
+}
+
+void clearLayout(QVBoxLayout* layout)
+{
+    while (QLayoutItem* item = layout->takeAt(0)) {
+        delete item->widget();
+        delete item;
+    }
+}
+
+}  // namespace
+
+WelcomePage::WelcomePage(Session* session, DataPage* data, FeaturesPage* features, QWidget* parent)
+    : QWidget(parent), m_session(session), m_data(data), m_features(features)
+{
+    auto* title = new QLabel(tr("<h2>Welcome to DeepSVM Studio</h2>"
+                                "<p>ResNet features + a multiclass SVM, from images to ROC curves. "
+                                "It needs images and, for real accuracy, ImageNet weights for the network.</p>"),
+                             this);
+    title->setWordWrap(true);
+
+    auto* dataBox = new QGroupBox(tr("Images"), this);
+    auto* dataLayout = new QVBoxLayout(dataBox);
+    auto* getStl = bigButton(tr("Download STL-10 (2.6 GB, resumable)"), tr("From the official site, checked against its MD5, unpacked into ~/.local/share/deepsvm/stl10"), dataBox);
+    auto* locate = bigButton(tr("Locate an STL-10 folder..."), tr("A folder holding stl10_binary/ (as torchvision downloads it)"), dataBox);
+    auto* own = bigButton(tr("Use my own image folder..."), tr("One sub-folder per class, optionally under train/ and test/"), dataBox);
+    auto* demo = bigButton(tr("Try the offline demo"), tr("A synthetic ten-class set in STL-10's layout, made in a second"), dataBox);
+    for (QPushButton* b : {getStl, locate, own, demo})
+        dataLayout->addWidget(b);
+    m_foundData = new QVBoxLayout;
+    dataLayout->addLayout(m_foundData);
+    dataLayout->addStretch(1);
+
+    auto* weightsBox = new QGroupBox(tr("Network weights"), this);
+    auto* weightsLayout = new QVBoxLayout(weightsBox);
+    auto* getWeights = bigButton(tr("Download ResNet-50 ImageNet weights (98 MB)"),
+                                 tr("torchvision's file, stored in ~/.cache/torch/hub/checkpoints so PyTorch shares it"), weightsBox);
+    auto* locateWeights = bigButton(tr("Locate a .pth file..."), tr("A torchvision state dict or TorchScript file"), weightsBox);
+    auto* untrained = bigButton(tr("Continue untrained"), tr("Random weights: everything works, accuracy is low"), weightsBox);
+    for (QPushButton* b : {getWeights, locateWeights, untrained})
+        weightsLayout->addWidget(b);
+    m_foundWeights = new QVBoxLayout;
+    weightsLayout->addLayout(m_foundWeights);
+    weightsLayout->addStretch(1);
+
+    m_status = new QLabel(this);
+    m_status->setWordWrap(true);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(title);
+    auto* row = new QHBoxLayout;
+    row->addWidget(dataBox, 1);
+    row->addWidget(weightsBox, 1);
+    layout->addLayout(row);
+    layout->addWidget(m_status);
+    layout->addStretch(1);
+
+    connect(getStl, &QPushButton::clicked, this, [this] { downloadStl10(); });
+    connect(locate, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("STL-10 folder"), QDir::homePath());
+        if (!dir.isEmpty() && m_data->openFolder(dir))
+            Q_EMIT datasetChosen();
+    });
+    connect(own, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Image folder (one sub-folder per class)"), QDir::homePath());
+        if (!dir.isEmpty() && m_data->openFolder(dir))
+            Q_EMIT datasetChosen();
+    });
+    connect(demo, &QPushButton::clicked, this, [this] {
+        const QString dir = m_session->workspace() + QStringLiteral("/demo");
+        if (QFileInfo::exists(dir + QStringLiteral("/stl10_binary/train_X.bin")) ? m_data->openFolder(dir)
+                                                                                 : (m_data->makeDemoSet(dir, 100, 80, 0), true))
+            Q_EMIT datasetChosen();
+    });
+    connect(getWeights, &QPushButton::clicked, this, [this] { downloadWeights(); });
+    connect(locateWeights, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Network weights"), torchHubCheckpoints(), tr("PyTorch weights (*.pth *.pt)"));
+        if (!f.isEmpty())
+            Q_EMIT weightsChosen(f);
+    });
+    connect(untrained, &QPushButton::clicked, this, [this] {
+        m_status->setText(tr("The network will use random weights; a banner reminds you. You can add weights later on the Features page."));
+    });
+    refresh();
+}
+
+void WelcomePage::refresh()
+{
+    clearLayout(m_foundData);
+    clearLayout(m_foundWeights);
+    const QStringList lastUsed = QSettings().value(QStringLiteral("recentDatasets")).toStringList();
+    for (const QString& dir : findStl10(lastUsed)) {
+        auto* b = bigButton(tr("Open STL-10 found in %1").arg(QDir::toNativeSeparators(dir)), dir, this);
+        connect(b, &QPushButton::clicked, this, [this, dir] {
+            if (m_data->openFolder(dir))
+                Q_EMIT datasetChosen();
+        });
+        m_foundData->addWidget(b);
+    }
+    const QString backbone = m_session->featureSettings().value(QStringLiteral("backbone")).toString(QStringLiteral("resnet50"));
+    for (const QString& file : findWeights(backbone)) {
+        auto* b = bigButton(tr("Use %1 (found in %2)").arg(QFileInfo(file).fileName(), QDir::toNativeSeparators(QFileInfo(file).absolutePath())),
+                            file, this);
+        connect(b, &QPushButton::clicked, this, [this, file] { Q_EMIT weightsChosen(file); });
+        m_foundWeights->addWidget(b);
+    }
+}
+
+Task* WelcomePage::downloadStl10(const QString& baseUrl)
+{
+    const FetchItem item = fetchItem(QStringLiteral("stl10"), false, baseUrl);
+    const QString dir = defaultDataDirectory() + QStringLiteral("/stl10");
+    auto task = std::make_unique<FetchTask>(item, dir);
+    connect(task.get(), &Task::finished, this, [this, dir](const QVariant&) {
+        m_status->setText(tr("STL-10 is ready in %1.").arg(QDir::toNativeSeparators(dir)));
+        if (m_data->openFolder(dir))
+            Q_EMIT datasetChosen();
+    });
+    connect(task.get(), &Task::failed, this, [this](const QString& message) {
+        m_status->setText(tr("The download stopped: %1").arg(message));
+    });
+    connect(task.get(), &Task::cancelled, this, [this] { m_status->setText(tr("Download cancelled; nothing was left half-written.")); });
+    m_status->setText(tr("Downloading STL-10; progress is in the Tasks panel. You can keep working meanwhile."));
+    return m_session->start(std::move(task));
+}
+
+Task* WelcomePage::downloadWeights(const QString& baseUrl)
+{
+    const QString backbone = m_session->featureSettings().value(QStringLiteral("backbone")).toString(QStringLiteral("resnet50"));
+    const FetchItem item = fetchItem(backbone, false, baseUrl);
+    auto task = std::make_unique<FetchTask>(item, torchHubCheckpoints());
+    connect(task.get(), &Task::finished, this, [this](const QVariant& v) {
+        const QString file = v.toJsonObject().value(QStringLiteral("path")).toString();
+        m_status->setText(tr("Weights ready: %1").arg(QDir::toNativeSeparators(file)));
+        Q_EMIT weightsChosen(file);
+    });
+    connect(task.get(), &Task::failed, this, [this](const QString& message) {
+        m_status->setText(tr("The download stopped: %1").arg(message));
+    });
+    connect(task.get(), &Task::cancelled, this, [this] { m_status->setText(tr("Download cancelled; nothing was left half-written.")); });
+    m_status->setText(tr("Downloading %1; progress is in the Tasks panel.").arg(item.fileName));
+    return m_session->start(std::move(task));
+}
+
+}  // namespace deepsvm

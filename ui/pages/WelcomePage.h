@@ -1,0 +1,43 @@
+#pragma once
+
+#include <QWidget>
+
+class QLabel;
+class QVBoxLayout;
+
+namespace deepsvm {
+
+class DataPage;
+class FeaturesPage;
+class Session;
+class Task;
+
+/// The first-run page: where the data and the weights come from. Offers to download STL-10,
+/// locate an STL-10 folder, use one's own images or the offline demo; and to download the
+/// ImageNet weights, locate a .pth, or continue untrained. Lists what is already on the disk.
+class WelcomePage final : public QWidget {
+    Q_OBJECT
+public:
+    WelcomePage(Session* session, DataPage* data, FeaturesPage* features, QWidget* parent = nullptr);
+
+    /// Looks again for STL-10 folders and weights files on this machine.
+    void refresh();
+    /// Downloads STL-10 / the backbone's weights (`baseUrl` replaces the official one if set).
+    Task* downloadStl10(const QString& baseUrl = QString());
+    Task* downloadWeights(const QString& baseUrl = QString());
+
+Q_SIGNALS:
+    /// The user picked a dataset (or the demo): time to leave this page.
+    void datasetChosen();
+    void weightsChosen(const QString& file);
+
+private:
+    Session* m_session;
+    DataPage* m_data;
+    FeaturesPage* m_features;
+    QVBoxLayout* m_foundData;
+    QVBoxLayout* m_foundWeights;
+    QLabel* m_status;
+};
+
+}  // namespace deepsvm
