@@ -3,6 +3,8 @@
 #include "cli/Progress.h"
 #include "cli/SvmCliOptions.h"
 
+#include "project/Fetch.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -16,7 +18,8 @@ ExtractCliOptions::ExtractCliOptions()
     : data(makeOption("data", "Dataset folder: STL-10 (DIR or DIR/stl10_binary) or folder-per-class images.", "DIR")),
       split(makeOption("split", "train, test, unlabeled, all, or a comma list (default: every labelled split).", "SPLIT")),
       backbone(makeOption("backbone", "resnet18|34|50|101|152.", "NAME", "resnet50")),
-      weights(makeOption("weights", "torchvision .pth or TorchScript file, or 'random'.", "FILE", "random")),
+      weights(makeOption("weights", "torchvision .pth or TorchScript file, or 'random' (default: torchvision's file for the "
+                                    "backbone if it is in $TORCH_HOME or ~/.cache/torch/hub/checkpoints, else random).", "FILE")),
       layer(makeOption("layer", "avgpool (pooled features) or fc (logits).", "LAYER", "avgpool")),
       size(makeOption("size", "Input size in pixels (shorter side resized, centre crop).", "N", "224")),
       precision(makeOption("precision", "fp32 or bf16.", "P", "fp32")),
@@ -42,6 +45,13 @@ void ExtractCliOptions::read(const QCommandLineParser& p, ExtractOptions* o) con
             o->splits.push_back(s.trimmed().toStdString());
     o->backbone = p.value(backbone).toStdString();
     o->weights = p.value(weights).toStdString();
+    if (!p.isSet(weights)) {
+        // Where a PyTorch user already has them; an explicit --weights always wins.
+        const QStringList found = findWeights(QString::fromStdString(o->backbone));
+        o->weights = found.isEmpty() ? std::string("random") : found.first().toStdString();
+        if (!found.isEmpty())
+            std::fprintf(stderr, "using the weights found at %s (--weights random to do without)\n", found.first().toUtf8().constData());
+    }
     o->layer = p.value(layer).toStdString();
     o->precision = p.value(precision).toStdString();
     o->normalization = p.value(normalize).toStdString();

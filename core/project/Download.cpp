@@ -7,12 +7,14 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QNetworkAccessManager>
+#include <QNetworkProxyFactory>
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QRegularExpression>
 #include <QTimer>
 
 #include <memory>
+#include <mutex>
 
 namespace deepsvm {
 
@@ -97,6 +99,9 @@ QJsonObject downloadFile(const DownloadOptions& o, const std::function<bool(qint
     QElapsedTimer clock;
     clock.start();
 
+    // Honour http_proxy / https_proxy / no_proxy like other programs on the system.
+    static std::once_flag proxyOnce;
+    std::call_once(proxyOnce, [] { QNetworkProxyFactory::setUseSystemConfiguration(true); });
     QNetworkAccessManager manager;
     QNetworkRequest request(o.url);
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::NoLessSafeRedirectPolicy);
