@@ -24,5 +24,6 @@ int commandSvm(const QStringList& arguments);
 int commandRun(const QStringList& arguments);
 int commandClassify(const QStringList& arguments);
 int commandFetch(const QStringList& arguments);
+int commandFinetune(const QStringList& arguments);
 
 }  // namespace deepsvm::cli

@@ -1,5 +1,7 @@
 #include "TestSupport.h"
 
+#include <QFile>
+
 #include <QDir>
 #include <QFileInfo>
 
@@ -46,6 +48,28 @@ QString cifarSampleDir()
 {
     const QString dir = QDir(sourceDir() + QStringLiteral("/../shared/data/cifar10-sample")).absolutePath();
     return QFileInfo(dir).isDir() ? dir : QString();
+}
+
+bool saveImagesNpy(const QString& path, const std::vector<RgbImage>& images)
+{
+    // uint8 N x H x W x 3, written as a raw .npy by hand (our writer does float32/int64).
+    if (images.empty())
+        return false;
+    const RgbImage& f = images.front();
+    std::string header = "{'descr': '|u1', 'fortran_order': False, 'shape': (" + std::to_string(images.size()) + ", "
+        + std::to_string(f.height) + ", " + std::to_string(f.width) + ", 3), }";
+    while ((10 + header.size() + 1) % 64) header += ' ';
+    header += '\n';
+    QFile out(path);
+    if (!out.open(QIODevice::WriteOnly))
+        return false;
+    out.write("\x93NUMPY\x01\x00", 8);
+    const char len[2] = {char(header.size() & 0xFF), char(header.size() >> 8)};
+    out.write(len, 2);
+    out.write(header.data(), qint64(header.size()));
+    for (const auto& img : images)
+        out.write(reinterpret_cast<const char*>(img.pixels.data()), qint64(img.pixels.size()));
+    return out.error() == QFile::NoError;
 }
 
 }  // namespace deepsvm::test

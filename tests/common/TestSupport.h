@@ -6,6 +6,10 @@
 #include <QString>
 #include <QStringList>
 
+#include "data/Image.h"
+
+#include <vector>
+
 namespace deepsvm::test {
 
 inline QString sourceDir() { return QStringLiteral(DEEPSVM_SOURCE_DIR); }
@@ -25,6 +29,9 @@ struct ProcessResult {
 ProcessResult runProcess(const QString& program, const QStringList& args, int timeoutMs = 600000);
 /// Runs torchvision_reference.py with `args`; QFAILs the calling test on error.
 ProcessResult runReference(const QStringList& args);
+
+/// Writes images (all the same size) as a uint8 N x H x W x 3 .npy, for the reference scripts.
+bool saveImagesNpy(const QString& path, const std::vector<RgbImage>& images);
 
 /// ../shared/data/cifar10-sample next to the checkout, or empty if absent.
 QString cifarSampleDir();

@@ -51,24 +51,6 @@ std::vector<RgbImage> randomImages(int n, int w, int h, unsigned seed)
     return out;
 }
 
-void saveImagesNpy(const QString& path, const std::vector<RgbImage>& images)
-{
-    // uint8 N x H x W x 3, written as a raw .npy by hand (our writer does float32/int64).
-    const RgbImage& f = images.front();
-    std::string header = "{'descr': '|u1', 'fortran_order': False, 'shape': (" + std::to_string(images.size()) + ", "
-        + std::to_string(f.height) + ", " + std::to_string(f.width) + ", 3), }";
-    while ((10 + header.size() + 1) % 64) header += ' ';
-    header += '\n';
-    QFile out(path);
-    QVERIFY(out.open(QIODevice::WriteOnly));
-    out.write("\x93NUMPY\x01\x00", 8);
-    const char len[2] = {char(header.size() & 0xFF), char(header.size() >> 8)};
-    out.write(len, 2);
-    out.write(header.data(), qint64(header.size()));
-    for (const auto& img : images)
-        out.write(reinterpret_cast<const char*>(img.pixels.data()), qint64(img.pixels.size()));
-}
-
 torch::Tensor batch(const std::vector<RgbImage>& images, const PreprocessOptions& o)
 {
     std::vector<torch::Tensor> xs;
@@ -129,7 +111,7 @@ void TestResNet::forwardMatchesTorchvision()
     auto r = test::runReference({QStringLiteral("weights"), arch, weights, QStringLiteral("3")});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     const auto images = randomImages(3, 96, 96, 11);
-    saveImagesNpy(dir + QStringLiteral("/images.npy"), images);
+    QVERIFY(test::saveImagesNpy(dir + QStringLiteral("/images.npy"), images));
     r = test::runReference({QStringLiteral("forward"), arch, weights, dir + QStringLiteral("/images.npy"),
                             QString::number(size), norm, dir});
     QVERIFY2(r.exitCode == 0, r.err.constData());
@@ -183,7 +165,7 @@ void TestResNet::preprocessMatchesTorchvision()
     const auto images = randomImages(1, w, h, unsigned(w * 31 + h));
     const QString in = m_tmp.path() + QStringLiteral("/pre_in.npy");
     const QString out = m_tmp.path() + QStringLiteral("/pre_out.npy");
-    saveImagesNpy(in, images);
+    QVERIFY(test::saveImagesNpy(in, images));
     // The reference takes one H x W x 3 image: drop the leading 1 by re-saving in Python.
     const auto r = test::runProcess(test::referencePython(),
                                     {QStringLiteral("-c"),

@@ -1,0 +1,400 @@
+#include "finetune/FineTune.h"
+
+#include "data/Dataset.h"
+#include "features/FeatureStore.h"
+#include "features/Preprocess.h"
+#include "nets/ResNet.h"
+#include "nets/Weights.h"
+#include "svm/Folds.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <random>
+#include <stdexcept>
+
+namespace deepsvm {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+bool within(const std::string& name, const std::string& module)
+{
+    return name == module || (name.size() > module.size() && name.compare(0, module.size(), module) == 0 && name[module.size()] == '.');
+}
+
+/// The modules that train: the user's selection plus the new head.
+std::vector<std::string> trainedRoots(const FineTuneOptions& o)
+{
+    std::vector<std::string> roots = o.layers;
+    if (std::find(roots.begin(), roots.end(), "fc") == roots.end())
+        roots.push_back("fc");
+    return roots;
+}
+
+bool isTrained(const std::string& name, const std::vector<std::string>& roots)
+{
+    return std::any_of(roots.begin(), roots.end(), [&](const std::string& r) { return within(name, r); });
+}
+
+/// Random crop with padding and a horizontal flip on a preprocessed 3 x S x S image. The
+/// padding has the value a black pixel gets after normalisation, as torchvision's
+/// RandomCrop(padding=...) on the image before ToTensor/Normalize gives.
+torch::Tensor augment(const torch::Tensor& image, const torch::Tensor& black, std::mt19937_64& rng)
+{
+    const int64_t size = image.size(1);
+    const int64_t pad = std::max<int64_t>(1, size / 24);  // 4 px at STL-10's 96 px
+    torch::Tensor padded = black.view({3, 1, 1}).expand({3, size + 2 * pad, size + 2 * pad}).clone();
+    padded.narrow(1, pad, size).narrow(2, pad, size).copy_(image);
+    std::uniform_int_distribution<int64_t> offset(0, 2 * pad);
+    torch::Tensor crop = padded.narrow(1, offset(rng), size).narrow(2, offset(rng), size);
+    if (std::bernoulli_distribution(0.5)(rng))
+        crop = crop.flip({2});
+    return crop.contiguous();
+}
+
+struct Data {
+    std::shared_ptr<const ImageSource> source;
+    std::vector<int> labels;
+    std::vector<int64_t> train, validation;
+    std::vector<std::string> classNames;
+};
+
+Data loadData(const FineTuneOptions& o)
+{
+    Data d;
+    const auto dataset = openDataset(o.data);
+    const auto splits = dataset->splits();
+    const std::string split = std::find(splits.begin(), splits.end(), "train") != splits.end() ? "train" : splits.front();
+    d.source = dataset->split(split);
+    d.classNames = dataset->classNames();
+    int64_t n = d.source->size();
+    if (o.limit > 0)
+        n = std::min(n, o.limit);
+    for (int64_t i = 0; i < n; ++i) {
+        const int l = d.source->label(i);
+        if (l < 0)
+            throw std::invalid_argument(o.data + ": the " + split + " split has unlabeled images; fine-tuning needs labels");
+        d.labels.push_back(l);
+    }
+    if (o.validationFold >= 0) {
+        const auto folds = predefinedFolds(dataset->folds(), n);
+        if (o.validationFold >= int(folds.size()))
+            throw std::invalid_argument(o.data + ": has " + std::to_string(folds.size()) + " predefined folds, not fold "
+                                        + std::to_string(o.validationFold));
+        d.train = folds[std::size_t(o.validationFold)].train;
+        d.validation = folds[std::size_t(o.validationFold)].validation;
+    } else if (o.validationFraction > 0) {
+        const Fold f = holdOut(d.labels, o.validationFraction, o.seed).front();
+        d.train = f.train;
+        d.validation = f.validation;
+    } else {
+        for (int64_t i = 0; i < n; ++i) d.train.push_back(i);
+    }
+    if (d.train.empty())
+        throw std::invalid_argument(o.data + ": no training images left after the validation split");
+    return d;
+}
+
+double scheduledLr(const FineTuneOptions& o, int epoch)
+{
+    if (o.schedule == "step")
+        return o.lr * std::pow(o.stepGamma, (epoch - 1) / std::max(1, o.stepEpochs));
+    if (o.schedule == "cosine")
+        return o.lr * 0.5 * (1.0 + std::cos(M_PI * double(epoch - 1) / double(std::max(1, o.epochs))));
+    return o.lr;
+}
+
+void writeJsonAtomically(const QString& path, const QJsonObject& o)
+{
+    writeFileAtomically(path.toStdString(), QJsonDocument(o).toJson());
+}
+
+/// torch::save to a temporary name, then rename: a crash never leaves half a checkpoint.
+template <typename T>
+void saveAtomically(const T& object, const QString& path)
+{
+    const QString tmp = path + QStringLiteral(".tmp");
+    torch::save(object, tmp.toStdString());
+    QFile::remove(path);
+    if (!QFile::rename(tmp, path))
+        throw std::runtime_error(path.toStdString() + ": cannot write the checkpoint");
+}
+
+}  // namespace
+
+std::vector<std::string> presetLayers(const std::string& preset, const std::string& backbone)
+{
+    const ResNetSpec spec = resnetSpec(backbone);
+    const std::string lastBlock = "layer4." + std::to_string(spec.blocks.back() - 1);
+    if (preset == "head") return {};
+    if (preset == "layer") return {lastBlock + (spec.bottleneck ? ".conv3" : ".conv2")};
+    if (preset == "block") return {lastBlock};
+    if (preset == "layer4") return {"layer4"};
+    if (preset == "all") return {"conv1", "bn1", "layer1", "layer2", "layer3", "layer4"};
+    throw std::invalid_argument("unknown preset \"" + preset + "\"; use head, layer, block, layer4 or all");
+}
+
+std::vector<std::pair<std::string, int64_t>> moduleTree(const std::string& backbone)
+{
+    ResNet net(resnetSpec(backbone), 1000);
+    std::vector<std::pair<std::string, int64_t>> out;
+    for (const auto& m : net->named_modules("", false)) {
+        int64_t count = 0;
+        for (const auto& p : m.value()->parameters(true)) count += p.numel();
+        out.emplace_back(m.key(), count);
+    }
+    return out;
+}
+
+QJsonObject fineTuneOptionsJson(const FineTuneOptions& o)
+{
+    QJsonArray layers;
+    for (const auto& l : o.layers) layers.append(q(l));
+    return QJsonObject{{QStringLiteral("data"), q(o.data)}, {QStringLiteral("backbone"), q(o.backbone)},
+                       {QStringLiteral("weights"), q(o.weights)}, {QStringLiteral("weights_seed"), double(o.weightsSeed)},
+                       {QStringLiteral("layers"), layers}, {QStringLiteral("optimizer"), q(o.optimizer)},
+                       {QStringLiteral("lr"), o.lr}, {QStringLiteral("momentum"), o.momentum},
+                       {QStringLiteral("weight_decay"), o.weightDecay}, {QStringLiteral("schedule"), q(o.schedule)},
+                       {QStringLiteral("step_epochs"), o.stepEpochs}, {QStringLiteral("step_gamma"), o.stepGamma},
+                       {QStringLiteral("epochs"), o.epochs}, {QStringLiteral("batch_size"), o.batchSize},
+                       {QStringLiteral("size"), o.size}, {QStringLiteral("normalization"), q(o.normalization)},
+                       {QStringLiteral("augment"), o.augment}, {QStringLiteral("validation_fraction"), o.validationFraction},
+                       {QStringLiteral("validation_fold"), o.validationFold}, {QStringLiteral("patience"), o.patience},
+                       {QStringLiteral("limit"), double(o.limit)}, {QStringLiteral("seed"), double(o.seed)}};
+}
+
+FineTuneTask::FineTuneTask(FineTuneOptions options, QObject* parent)
+    : Task(QStringLiteral("Fine-tuning"), parent), m_options(std::move(options)) {}
+
+QVariant FineTuneTask::execute()
+{
+    const FineTuneOptions& o = m_options;
+    if (o.outDir.empty())
+        throw std::invalid_argument("no output folder given (--out DIR)");
+    if (o.epochs < 1 || o.batchSize < 1 || !(o.lr > 0))
+        throw std::invalid_argument("epochs and batch size must be >= 1 and the learning rate > 0");
+    if (o.optimizer != "sgd" && o.optimizer != "adam")
+        throw std::invalid_argument("optimizer \"" + o.optimizer + "\": use sgd or adam");
+    if (o.schedule != "constant" && o.schedule != "step" && o.schedule != "cosine")
+        throw std::invalid_argument("schedule \"" + o.schedule + "\": use constant, step or cosine");
+    configureTorchThreads();
+    torch::NoGradGuard noGradOutside;  // re-enabled around the training steps only
+    checkpoint(0, 1, QStringLiteral("loading the data and the network"));
+    const Data data = loadData(o);
+    const int64_t classes = int64_t(data.classNames.size());
+
+    WeightsInfo info;
+    ResNet net = makeResNet(o.backbone, o.weights, &info, o.weightsSeed);
+    // The new head for this dataset's classes, initialised as torchvision's nn.Linear, seeded.
+    torch::manual_seed(o.seed);
+    net->fc = torch::nn::Linear(net->fc->options.in_features(), classes);
+    net->replace_module("fc", net->fc);
+
+    std::vector<std::string> known;
+    for (const auto& m : net->named_modules("", false)) known.push_back(m.key());
+    for (const auto& l : o.layers)
+        if (std::find(known.begin(), known.end(), l) == known.end())
+            throw std::invalid_argument("no module \"" + l + "\" in " + o.backbone + "; e.g. layer4, layer4.0, layer4.0.conv1, "
+                                        "layer4.0.downsample, fc (deepsvm finetune --list-modules)");
+    const std::vector<std::string> roots = trainedRoots(o);
+    std::vector<torch::Tensor> trainable;
+    int64_t trainableCount = 0, frozenCount = 0;
+    for (auto& p : net->named_parameters(true)) {
+        const bool on = isTrained(p.key(), roots);
+        p.value().set_requires_grad(on);
+        (on ? trainableCount : frozenCount) += p.value().numel();
+        if (on)
+            trainable.push_back(p.value());
+    }
+    // Frozen parts stay in eval mode, so their BatchNorm statistics do not move.
+    auto trainingModes = [&] {
+        net->eval();
+        for (const auto& m : net->named_modules("", false))
+            if (std::find(roots.begin(), roots.end(), m.key()) != roots.end())
+                m.value()->train();
+    };
+    std::unique_ptr<torch::optim::Optimizer> optimizer;
+    if (o.optimizer == "adam")
+        optimizer = std::make_unique<torch::optim::Adam>(trainable, torch::optim::AdamOptions(o.lr).weight_decay(o.weightDecay));
+    else
+        optimizer = std::make_unique<torch::optim::SGD>(trainable, torch::optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weightDecay));
+
+    // Resume from the last finished epoch when the settings (other than the epoch count and
+    // patience) are the same.
+    const QString out = QString::fromStdString(o.outDir);
+    QDir().mkpath(out);
+    const QString checkpointJson = out + QStringLiteral("/checkpoint.json"), checkpointWeights = out + QStringLiteral("/checkpoint.pth"),
+                  checkpointOptimizer = out + QStringLiteral("/checkpoint-optimizer.pt");
+    QJsonObject identity = fineTuneOptionsJson(o);
+    identity.remove(QStringLiteral("epochs"));
+    identity.remove(QStringLiteral("patience"));
+    QJsonArray epochs;
+    int start = 1;
+    if (o.resume && QFileInfo::exists(checkpointJson)) {
+        QFile f(checkpointJson);
+        QJsonObject saved;
+        if (f.open(QIODevice::ReadOnly))
+            saved = QJsonDocument::fromJson(f.readAll()).object();
+        if (saved.value(QStringLiteral("identity")).toObject() == identity) {
+            loadInto(net, readWeightsFile(checkpointWeights.toStdString()), checkpointWeights.toStdString());
+            torch::load(*optimizer, checkpointOptimizer.toStdString());
+            epochs = saved.value(QStringLiteral("epochs")).toArray();
+            start = saved.value(QStringLiteral("epoch")).toInt() + 1;
+        }
+    }
+    const int resumedFrom = start - 1;
+
+    PreprocessOptions pre;
+    pre.size = o.size;
+    pre.normalization = parseNormalization(o.normalization);
+    RgbImage blackImage;
+    blackImage.width = blackImage.height = 4;
+    blackImage.pixels.assign(4 * 4 * 3, 0);
+    const torch::Tensor black = preprocess(blackImage, pre).select(1, 0).select(1, 0).clone();
+    auto loadBatch = [&](const std::vector<int64_t>& rows, std::size_t from, std::size_t to, bool train, std::mt19937_64& rng) {
+        std::vector<torch::Tensor> xs;
+        std::vector<int64_t> ys;
+        for (std::size_t i = from; i < to; ++i) {
+            torch::Tensor x = preprocess(data.source->load(rows[i]), pre);
+            xs.push_back(train && o.augment ? augment(x, black, rng) : x);
+            ys.push_back(data.labels[std::size_t(rows[i])]);
+        }
+        return std::make_pair(torch::stack(xs), torch::tensor(ys, torch::kLong));
+    };
+
+    const int64_t stepsPerEpoch = (int64_t(data.train.size()) + o.batchSize - 1) / o.batchSize;
+    const int64_t totalSteps = stepsPerEpoch * o.epochs;
+    double bestVal = std::numeric_limits<double>::infinity();
+    int bestEpoch = 0, sinceBest = 0;
+    for (const auto& e : epochs) {
+        const double v = e.toObject().value(QStringLiteral("val_loss")).toDouble(std::numeric_limits<double>::infinity());
+        if (v < bestVal) { bestVal = v; bestEpoch = e.toObject().value(QStringLiteral("epoch")).toInt(); sinceBest = 0; }
+        else ++sinceBest;
+    }
+    bool stoppedEarly = false;
+    for (int epoch = start; epoch <= o.epochs; ++epoch) {
+        const auto t0 = Clock::now();
+        const double lr = scheduledLr(o, epoch);
+        for (auto& group : optimizer->param_groups())
+            group.options().set_lr(lr);
+        // Per-epoch seeds: a resumed run sees exactly the batches an uninterrupted one would.
+        std::mt19937_64 rng(o.seed * 1000003ULL + uint64_t(epoch));
+        std::vector<int64_t> order = data.train;
+        std::shuffle(order.begin(), order.end(), rng);
+        trainingModes();
+        double lossSum = 0;
+        int64_t correct = 0, seen = 0;
+        for (std::size_t from = 0; from < order.size(); from += std::size_t(o.batchSize)) {
+            const std::size_t to = std::min(order.size(), from + std::size_t(o.batchSize));
+            auto [x, y] = loadBatch(order, from, to, true, rng);
+            torch::AutoGradMode enable(true);
+            optimizer->zero_grad();
+            const torch::Tensor logits = net->forward(x);
+            const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
+            loss.backward();
+            optimizer->step();
+            lossSum += loss.item<double>() * double(y.size(0));
+            correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+            seen += y.size(0);
+            checkpoint((epoch - 1) * stepsPerEpoch + int64_t(from / std::size_t(o.batchSize)) + 1, totalSteps,
+                       QStringLiteral("epoch %1/%2 · loss %3").arg(epoch).arg(o.epochs).arg(lossSum / double(seen), 0, 'f', 4));
+        }
+        // Validation with every module in eval mode.
+        net->eval();
+        double valLoss = std::nan(""), valAcc = std::nan("");
+        if (!data.validation.empty()) {
+            double vl = 0;
+            int64_t vc = 0;
+            std::mt19937_64 unused(0);
+            for (std::size_t from = 0; from < data.validation.size(); from += std::size_t(o.batchSize)) {
+                const std::size_t to = std::min(data.validation.size(), from + std::size_t(o.batchSize));
+                auto [x, y] = loadBatch(data.validation, from, to, false, unused);
+                const torch::Tensor logits = net->forward(x);
+                vl += torch::nn::functional::cross_entropy(logits, y).item<double>() * double(y.size(0));
+                vc += logits.argmax(1).eq(y).sum().item<int64_t>();
+                throwIfCancelled();
+            }
+            valLoss = vl / double(data.validation.size());
+            valAcc = double(vc) / double(data.validation.size());
+        }
+        const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        QJsonObject metrics{{QStringLiteral("epoch"), epoch},
+                            {QStringLiteral("train_loss"), lossSum / double(seen)},
+                            {QStringLiteral("train_accuracy"), double(correct) / double(seen)},
+                            {QStringLiteral("lr"), lr},
+                            {QStringLiteral("seconds"), seconds},
+                            {QStringLiteral("images_per_second"), double(seen) / seconds}};
+        if (!data.validation.empty()) {
+            metrics[QStringLiteral("val_loss")] = valLoss;
+            metrics[QStringLiteral("val_accuracy")] = valAcc;
+        }
+        epochs.append(metrics);
+        // Checkpoint: weights and optimizer first, the JSON that points at them last.
+        writeWeightsFile((checkpointWeights + QStringLiteral(".tmp")).toStdString(), stateDict(net));
+        QFile::remove(checkpointWeights);
+        QFile::rename(checkpointWeights + QStringLiteral(".tmp"), checkpointWeights);
+        saveAtomically(*optimizer, checkpointOptimizer);
+        writeJsonAtomically(checkpointJson, QJsonObject{{QStringLiteral("identity"), identity},
+                                                        {QStringLiteral("epoch"), epoch},
+                                                        {QStringLiteral("epochs"), epochs}});
+        Q_EMIT partialResult(metrics);
+        if (!data.validation.empty()) {
+            if (valLoss < bestVal) {
+                bestVal = valLoss;
+                bestEpoch = epoch;
+                sinceBest = 0;
+            } else if (o.patience > 0 && ++sinceBest >= o.patience) {
+                stoppedEarly = true;
+                break;
+            }
+        }
+    }
+
+    // The tuned network as a plain torchvision state dict (new head included).
+    const QString weightsPath = out + QStringLiteral("/weights.pth");
+    writeWeightsFile((weightsPath + QStringLiteral(".tmp")).toStdString(), stateDict(net));
+    QFile::remove(weightsPath);
+    QFile::rename(weightsPath + QStringLiteral(".tmp"), weightsPath);
+    QString csv = QStringLiteral("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds\n");
+    for (const auto& e : epochs) {
+        const QJsonObject m = e.toObject();
+        csv += QStringLiteral("%1,%2,%3,%4,%5,%6,%7\n")
+                   .arg(m.value(QStringLiteral("epoch")).toInt())
+                   .arg(m.value(QStringLiteral("train_loss")).toDouble(), 0, 'g', 10)
+                   .arg(m.value(QStringLiteral("train_accuracy")).toDouble(), 0, 'g', 10)
+                   .arg(m.contains(QStringLiteral("val_loss")) ? QString::number(m.value(QStringLiteral("val_loss")).toDouble(), 'g', 10) : QString())
+                   .arg(m.contains(QStringLiteral("val_accuracy")) ? QString::number(m.value(QStringLiteral("val_accuracy")).toDouble(), 'g', 10) : QString())
+                   .arg(m.value(QStringLiteral("lr")).toDouble(), 0, 'g', 10)
+                   .arg(m.value(QStringLiteral("seconds")).toDouble(), 0, 'f', 3);
+    }
+    writeFileAtomically((out + QStringLiteral("/metrics.csv")).toStdString(), csv.toUtf8());
+    QJsonArray classNames;
+    for (const auto& c : data.classNames) classNames.append(q(c));
+    const QJsonObject result{{QStringLiteral("options"), fineTuneOptionsJson(o)},
+                             {QStringLiteral("epochs"), epochs},
+                             {QStringLiteral("weights"), weightsPath},
+                             {QStringLiteral("class_names"), classNames},
+                             {QStringLiteral("trainable_parameters"), double(trainableCount)},
+                             {QStringLiteral("frozen_parameters"), double(frozenCount)},
+                             {QStringLiteral("resumed_from"), resumedFrom},
+                             {QStringLiteral("stopped_early"), stoppedEarly},
+                             {QStringLiteral("best_epoch"), bestEpoch},
+                             {QStringLiteral("base_weights"), q(info.source)},
+                             {QStringLiteral("base_weights_sha256"), q(info.sha256)}};
+    writeJsonAtomically(out + QStringLiteral("/metrics.json"), result);
+    return result;
+}
+
+}  // namespace deepsvm
