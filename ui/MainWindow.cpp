@@ -38,6 +38,7 @@
 #include <QPalette>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScreen>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -194,7 +195,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Ses
     connect(m_session, &Session::currentRunChanged, this, [this] { showPage(Evaluation); });
 
     // Restore the last window and settings; the last experiment comes back from the autosave.
-    resize(1280, 820);
+    // 1280 x 820 where the screen has room, else 90% of it (small or high-DPI screens).
+    const QSize room = screen() ? screen()->availableGeometry().size() * 0.9 : QSize(1280, 820);
+    resize(QSize(1280, 820).boundedTo(room));
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_features->applySettings(settings.value(QStringLiteral("features")).toJsonObject());

@@ -25,5 +25,6 @@ int commandRun(const QStringList& arguments);
 int commandClassify(const QStringList& arguments);
 int commandFetch(const QStringList& arguments);
 int commandFinetune(const QStringList& arguments);
+int commandSweep(const QStringList& arguments);
 
 }  // namespace deepsvm::cli

@@ -1,6 +1,8 @@
 #include "cli/Cli.h"
 #include "cli/Progress.h"
 
+#include "charts/SweepChart.h"
+#include "features/FeatureStore.h"
 #include "finetune/FineTune.h"
 
 #include <QJsonArray>
@@ -25,47 +27,44 @@ QCommandLineOption option(const char* name, const char* help, const char* value 
 
 }  // namespace
 
-int commandFinetune(const QStringList& arguments)
-{
+namespace {
+
+struct FineTuneCli {
     QCommandLineParser p;
-    const auto data = option("data", "Dataset folder (its train split is used).", "DIR");
-    const auto backbone = option("backbone", "resnet18|34|50|101|152.", "NAME", "resnet50");
-    const auto weights = option("weights", "Starting weights: a torchvision .pth, or 'random'.", "FILE", "random");
-    const auto layers = option("layers", "Modules to tune besides the new head, e.g. layer4.0.downsample,layer4.2.", "NAMES");
-    const auto preset = option("preset", "head | layer | block | layer4 | all (added to --layers).", "NAME");
-    const auto epochs = option("epochs", "Epochs.", "N", "3");
-    const auto batch = option("batch-size", "Images per step.", "B", "32");
-    const auto lr = option("lr", "Learning rate.", "X", "0.01");
-    const auto optimizer = option("optimizer", "sgd (momentum 0.9) | adam.", "NAME", "sgd");
-    const auto momentum = option("momentum", "SGD momentum.", "X", "0.9");
-    const auto decay = option("weight-decay", "Weight decay.", "X", "0.0001");
-    const auto schedule = option("schedule", "constant | step | cosine.", "NAME", "constant");
-    const auto size = option("size", "Input size in pixels.", "N", "96");
-    const auto noAugment = option("no-augment", "No random crop / flip.");
-    const auto valFraction = option("val-fraction", "Stratified hold-out of the training rows for validation.", "F", "0.1");
-    const auto valFold = option("val-fold", "Use STL-10's fold K (0-9) instead: train on it, validate on the rest.", "K");
-    const auto patience = option("patience", "Stop when the validation loss has not improved for N epochs.", "N", "0");
-    const auto limit = option("limit", "At most N training images (a quick trial).", "N");
-    const auto seed = option("seed", "Seed for shuffling, augmentation, hold-out and the new head.", "S", "0");
-    const auto restart = option("restart", "Ignore a checkpoint in --out and start over.");
-    const auto listModules = option("list-modules", "Print the backbone's modules with parameter counts and exit.");
-    const auto out = option("out", "Folder: metrics.json, metrics.csv, checkpoint, weights.pth.", "DIR");
-    for (const auto& o : {data, backbone, weights, layers, preset, epochs, batch, lr, optimizer, momentum, decay, schedule, size,
-                          noAugment, valFraction, valFold, patience, limit, seed, restart, listModules, out})
-        p.addOption(o);
-    int code = 0;
-    if (!parseCommand(p, arguments, QStringLiteral("Fine-tune chosen layers of a ResNet with a new head; resumable."), &code))
-        return code;
-    try {
-        if (p.isSet(listModules)) {
-            for (const auto& [name, count] : moduleTree(p.value(backbone).toStdString()))
-                std::printf("%-28s %lld\n", name.c_str(), static_cast<long long>(count));
-            return 0;
-        }
-        if (!p.isSet(data) || !p.isSet(out)) {
-            printError(QStringLiteral("finetune needs --data DIR and --out DIR"));
-            return 2;
-        }
+    const QCommandLineOption data = option("data", "Dataset folder (its train split is used).", "DIR");
+    const QCommandLineOption backbone = option("backbone", "resnet18|34|50|101|152.", "NAME", "resnet50");
+    const QCommandLineOption weights = option("weights", "Starting weights: a torchvision .pth, or 'random'.", "FILE", "random");
+    const QCommandLineOption layers = option("layers", "Modules to tune besides the new head, e.g. layer4.0.downsample,layer4.2.", "NAMES");
+    const QCommandLineOption preset = option("preset", "head | layer | block | layer4 | all (added to --layers).", "NAME");
+    const QCommandLineOption epochs = option("epochs", "Epochs.", "N", "3");
+    const QCommandLineOption batch = option("batch-size", "Images per step.", "B", "32");
+    const QCommandLineOption lr = option("lr", "Learning rate.", "X", "0.01");
+    const QCommandLineOption optimizer = option("optimizer", "sgd (momentum 0.9) | adam.", "NAME", "sgd");
+    const QCommandLineOption momentum = option("momentum", "SGD momentum.", "X", "0.9");
+    const QCommandLineOption decay = option("weight-decay", "Weight decay.", "X", "0.0001");
+    const QCommandLineOption schedule = option("schedule", "constant | step | cosine.", "NAME", "constant");
+    const QCommandLineOption size = option("size", "Input size in pixels.", "N", "96");
+    const QCommandLineOption noAugment = option("no-augment", "No random crop / flip.");
+    const QCommandLineOption valFraction = option("val-fraction", "Stratified hold-out of the training rows for validation.", "F", "0.1");
+    const QCommandLineOption valFold = option("val-fold", "Use STL-10's fold K (0-9) instead: train on it, validate on the rest.", "K");
+    const QCommandLineOption patience = option("patience", "Stop when the validation loss has not improved for N epochs.", "N", "0");
+    const QCommandLineOption limit = option("limit", "At most N training images (a quick trial).", "N");
+    const QCommandLineOption seed = option("seed", "Seed for shuffling, augmentation, hold-out and the new head.", "S", "0");
+    const QCommandLineOption restart = option("restart", "Ignore a checkpoint in --out and start over.");
+    const QCommandLineOption listModules = option("list-modules", "Print the backbone's modules with parameter counts and exit.");
+    const QCommandLineOption out = option("out", "Folder: metrics.json, metrics.csv, checkpoint, weights.pth.", "DIR");
+    const QCommandLineOption candidates = option("candidates", "sweep: the layers to compare, one run each.", "NAMES");
+
+    FineTuneCli()
+    {
+        for (const auto& o : {data, backbone, weights, layers, preset, epochs, batch, lr, optimizer, momentum, decay, schedule, size,
+                              noAugment, valFraction, valFold, patience, limit, seed, restart, listModules, out})
+            p.addOption(o);
+    }
+
+    /// The options as given; throws std::invalid_argument on a malformed value.
+    FineTuneOptions read() const
+    {
         FineTuneOptions o;
         o.data = p.value(data).toStdString();
         o.backbone = p.value(backbone).toStdString();
@@ -94,7 +93,14 @@ int commandFinetune(const QStringList& arguments)
         o.augment = !p.isSet(noAugment);
         o.resume = !p.isSet(restart);
         o.outDir = p.value(out).toStdString();
-        installInterruptHandler();
+        return o;
+    }
+};
+
+/// Runs one fine-tuning with progress on stderr; returns the exit code and the result.
+int runFineTune(const FineTuneOptions& o, QJsonObject* resultOut)
+{
+    {
         FineTuneTask task(o);
         ProgressPrinter printer(QStringLiteral("steps"));
         QObject::connect(&task, &Task::progress, [&](qint64 done, qint64 total, const QString& message) {
@@ -132,6 +138,93 @@ int commandFinetune(const QStringList& arguments)
                      result.value(QStringLiteral("weights")).toString().toUtf8().constData(),
                      result.value(QStringLiteral("trainable_parameters")).toDouble(),
                      result.value(QStringLiteral("frozen_parameters")).toDouble());
+        *resultOut = result;
+        return 0;
+    }
+}
+
+}  // namespace
+
+int commandFinetune(const QStringList& arguments)
+{
+    FineTuneCli cli;
+    int code = 0;
+    if (!parseCommand(cli.p, arguments, QStringLiteral("Fine-tune chosen layers of a ResNet with a new head; resumable."), &code))
+        return code;
+    try {
+        if (cli.p.isSet(cli.listModules)) {
+            for (const auto& [name, count] : moduleTree(cli.p.value(cli.backbone).toStdString()))
+                std::printf("%-28s %lld\n", name.c_str(), static_cast<long long>(count));
+            return 0;
+        }
+        if (!cli.p.isSet(cli.data) || !cli.p.isSet(cli.out)) {
+            printError(QStringLiteral("finetune needs --data DIR and --out DIR"));
+            return 2;
+        }
+        const FineTuneOptions o = cli.read();
+        installInterruptHandler();
+        QJsonObject result;
+        return runFineTune(o, &result);
+    } catch (const std::exception& e) {
+        printError(QString::fromUtf8(e.what()));
+        return 2;
+    }
+}
+
+int commandSweep(const QStringList& arguments)
+{
+    FineTuneCli cli;
+    cli.p.addOption(cli.candidates);
+    int code = 0;
+    if (!parseCommand(cli.p, arguments, QStringLiteral("Fine-tune each candidate layer with the same budget and compare them."), &code))
+        return code;
+    try {
+        if (!cli.p.isSet(cli.data) || !cli.p.isSet(cli.out) || !cli.p.isSet(cli.candidates)) {
+            printError(QStringLiteral("sweep needs --data DIR, --candidates NAME,NAME,... and --out DIR"));
+            return 2;
+        }
+        const FineTuneOptions common = cli.read();
+        installInterruptHandler();
+        const QString out = cli.p.value(cli.out);
+        QJsonArray rows;
+        QString csv = QStringLiteral("layer,trainable_parameters,train_loss,train_accuracy,val_loss,val_accuracy,seconds\n");
+        std::vector<SweepBar> bars;
+        for (const QString& candidate : cli.p.value(cli.candidates).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            FineTuneOptions o = common;
+            o.layers = {candidate.trimmed().toStdString()};
+            o.outDir = (out + QLatin1Char('/') + candidate.trimmed()).toStdString();
+            std::fprintf(stderr, "== %s ==\n", candidate.toUtf8().constData());
+            QJsonObject result;
+            if (const int rc = runFineTune(o, &result); rc != 0)
+                return rc;
+            const QJsonObject last = result.value(QStringLiteral("epochs")).toArray().last().toObject();
+            double seconds = 0;
+            for (const auto& e : result.value(QStringLiteral("epochs")).toArray()) seconds += e.toObject().value(QStringLiteral("seconds")).toDouble();
+            QJsonObject row{{QStringLiteral("layer"), candidate.trimmed()},
+                            {QStringLiteral("trainable_parameters"), result.value(QStringLiteral("trainable_parameters"))},
+                            {QStringLiteral("train_loss"), last.value(QStringLiteral("train_loss"))},
+                            {QStringLiteral("train_accuracy"), last.value(QStringLiteral("train_accuracy"))},
+                            {QStringLiteral("val_loss"), last.value(QStringLiteral("val_loss"))},
+                            {QStringLiteral("val_accuracy"), last.value(QStringLiteral("val_accuracy"))},
+                            {QStringLiteral("seconds"), seconds},
+                            {QStringLiteral("weights"), result.value(QStringLiteral("weights"))}};
+            rows.append(row);
+            csv += QStringLiteral("%1,%2,%3,%4,%5,%6,%7\n").arg(candidate.trimmed())
+                       .arg(row.value(QStringLiteral("trainable_parameters")).toDouble(), 0, 'f', 0)
+                       .arg(row.value(QStringLiteral("train_loss")).toDouble(), 0, 'g', 8)
+                       .arg(row.value(QStringLiteral("train_accuracy")).toDouble(), 0, 'g', 8)
+                       .arg(row.value(QStringLiteral("val_loss")).toDouble(), 0, 'g', 8)
+                       .arg(row.value(QStringLiteral("val_accuracy")).toDouble(), 0, 'g', 8)
+                       .arg(seconds, 0, 'f', 2);
+            bars.push_back({candidate.trimmed(), row.value(QStringLiteral("train_loss")).toDouble(), row.value(QStringLiteral("val_loss")).toDouble(),
+                            row.value(QStringLiteral("val_accuracy")).toDouble()});
+        }
+        writeFileAtomically((out + QStringLiteral("/sweep.csv")).toStdString(), csv.toUtf8());
+        writeFileAtomically((out + QStringLiteral("/sweep.json")).toStdString(),
+                            QJsonDocument(QJsonObject{{QStringLiteral("options"), fineTuneOptionsJson(common)}, {QStringLiteral("layers"), rows}}).toJson());
+        if (!writeSweepChart(bars, out + QStringLiteral("/sweep.png")))
+            throw std::runtime_error((out + QStringLiteral("/sweep.png: cannot write")).toStdString());
+        std::fprintf(stderr, "wrote %s/sweep.csv, sweep.json, sweep.png\n", out.toUtf8().constData());
         return 0;
     } catch (const std::exception& e) {
         printError(QString::fromUtf8(e.what()));

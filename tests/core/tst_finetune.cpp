@@ -65,6 +65,7 @@ private Q_SLOTS:
     void lossFallsOnTheDemoSet();
     void cancelledRunResumesToTheSameWeights();
     void exportedWeightsMatchTorchvisionAndExtract();
+    void sweepCommandComparesLayers();
 
 private:
     FineTuneOptions base(const QString& out) const;
@@ -231,6 +232,27 @@ void TestFineTune::exportedWeightsMatchTorchvisionAndExtract()
     for (std::size_t i = 0; i < ours.data.size(); ++i)
         worst = std::max(worst, double(std::abs(ours.data[i] - reference.data[i])));
     QVERIFY2(worst < 1e-4, qPrintable(QStringLiteral("max |logit difference| %1").arg(worst)));
+}
+
+void TestFineTune::sweepCommandComparesLayers()
+{
+    const QString out = m_dir.filePath(QStringLiteral("sweep"));
+    const auto r = test::runProcess(test::deepsvmBinary(),
+                                    {QStringLiteral("sweep"), QStringLiteral("--data"), m_data, QStringLiteral("--backbone"),
+                                     QStringLiteral("resnet18"), QStringLiteral("--candidates"),
+                                     QStringLiteral("layer4.0.downsample,layer4.1.conv2"), QStringLiteral("--epochs"), QStringLiteral("1"),
+                                     QStringLiteral("--size"), QStringLiteral("32"), QStringLiteral("--out"), out});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QFile csv(out + QStringLiteral("/sweep.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = csv.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 3);
+    QVERIFY(lines[1].startsWith("layer4.0.downsample,137226,"));  // 256x512 1x1 conv + BN + a 10-class head
+    QVERIFY(lines[2].startsWith("layer4.1.conv2,2364426,"));
+    QFile png(out + QStringLiteral("/sweep.png"));
+    QVERIFY(png.open(QIODevice::ReadOnly));
+    QVERIFY(png.read(8) == QByteArray("\x89PNG\r\n\x1a\n", 8));
+    QVERIFY(QFile::exists(out + QStringLiteral("/layer4.1.conv2/weights.pth")));
 }
 
 QTEST_MAIN(TestFineTune)
