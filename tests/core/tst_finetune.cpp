@@ -6,7 +6,11 @@
 #include "data/Dataset.h"
 #include "data/DemoData.h"
 #include "features/Npy.h"
+#include "features/Preprocess.h"
 #include "finetune/FineTune.h"
+#include "finetune/GradCamTorch.h"
+#include "svm/Scaler.h"
+#include "svm/SvmReport.h"
 #include "nets/Weights.h"
 
 #include <QJsonArray>
@@ -15,6 +19,8 @@
 #include <QTest>
 
 #include <torch/torch.h>
+
+#include <random>
 
 using namespace deepsvm;
 
@@ -66,6 +72,7 @@ private Q_SLOTS:
     void cancelledRunResumesToTheSameWeights();
     void exportedWeightsMatchTorchvisionAndExtract();
     void sweepCommandComparesLayers();
+    void gradCamOfLinearSvmEqualsLinearHead();
 
 private:
     FineTuneOptions base(const QString& out) const;
@@ -253,6 +260,77 @@ void TestFineTune::sweepCommandComparesLayers()
     QVERIFY(png.open(QIODevice::ReadOnly));
     QVERIFY(png.read(8) == QByteArray("\x89PNG\r\n\x1a\n", 8));
     QVERIFY(QFile::exists(out + QStringLiteral("/layer4.1.conv2/weights.pth")));
+}
+
+void TestFineTune::gradCamOfLinearSvmEqualsLinearHead()
+{
+    // A hand-written two-class linear SVM in libsvm's format, over a random ResNet-18's features.
+    const QString dir = m_dir.filePath(QStringLiteral("gradcam"));
+    QDir().mkpath(dir);
+    const int64_t D = 512;
+    std::mt19937 rng(5);
+    std::normal_distribution<float> normal(1.0f, 2.0f);
+    std::vector<float> rows(40 * D);
+    for (float& v : rows) v = normal(rng);
+    Scaler scaler;
+    scaler.fit(rows, 40, D);
+    scaler.save((dir + QStringLiteral("/scaler.json")).toStdString());
+    writeClassesJson((dir + QStringLiteral("/classes.json")).toStdString(), {"cat", "dog"});
+    QFile settings(dir + QStringLiteral("/features.json"));
+    QVERIFY(settings.open(QIODevice::WriteOnly));
+    settings.write(R"({"format": "deepsvm-feature-settings", "version": 1, "weights_file": "random",
+        "key": {"backbone": "resnet18", "weights_sha256": "random-seed-0", "size": 64, "normalize": "imagenet",
+                "layer": "avgpool", "precision": "fp32"}})");
+    settings.close();
+    const double rho = 0.3;
+    const std::vector<double> coef{0.7, 0.4, -1.1};
+    torch::Tensor sv = torch::randn({3, D}, torch::kDouble);
+    std::string model = "svm_type c_svc\nkernel_type linear\nnr_class 2\ntotal_sv 3\nrho 0.3\nlabel 0 1\nnr_sv 2 1\nSV\n";
+    for (int r = 0; r < 3; ++r) {
+        model += std::to_string(coef[std::size_t(r)]);
+        for (int64_t c = 0; c < D; ++c) {
+            char buf[64];
+            std::snprintf(buf, sizeof buf, " %lld:%.17g", static_cast<long long>(c + 1), sv[r][c].item<double>());
+            model += buf;
+        }
+        model += "\n";
+    }
+    QFile file(dir + QStringLiteral("/model.libsvm"));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QByteArray::fromStdString(model));
+    file.close();
+    const RgbImage image = openDataset(m_data.toStdString())->split("test")->load(0);
+    const SvmGradCam svm(dir.toStdString());
+
+    // The same function as a linear head: score_cat = w.z - rho with z = (f - mean) / scale.
+    const torch::Tensor w = (torch::tensor(coef, torch::kDouble).view({3, 1}) * sv).sum(0);
+    const torch::Tensor mean = torch::tensor(scaler.mean(), torch::kDouble), scale = torch::tensor(scaler.scale(), torch::kDouble);
+    const torch::Tensor weight = w / scale;
+    const double bias = -(weight * mean).sum().item<double>() - rho;
+    WeightsInfo info;
+    ResNet net = makeResNet("resnet18", "random", &info, 0);
+    PreprocessOptions pre;
+    pre.size = 64;
+    const torch::Tensor input = preprocess(image, pre).unsqueeze(0);
+    auto head = [&](const torch::Tensor& pooled) {
+        const torch::Tensor cat = (pooled.to(torch::kDouble) * weight).sum(1) + bias;
+        return torch::stack({cat, -cat}, 1);
+    };
+    for (int cls : {0, 1}) {
+        const HeatMap a = svm.compute(image, cls);
+        const HeatMap b = gradCam(net, input, head, cls);
+        QCOMPARE(a.size, 64);
+        QCOMPARE(a.values.size(), std::size_t(64 * 64));
+        QCOMPARE(a.targetClass, cls);
+        QVERIFY(std::abs(a.scores[0] - b.scores[0]) < 1e-6 * std::max(1.0, std::abs(b.scores[0])));
+        float worst = 0, top = 0;
+        for (std::size_t i = 0; i < a.values.size(); ++i) {
+            worst = std::max(worst, std::abs(a.values[i] - b.values[i]));
+            top = std::max(top, a.values[i]);
+        }
+        QVERIFY2(worst < 1e-5f, qPrintable(QStringLiteral("class %1: max difference %2").arg(cls).arg(worst)));
+        QVERIFY(top > 0.99f);  // a real map, scaled to 1, not all zeros
+    }
 }
 
 QTEST_MAIN(TestFineTune)
