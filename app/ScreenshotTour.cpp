@@ -9,6 +9,7 @@
 #include "pages/DataPage.h"
 #include "pages/EvaluationPage.h"
 #include "pages/FeaturesPage.h"
+#include "pages/FineTunePage.h"
 #include "pages/RunsPage.h"
 #include "pages/SvmPage.h"
 
@@ -16,6 +17,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QDirIterator>
+#include <QListWidget>
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QTimer>
@@ -126,20 +128,55 @@ void ScreenshotTour::start()
             later(600, [this, w, later] {
                 w->showPage(MainWindow::Runs);
                 w->runsPage()->compare(0, 1);
-                later(500, [this, w, later] {
+                later(500, [this, w] {
                     shoot(QStringLiteral("6-runs"));
-                    // The dark palette, on the busiest page.
-                    MainWindow::applyTheme(QStringLiteral("dark"));
-                    w->showPage(MainWindow::Evaluation);
-                    later(800, [this] {
-                        shoot(QStringLiteral("7-evaluation-dark"));
-                        Q_EMIT done(0);
-                    });
+                    // Fine-tuning: ResNet-18 on 300 images at 64 px keeps the tour short.
+                    w->showPage(MainWindow::FineTune);
+                    w->fineTunePage()->backboneBox()->setCurrentText(QStringLiteral("resnet18"));
                 });
             });
         }
     });
-    connect(w->classifyPage(), &ClassifyPage::classificationFinished, this, [this, w, later] {
+    connect(w->fineTunePage(), &FineTunePage::treeReady, this, [this, w] {
+        if (w->currentPage() != MainWindow::FineTune || w->fineTunePage()->backboneBox()->currentText() != QStringLiteral("resnet18"))
+            return;
+        w->fineTunePage()->applyPreset(QStringLiteral("block"));
+        w->fineTunePage()->epochsBox()->setValue(4);
+        w->fineTunePage()->sizeBox()->setValue(64);
+        w->fineTunePage()->findChildren<QSpinBox*>().last()->setValue(300);  // training images
+        if (!w->fineTunePage()->start())
+            fail(QStringLiteral("fine-tuning did not start"));
+    });
+    connect(w->fineTunePage(), &FineTunePage::runFinished, this, [this, w](bool ok) {
+        if (!ok)
+            return fail(QStringLiteral("fine-tuning failed"));
+        w->fineTunePage()->epochsBox()->setValue(2);
+        w->fineTunePage()->startSweep({QStringLiteral("layer4.0.downsample"), QStringLiteral("layer4.1.conv2"), QStringLiteral("layer3.1")});
+    });
+    connect(w->fineTunePage(), &FineTunePage::sweepFinished, this, [this, w, later](bool ok) {
+        if (!ok)
+            return fail(QStringLiteral("the sweep failed"));
+        later(800, [this, w, later] {
+            shoot(QStringLiteral("8-finetune"));
+            // The dark palette, on the busiest page.
+            MainWindow::applyTheme(QStringLiteral("dark"));
+            w->showPage(MainWindow::Evaluation);
+            later(800, [this] {
+                shoot(QStringLiteral("7-evaluation-dark"));
+                Q_EMIT done(0);
+            });
+        });
+    });
+    connect(w->classifyPage(), &ClassifyPage::classificationFinished, this, [w] {
+        // Grad-CAM on the first classified image.
+        for (int i = 0; i < w->classifyPage()->results()->count(); ++i)
+            if (QWidget* row = w->classifyPage()->results()->itemWidget(w->classifyPage()->results()->item(i))) {
+                w->classifyPage()->results()->scrollToItem(w->classifyPage()->results()->item(i));
+                row->findChild<QCheckBox*>()->setChecked(true);
+                break;
+            }
+    });
+    connect(w->classifyPage(), &ClassifyPage::gradCamShown, this, [this, w, later] {
         later(800, [this, w] {
             shoot(QStringLiteral("5-classify"));
             QFile::remove(QDir(m_out).absoluteFilePath(QStringLiteral("1-data.png.notes.txt")));

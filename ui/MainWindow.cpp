@@ -6,6 +6,7 @@
 #include "pages/DataPage.h"
 #include "pages/EvaluationPage.h"
 #include "pages/FeaturesPage.h"
+#include "pages/FineTunePage.h"
 #include "pages/RunsPage.h"
 #include "pages/SvmPage.h"
 #include "pages/WelcomePage.h"
@@ -128,12 +129,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Ses
     m_classify = new ClassifyPage(m_session, this);
     m_runs = new RunsPage(m_session, this);
     m_welcome = new WelcomePage(m_session, m_data, m_features, this);
+    m_fineTune = new FineTunePage(m_session, m_features, this);
 
     m_sidebar = new QListWidget(this);
     m_stack = new QStackedWidget(this);
     const QList<QPair<QString, QWidget*>> pages{{tr("1  Data"), m_data},        {tr("2  Features"), m_features},
                                                 {tr("3  SVM"), m_svm},          {tr("4  Evaluation"), m_evaluation},
-                                                {tr("5  Classify"), m_classify}, {tr("6  Runs"), m_runs}};
+                                                {tr("5  Classify"), m_classify}, {tr("6  Runs"), m_runs},
+                                                {tr("7  Fine-tune"), m_fineTune}};
     for (const auto& [name, page] : pages) {
         m_sidebar->addItem(name);
         m_stack->addWidget(page);
@@ -266,7 +269,7 @@ void MainWindow::buildMenus()
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    const QStringList names{tr("&Data"), tr("&Features"), tr("&SVM"), tr("&Evaluation"), tr("&Classify"), tr("&Runs")};
+    const QStringList names{tr("&Data"), tr("&Features"), tr("&SVM"), tr("&Evaluation"), tr("&Classify"), tr("&Runs"), tr("Fine-&tune")};
     for (int i = 0; i < names.size(); ++i)
         view->addAction(names[i], QKeySequence(Qt::CTRL | (Qt::Key_1 + i)), this, [this, i] { showPage(Page(i)); });
     view->addSeparator();

@@ -12,6 +12,7 @@ class ClassifyPage;
 class DataPage;
 class EvaluationPage;
 class FeaturesPage;
+class FineTunePage;
 class RunsPage;
 class Session;
 class SvmPage;
@@ -23,7 +24,7 @@ class WelcomePage;
 class MainWindow final : public QMainWindow {
     Q_OBJECT
 public:
-    enum Page { Data, Features, Svm, Evaluation, Classify, Runs, PageCount };
+    enum Page { Data, Features, Svm, Evaluation, Classify, Runs, FineTune, PageCount };
 
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -36,6 +37,7 @@ public:
     ClassifyPage* classifyPage() const { return m_classify; }
     RunsPage* runsPage() const { return m_runs; }
     WelcomePage* welcomePage() const { return m_welcome; }
+    FineTunePage* fineTunePage() const { return m_fineTune; }
     /// The first-run page (not in the sidebar): where data and weights come from.
     void showWelcome();
     void showPage(Page page);
@@ -85,6 +87,7 @@ private:
     ClassifyPage* m_classify;
     RunsPage* m_runs;
     WelcomePage* m_welcome;
+    FineTunePage* m_fineTune;
     QString m_experimentPath;
     bool m_restoreDone = false;  ///< no autosave before the last session has been reopened
 };

@@ -284,6 +284,7 @@ void TestFineTune::gradCamOfLinearSvmEqualsLinearHead()
     settings.close();
     const double rho = 0.3;
     const std::vector<double> coef{0.7, 0.4, -1.1};
+    torch::manual_seed(11);  // the same support vectors whichever tests ran before
     torch::Tensor sv = torch::randn({3, D}, torch::kDouble);
     std::string model = "svm_type c_svc\nkernel_type linear\nnr_class 2\ntotal_sv 3\nrho 0.3\nlabel 0 1\nnr_sv 2 1\nSV\n";
     for (int r = 0; r < 3; ++r) {
@@ -316,6 +317,7 @@ void TestFineTune::gradCamOfLinearSvmEqualsLinearHead()
         const torch::Tensor cat = (pooled.to(torch::kDouble) * weight).sum(1) + bias;
         return torch::stack({cat, -cat}, 1);
     };
+    int nonZeroMaps = 0;
     for (int cls : {0, 1}) {
         const HeatMap a = svm.compute(image, cls);
         const HeatMap b = gradCam(net, input, head, cls);
@@ -329,8 +331,9 @@ void TestFineTune::gradCamOfLinearSvmEqualsLinearHead()
             top = std::max(top, a.values[i]);
         }
         QVERIFY2(worst < 1e-5f, qPrintable(QStringLiteral("class %1: max difference %2").arg(cls).arg(worst)));
-        QVERIFY(top > 0.99f);  // a real map, scaled to 1, not all zeros
+        nonZeroMaps += top > 0.99f ? 1 : 0;  // scaled to 1, unless ReLU leaves nothing for this class
     }
+    QVERIFY(nonZeroMaps >= 1);  // the comparison is between real maps, not two blanks
 }
 
 QTEST_MAIN(TestFineTune)

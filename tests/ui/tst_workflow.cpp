@@ -12,6 +12,8 @@
 #include "pages/ClassifyPage.h"
 #include "pages/DataPage.h"
 #include "pages/EvaluationPage.h"
+#include "pages/FineTunePage.h"
+#include "charts/EpochChart.h"
 #include "pages/FeaturesPage.h"
 #include "pages/RunsPage.h"
 #include "pages/SvmPage.h"
@@ -20,6 +22,7 @@
 #include "tasks/TaskRunner.h"
 
 #include <QChart>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDirIterator>
 #include <QFile>
@@ -64,6 +67,8 @@ private Q_SLOTS:
     void dropClassifiesImagesAndRejectsTheRest();
     void exportsWriteValidFiles();
     void experimentRoundTrip();
+    void fineTunePageTrainsAndSweeps();
+    void gradCamOverlayOnAClassifiedImage();
     void welcomePageFindsWeightsAndReportsFailedDownloads();
     void cleanupTestCase();
 
@@ -407,6 +412,57 @@ void TestWorkflow::experimentRoundTrip()
     f.close();
     QVERIFY(!second.openExperiment(bad, &error));
     QVERIFY(error.contains(QStringLiteral("bad.json")));
+}
+
+void TestWorkflow::fineTunePageTrainsAndSweeps()
+{
+    FineTunePage* page = m_window->fineTunePage();
+    m_window->showPage(MainWindow::FineTune);
+    QSignalSpy tree(page, &FineTunePage::treeReady);
+    page->backboneBox()->setCurrentText(QStringLiteral("resnet18"));
+    QVERIFY(tree.wait(60000));
+    page->applyPreset(QStringLiteral("block"));
+    QCOMPARE(page->selection(), std::vector<std::string>{"layer4.1"});
+    // Ticking a module in the tree is the selection.
+    page->setSelection({"layer4.0.downsample", "layer4.1.conv2"});
+    QCOMPARE(page->selection(), (std::vector<std::string>{"layer4.0.downsample", "layer4.1.conv2"}));
+    page->epochsBox()->setValue(2);
+    page->sizeBox()->setValue(32);
+    QSignalSpy done(page, &FineTunePage::runFinished);
+    QVERIFY(page->start());
+    QVERIFY(done.wait(300000));
+    QVERIFY(done[0][0].toBool());
+    QCOMPARE(page->lossChart()->epochCount(), 2);
+    QCOMPARE(page->accuracyChart()->epochCount(), 2);
+    QVERIFY(QFile::exists(page->lastWeights()));
+    // The sweep: one run per candidate, a table row each.
+    page->epochsBox()->setValue(1);
+    QSignalSpy swept(page, &FineTunePage::sweepFinished);
+    page->startSweep({QStringLiteral("layer4.0.downsample"), QStringLiteral("layer3.1")});
+    QVERIFY(swept.wait(300000));
+    QVERIFY(swept[0][0].toBool());
+    QCOMPARE(page->sweepTable()->rowCount(), 2);
+    QCOMPARE(page->sweepTable()->item(1, 0)->text(), QStringLiteral("layer3.1"));
+}
+
+void TestWorkflow::gradCamOverlayOnAClassifiedImage()
+{
+    ClassifyPage* page = m_window->classifyPage();
+    m_window->showPage(MainWindow::Classify);
+    QCheckBox* toggle = nullptr;
+    for (int i = 0; i < page->results()->count() && !toggle; ++i)
+        if (QWidget* row = page->results()->itemWidget(page->results()->item(i)))
+            toggle = row->findChild<QCheckBox*>();
+    QVERIFY(toggle);
+    QLabel* thumb = toggle->parentWidget()->findChildren<QLabel*>().first();
+    const QImage before = thumb->pixmap().toImage();
+    QSignalSpy shown(page, &ClassifyPage::gradCamShown);
+    toggle->setChecked(true);
+    QVERIFY(shown.wait(120000));
+    QCOMPARE(page->gradCamCount(), 1);
+    QVERIFY(thumb->pixmap().toImage() != before);  // the overlay is drawn
+    toggle->setChecked(false);
+    QCOMPARE(thumb->pixmap().toImage(), before);
 }
 
 void TestWorkflow::welcomePageFindsWeightsAndReportsFailedDownloads()

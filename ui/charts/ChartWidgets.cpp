@@ -109,6 +109,13 @@ void RocChartWidget::setRoc(const RocSet& roc, const std::vector<std::string>& c
     }
 }
 
+void RocChartWidget::showMessage(const QString& text)
+{
+    auto* chart = new QChart;
+    chart->setTitle(text);
+    setChart(chart);
+}
+
 int RocChartWidget::curveCount() const
 {
     return int(chart()->series().size());

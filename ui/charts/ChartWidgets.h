@@ -37,6 +37,8 @@ class RocChartWidget final : public ChartWidget {
 public:
     explicit RocChartWidget(QWidget* parent = nullptr);
     void setRoc(const RocSet& roc, const std::vector<std::string>& classNames);
+    /// No curves, a sentence in their place (e.g. a model without probabilities).
+    void showMessage(const QString& text);
     /// Shows or hides one curve by legend position (classes first, then micro, macro, chance).
     void setCurveVisible(int index, bool visible);
     bool isCurveVisible(int index) const;

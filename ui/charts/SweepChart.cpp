@@ -16,13 +16,13 @@
 
 namespace deepsvm {
 
-bool writeSweepChart(const std::vector<SweepBar>& bars, const QString& path)
+QChart* makeSweepChart(const std::vector<SweepBar>& bars, bool compact)
 {
-    auto chart = std::make_unique<QChart>();
+    auto* chart = new QChart;
     chart->setTitle(QObject::tr("Fine-tuning one layer at a time: final epoch"));
     auto* trainLoss = new QBarSet(QObject::tr("train loss"));
-    auto* valLoss = new QBarSet(QObject::tr("validation loss"));
-    auto* valAcc = new QBarSet(QObject::tr("validation accuracy"));
+    auto* valLoss = new QBarSet(compact ? QObject::tr("val loss") : QObject::tr("validation loss"));
+    auto* valAcc = new QBarSet(compact ? QObject::tr("val acc") : QObject::tr("validation accuracy"));
     QStringList layers;
     double top = 1.0;
     for (const SweepBar& b : bars) {
@@ -37,13 +37,17 @@ bool writeSweepChart(const std::vector<SweepBar>& bars, const QString& path)
     valAcc->setColor(classColour(2));
     auto* series = new QBarSeries;
     series->append({trainLoss, valLoss, valAcc});
-    series->setLabelsVisible(true);
+    series->setLabelsVisible(!compact);
     series->setLabelsFormat(QStringLiteral("@value"));
     series->setLabelsPrecision(3);
     chart->addSeries(series);
     auto* x = new QBarCategoryAxis;
     x->append(layers);
     x->setTruncateLabels(false);
+    if (compact) {
+        x->setLabelsAngle(-30);
+        chart->setTitle(QObject::tr("Final epoch per tuned layer"));
+    }
     auto* y = new QValueAxis;
     y->setRange(0, top * 1.1);
     chart->addAxis(x, Qt::AlignBottom);
@@ -51,6 +55,12 @@ bool writeSweepChart(const std::vector<SweepBar>& bars, const QString& path)
     series->attachAxis(x);
     series->attachAxis(y);
     chart->legend()->setAlignment(Qt::AlignBottom);
+    return chart;
+}
+
+bool writeSweepChart(const std::vector<SweepBar>& bars, const QString& path)
+{
+    std::unique_ptr<QChart> chart(makeSweepChart(bars));
     return exportPicture(path, QSize(std::max(700, 160 * int(bars.size()) + 200), 500), 2.0, chartPainter(chart.get()), nullptr);
 }
 

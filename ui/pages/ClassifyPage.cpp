@@ -2,14 +2,15 @@
 
 #include "Session.h"
 #include "data/Image.h"
+#include "finetune/GradCam.h"
 #include "models/ThumbnailModel.h"
 #include "svm/Classifier.h"
 #include "tasks/FunctionTask.h"
 
 #include <QApplication>
-#include <QDateTime>
-#include <QStyle>
+#include <QCheckBox>
 #include <QClipboard>
+#include <QDateTime>
 #include <QDir>
 #include <QDirIterator>
 #include <QFileDialog>
@@ -19,12 +20,17 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QMimeData>
+#include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QShortcut>
 #include <QStandardPaths>
+#include <QStyle>
 #include <QUrl>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
 
 namespace deepsvm {
 
@@ -230,8 +236,15 @@ void ClassifyPage::addResult(const QVariantMap& r)
     auto* thumb = new QLabel(row);
     thumb->setFixedSize(100, 100);
     thumb->setAlignment(Qt::AlignCenter);
-    thumb->setPixmap(QPixmap::fromImage(r.value(QStringLiteral("thumbnail")).value<QImage>()));
-    layout->addWidget(thumb);
+    const QPixmap original = QPixmap::fromImage(r.value(QStringLiteral("thumbnail")).value<QImage>());
+    thumb->setPixmap(original);
+    auto* thumbColumn = new QVBoxLayout;
+    thumbColumn->addWidget(thumb);
+    auto* camBox = new QCheckBox(tr("Grad-CAM"), row);
+    camBox->setToolTip(tr("Where the network looks for the top class (through the SVM's decision function)"));
+    thumbColumn->addWidget(camBox);
+    layout->addLayout(thumbColumn);
+    connect(camBox, &QCheckBox::toggled, this, [this, path, thumb, original](bool on) { toggleGradCam(path, thumb, original, on); });
     auto* text = new QVBoxLayout;
     const QVariantList top = r.value(QStringLiteral("top")).toList();
     auto* title = new QLabel(row);
@@ -270,6 +283,70 @@ void ClassifyPage::addResult(const QVariantMap& r)
     m_results->setItemWidget(item, row);
     m_results->scrollToItem(item);
     ++m_classified;
+}
+
+namespace {
+
+/// The jet colour map (blue - cyan - yellow - red) for a value in 0..1.
+QRgb jet(float v)
+{
+    v = std::clamp(v, 0.0f, 1.0f);
+    const float r = std::clamp(1.5f - std::abs(4 * v - 3), 0.0f, 1.0f), g = std::clamp(1.5f - std::abs(4 * v - 2), 0.0f, 1.0f),
+                b = std::clamp(1.5f - std::abs(4 * v - 1), 0.0f, 1.0f);
+    return qRgb(int(r * 255), int(g * 255), int(b * 255));
+}
+
+}  // namespace
+
+void ClassifyPage::toggleGradCam(const QString& path, QLabel* thumbnail, const QPixmap& original, bool on)
+{
+    if (!on) {
+        thumbnail->setPixmap(original);
+        return;
+    }
+    const QString dir = modelDir();
+    std::shared_ptr<Cache> cache = m_cache;
+    auto task = std::make_unique<FunctionTask>(tr("Grad-CAM of %1").arg(QFileInfo(path).fileName()), [cache, dir, path](FunctionTask& t) {
+        std::shared_ptr<SvmGradCam> cam;
+        {
+            std::lock_guard<std::mutex> lock(cache->mutex);
+            if (!cache->gradCam || cache->gradCamDir != dir) {
+                t.step(0, 2, QStringLiteral("loading the model"));
+                cache->gradCam = std::make_shared<SvmGradCam>(QDir::toNativeSeparators(dir).toStdString());
+                cache->gradCamDir = dir;
+            }
+            cam = cache->gradCam;
+        }
+        t.step(1, 2, QStringLiteral("computing"));
+        const RgbImage image = loadImageFile(QDir::toNativeSeparators(path).toStdString());
+        const HeatMap map = cam->compute(image);
+        // The picture the network saw (shorter side scaled, centre-cropped) under the map.
+        QImage picture = toQImage(image);
+        picture = picture.scaled(map.size, map.size, Qt::KeepAspectRatioByExpanding, Qt::SmoothTransformation);
+        picture = picture.copy((picture.width() - map.size) / 2, (picture.height() - map.size) / 2, map.size, map.size)
+                      .convertToFormat(QImage::Format_RGB32);
+        for (int y = 0; y < map.size; ++y) {
+            auto* line = reinterpret_cast<QRgb*>(picture.scanLine(y));
+            for (int x = 0; x < map.size; ++x) {
+                const float v = map.values[std::size_t(y * map.size + x)];
+                const QRgb heat = jet(v), base = line[x];
+                const float a = 0.25f + 0.35f * v;
+                line[x] = qRgb(int(qRed(base) * (1 - a) + qRed(heat) * a), int(qGreen(base) * (1 - a) + qGreen(heat) * a),
+                               int(qBlue(base) * (1 - a) + qBlue(heat) * a));
+            }
+        }
+        return QVariant(picture.scaled(96, 96, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+    });
+    QPointer<QLabel> label(thumbnail);
+    connect(task.get(), &Task::finished, this, [this, label, path](const QVariant& v) {
+        if (!label)
+            return;
+        label->setPixmap(QPixmap::fromImage(v.value<QImage>()));
+        ++m_gradCams;
+        Q_EMIT gradCamShown(path);
+    });
+    connect(task.get(), &Task::failed, this, [this, path](const QString& message) { addRejected(path, tr("Grad-CAM failed: %1").arg(message)); });
+    m_session->start(std::move(task));
 }
 
 }  // namespace deepsvm

@@ -13,6 +13,7 @@ class QPushButton;
 namespace deepsvm {
 
 class Classifier;
+class SvmGradCam;
 class Session;
 class Task;
 
@@ -35,8 +36,12 @@ public:
     /// Results so far: accepted images classified, files rejected.
     int classifiedCount() const { return m_classified; }
     int rejectedCount() const { return m_rejected; }
+    /// Grad-CAM overlays shown so far (for tests).
+    int gradCamCount() const { return m_gradCams; }
 
 Q_SIGNALS:
+    void gradCamShown(const QString& path);
+
     void classificationFinished();
 
 private:
@@ -51,12 +56,17 @@ private:
     QListWidget* m_results;
     int m_classified = 0;
     int m_rejected = 0;
+    int m_gradCams = 0;
     /// The loaded network + SVM, reused across drops (loading ResNet-50 takes seconds).
     struct Cache {
         std::mutex mutex;
         QString dir;
         std::shared_ptr<Classifier> classifier;
+        std::shared_ptr<SvmGradCam> gradCam;
+        QString gradCamDir;
     };
+    /// Overlays (or removes) the Grad-CAM map of the top class on a result's thumbnail.
+    void toggleGradCam(const QString& path, QLabel* thumbnail, const QPixmap& original, bool on);
     std::shared_ptr<Cache> m_cache;
 };
 

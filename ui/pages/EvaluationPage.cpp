@@ -9,7 +9,6 @@
 #include "models/ThumbnailModel.h"
 #include "svm/SvmParams.h"
 
-#include <QChart>
 #include <QCheckBox>
 #include <QDir>
 #include <QFileInfo>
@@ -124,7 +123,7 @@ void EvaluationPage::showRun()
         // Never leave the previous run's numbers under this run's name.
         m_data = RunData();
         m_confusion->setMatrix(ConfusionMatrix(), {});
-        m_roc->setChart(new QChart);
+        m_roc->showMessage(QString());
         m_classes->setRowCount(0);
         m_ovr->setRowCount(0);
         m_galleryModel->setSource(nullptr, {});
@@ -156,9 +155,7 @@ void EvaluationPage::showRun()
     if (m_data.hasRoc) {
         m_roc->setRoc(m_data.roc, m_data.classNames);
     } else {
-        auto* empty = new QChart;
-        empty->setTitle(tr("No ROC curves: this model was trained without probability estimates"));
-        m_roc->setChart(empty);
+        m_roc->showMessage(tr("No ROC curves: this model was trained without probability estimates"));
     }
     const QJsonObject perClass = test.value(QStringLiteral("per_class")).toObject();
     const QJsonObject ovr = test.value(QStringLiteral("one_vs_rest")).toObject();
