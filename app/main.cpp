@@ -126,8 +126,9 @@ int main(int argc, char** argv)
     gui = gui || (argc >= 2 && argv[1][0] != '-' && QFileInfo::exists(QString::fromLocal8Bit(argv[1])));
     if (gui)
         return runDesktop(argc, argv);
-    // `run` and `sweep` render charts: it needs a QApplication, but never a screen.
-    const bool rendersCharts = argc >= 2 && (std::strcmp(argv[1], "run") == 0 || std::strcmp(argv[1], "sweep") == 0);
+    // `run`, `sweep` and `gradcam` render pictures: it needs a QApplication, but never a screen.
+    const bool rendersCharts = argc >= 2 && (std::strcmp(argv[1], "run") == 0 || std::strcmp(argv[1], "sweep") == 0
+                                             || std::strcmp(argv[1], "gradcam") == 0);
     if (rendersCharts) {
         if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
             qputenv("QT_QPA_PLATFORM", "offscreen");

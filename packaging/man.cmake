@@ -2,7 +2,7 @@
 #   -DDEEPSVM=<binary> -DOUT=<file> -DVERSION=<x.y.z>
 execute_process(COMMAND ${DEEPSVM} --help OUTPUT_VARIABLE usage ERROR_VARIABLE usage_err)
 string(APPEND usage "${usage_err}")
-set(commands extract svm run classify finetune sweep fetch demo-data)
+set(commands extract svm run classify finetune sweep gradcam fetch demo-data)
 set(page ".TH DEEPSVM 1 \"\" \"DeepSVM Studio ${VERSION}\" \"User Commands\"\n")
 string(APPEND page ".SH NAME\ndeepsvm \\- DeepSVM Studio: ResNet features and a multiclass SVM, from images to ROC curves\n")
 string(APPEND page ".SH SYNOPSIS\n.B deepsvm\n[\\fB\\-\\-demo\\fR | \\fB\\-\\-data\\fR \\fIDIR\\fR] [\\fB\\-\\-weights\\fR \\fIFILE\\fR]\n.br\n.B deepsvm\n\\fICOMMAND\\fR [\\fIOPTIONS\\fR]\n")

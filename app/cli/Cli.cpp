@@ -29,6 +29,7 @@ const std::map<QString, Command>& commands()
         {QStringLiteral("svm"), {QStringLiteral("grid-search, train and evaluate an SVM on feature files"), commandSvm}},
         {QStringLiteral("finetune"), {QStringLiteral("fine-tune chosen layers of a ResNet with a new head (resumable)"), commandFinetune}},
         {QStringLiteral("sweep"), {QStringLiteral("fine-tune each candidate layer with one budget and compare them"), commandSweep}},
+        {QStringLiteral("gradcam"), {QStringLiteral("Grad-CAM heat map of an image, through an SVM model or a network's head"), commandGradCam}},
         {QStringLiteral("fetch"), {QStringLiteral("download STL-10 or torchvision's ImageNet weights (resumable, checksummed)"), commandFetch}},
         {QStringLiteral("demo-data"), {QStringLiteral("write a synthetic dataset in the STL-10 layout"), commandDemoData}},
     };

@@ -26,5 +26,6 @@ int commandClassify(const QStringList& arguments);
 int commandFetch(const QStringList& arguments);
 int commandFinetune(const QStringList& arguments);
 int commandSweep(const QStringList& arguments);
+int commandGradCam(const QStringList& arguments);
 
 }  // namespace deepsvm::cli

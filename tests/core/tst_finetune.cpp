@@ -334,6 +334,38 @@ void TestFineTune::gradCamOfLinearSvmEqualsLinearHead()
         nonZeroMaps += top > 0.99f ? 1 : 0;  // scaled to 1, unless ReLU leaves nothing for this class
     }
     QVERIFY(nonZeroMaps >= 1);  // the comparison is between real maps, not two blanks
+
+    // The same through `deepsvm gradcam`, by class name, and through a tuned network's own head.
+    // The test image as a binary PPM file, which `deepsvm gradcam` reads like any image.
+    const QString ppm = dir + QStringLiteral("/image.ppm"), overlay = dir + QStringLiteral("/overlay.png");
+    QFile ppmFile(ppm);
+    QVERIFY(ppmFile.open(QIODevice::WriteOnly));
+    ppmFile.write(QByteArray("P6\n") + QByteArray::number(image.width) + " " + QByteArray::number(image.height) + "\n255\n");
+    ppmFile.write(reinterpret_cast<const char*>(image.pixels.data()), qint64(image.pixels.size()));
+    ppmFile.close();
+    auto r = test::runProcess(test::deepsvmBinary(), {QStringLiteral("gradcam"), ppm, QStringLiteral("--model"), dir,
+                                                      QStringLiteral("--class"), QStringLiteral("dog"), QStringLiteral("--out"), overlay});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY(r.out.startsWith("class 1 (dog)"));
+    QFile o(overlay);
+    QVERIFY(o.open(QIODevice::ReadOnly));
+    QVERIFY(o.read(8) == QByteArray("\x89PNG\r\n\x1a\n", 8));
+    const QString tuned = m_dir.filePath(QStringLiteral("selection/weights.pth"));
+    r = test::runProcess(test::deepsvmBinary(), {QStringLiteral("gradcam"), ppm, QStringLiteral("--weights"), tuned, QStringLiteral("--backbone"),
+                                                 QStringLiteral("resnet18"), QStringLiteral("--size"), QStringLiteral("32"), QStringLiteral("--out"), overlay});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    // Its class and score are the top logit `deepsvm extract --layer fc` gave for this image.
+    const QString logitsFile = m_dir.filePath(QStringLiteral("extracted.features.npy"));
+    if (QFile::exists(logitsFile)) {
+        const auto logits = readNpyFloat(logitsFile.toStdString());
+        const auto first = logits.data.begin();
+        const int top = int(std::max_element(first, first + 10) - first);
+        int cls = -1;
+        double score = 0;
+        QVERIFY(std::sscanf(r.out.constData(), "class %d (%*[^)]), score %lf", &cls, &score) == 2);
+        QCOMPARE(cls, top);
+        QVERIFY2(std::abs(score - double(logits.data[std::size_t(top)])) < 1e-4, r.out.constData());
+    }
 }
 
 QTEST_MAIN(TestFineTune)

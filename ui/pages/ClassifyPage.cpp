@@ -1,6 +1,7 @@
 #include "pages/ClassifyPage.h"
 
 #include "Session.h"
+#include "charts/HeatOverlay.h"
 #include "data/Image.h"
 #include "finetune/GradCam.h"
 #include "models/ThumbnailModel.h"
@@ -285,19 +286,6 @@ void ClassifyPage::addResult(const QVariantMap& r)
     ++m_classified;
 }
 
-namespace {
-
-/// The jet colour map (blue - cyan - yellow - red) for a value in 0..1.
-QRgb jet(float v)
-{
-    v = std::clamp(v, 0.0f, 1.0f);
-    const float r = std::clamp(1.5f - std::abs(4 * v - 3), 0.0f, 1.0f), g = std::clamp(1.5f - std::abs(4 * v - 2), 0.0f, 1.0f),
-                b = std::clamp(1.5f - std::abs(4 * v - 1), 0.0f, 1.0f);
-    return qRgb(int(r * 255), int(g * 255), int(b * 255));
-}
-
-}  // namespace
-
 void ClassifyPage::toggleGradCam(const QString& path, QLabel* thumbnail, const QPixmap& original, bool on)
 {
     if (!on) {
@@ -320,21 +308,7 @@ void ClassifyPage::toggleGradCam(const QString& path, QLabel* thumbnail, const Q
         t.step(1, 2, QStringLiteral("computing"));
         const RgbImage image = loadImageFile(QDir::toNativeSeparators(path).toStdString());
         const HeatMap map = cam->compute(image);
-        // The picture the network saw (shorter side scaled, centre-cropped) under the map.
-        QImage picture = toQImage(image);
-        picture = picture.scaled(map.size, map.size, Qt::KeepAspectRatioByExpanding, Qt::SmoothTransformation);
-        picture = picture.copy((picture.width() - map.size) / 2, (picture.height() - map.size) / 2, map.size, map.size)
-                      .convertToFormat(QImage::Format_RGB32);
-        for (int y = 0; y < map.size; ++y) {
-            auto* line = reinterpret_cast<QRgb*>(picture.scanLine(y));
-            for (int x = 0; x < map.size; ++x) {
-                const float v = map.values[std::size_t(y * map.size + x)];
-                const QRgb heat = jet(v), base = line[x];
-                const float a = 0.25f + 0.35f * v;
-                line[x] = qRgb(int(qRed(base) * (1 - a) + qRed(heat) * a), int(qGreen(base) * (1 - a) + qGreen(heat) * a),
-                               int(qBlue(base) * (1 - a) + qBlue(heat) * a));
-            }
-        }
+        const QImage picture = heatOverlay(image, map);
         return QVariant(picture.scaled(96, 96, Qt::KeepAspectRatio, Qt::SmoothTransformation));
     });
     QPointer<QLabel> label(thumbnail);
