@@ -13,6 +13,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -170,7 +171,7 @@ QJsonObject fineTuneOptionsJson(const FineTuneOptions& o)
                        {QStringLiteral("step_epochs"), o.stepEpochs}, {QStringLiteral("step_gamma"), o.stepGamma},
                        {QStringLiteral("epochs"), o.epochs}, {QStringLiteral("batch_size"), o.batchSize},
                        {QStringLiteral("size"), o.size}, {QStringLiteral("normalization"), q(o.normalization)},
-                       {QStringLiteral("augment"), o.augment}, {QStringLiteral("validation_fraction"), o.validationFraction},
+                       {QStringLiteral("augment"), o.augment}, {QStringLiteral("precision"), q(o.precision)}, {QStringLiteral("validation_fraction"), o.validationFraction},
                        {QStringLiteral("validation_fold"), o.validationFold}, {QStringLiteral("patience"), o.patience},
                        {QStringLiteral("limit"), double(o.limit)}, {QStringLiteral("seed"), double(o.seed)}};
 }
@@ -187,6 +188,8 @@ QVariant FineTuneTask::execute()
         throw std::invalid_argument("epochs and batch size must be >= 1 and the learning rate > 0");
     if (o.optimizer != "sgd" && o.optimizer != "adam")
         throw std::invalid_argument("optimizer \"" + o.optimizer + "\": use sgd or adam");
+    if (o.precision != "fp32" && o.precision != "bf16")
+        throw std::invalid_argument("precision \"" + o.precision + "\": use fp32 or bf16");
     if (o.schedule != "constant" && o.schedule != "step" && o.schedule != "cosine")
         throw std::invalid_argument("schedule \"" + o.schedule + "\": use constant, step or cosine");
     configureTorchThreads();
@@ -301,7 +304,17 @@ QVariant FineTuneTask::execute()
             auto [x, y] = loadBatch(order, from, to, true, rng);
             torch::AutoGradMode enable(true);
             optimizer->zero_grad();
-            const torch::Tensor logits = net->forward(x);
+            torch::Tensor logits;
+            if (o.precision == "bf16") {
+                // Autocast is thread-local state: on for this forward pass only.
+                at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+                at::autocast::set_cpu_enabled(true);
+                logits = net->forward(x).to(torch::kFloat);
+                at::autocast::set_cpu_enabled(false);
+                at::autocast::clear_cache();
+            } else {
+                logits = net->forward(x);
+            }
             const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
             loss.backward();
             optimizer->step();

@@ -31,6 +31,7 @@ struct FineTuneOptions {
     int size = 96;
     std::string normalization = "imagenet";
     bool augment = true;               ///< random crop with padding + horizontal flip
+    std::string precision = "fp32";    ///< "fp32" | "bf16" (autocast: convolutions and matmuls in bfloat16)
     double validationFraction = 0.1;   ///< stratified hold-out of the training rows
     int validationFold = -1;           ///< >= 0: STL-10 fold k (train on it, validate on the rest)
     int patience = 0;                  ///< > 0: stop when validation loss has not improved for this many epochs

@@ -22,7 +22,7 @@ import time
 PY = "/usr/bin/python3"
 
 
-def torchvision_epoch_rate(data, backbone, layers, size, batch, images, threads):
+def torchvision_epoch_rate(data, backbone, layers, size, batch, images, threads, precision):
     import numpy as np
     import torch
     import torchvision
@@ -61,18 +61,20 @@ def torchvision_epoch_rate(data, backbone, layers, size, batch, images, threads)
             xb = torch.stack([tf(x[j]) for j in idx])
             yb = torch.from_numpy(y[idx])
             opt.zero_grad()
-            loss = lossf(model(xb), yb)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+                out = model(xb)
+            loss = lossf(out.float(), yb)
             loss.backward()
             opt.step()
         rates.append(len(order) / (time.perf_counter() - t0))
     return rates[-1]
 
 
-def deepsvm_epoch_rate(binary, data, backbone, layers, size, batch, images, workdir):
+def deepsvm_epoch_rate(binary, data, backbone, layers, size, batch, images, workdir, precision):
     out = os.path.join(workdir, "ft")
     cmd = [binary, "finetune", "--data", data, "--backbone", backbone, "--layers", ",".join(layers), "--epochs", "2",
            "--batch-size", str(batch), "--size", str(size), "--val-fraction", "0", "--limit", str(images),
-           "--lr", "0.01", "--optimizer", "sgd", "--restart", "--out", out]
+           "--lr", "0.01", "--optimizer", "sgd", "--precision", precision, "--restart", "--out", out]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     with open(os.path.join(out, "metrics.json")) as f:
         return json.load(f)["epochs"][-1]["images_per_second"]
@@ -88,13 +90,14 @@ def main():
     ap.add_argument("--size", type=int, default=96)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     ap.add_argument("--out")
     ap.add_argument("--torchvision-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--data")
     a = ap.parse_args()
     layers = [l for l in a.layers.split(",") if l]
     if a.torchvision_only:  # one measurement in a fresh interpreter
-        print(json.dumps(torchvision_epoch_rate(a.data, a.backbone, layers, a.size, a.batch, a.images, a.threads)))
+        print(json.dumps(torchvision_epoch_rate(a.data, a.backbone, layers, a.size, a.batch, a.images, a.threads, a.precision)))
         return
     binary = os.path.join(a.build, "app", "deepsvm")
     with tempfile.TemporaryDirectory() as work:
@@ -104,14 +107,14 @@ def main():
                        check=True, capture_output=True)
         ours, theirs = [], []
         for r in range(a.rounds):
-            ours.append(deepsvm_epoch_rate(binary, data, a.backbone, layers, a.size, a.batch, a.images, work))
+            ours.append(deepsvm_epoch_rate(binary, data, a.backbone, layers, a.size, a.batch, a.images, work, a.precision))
             tv = subprocess.run([PY, __file__, "--torchvision-only", "--data", data, "--backbone", a.backbone,
                                  "--layers", a.layers, "--size", str(a.size), "--batch", str(a.batch),
-                                 "--images", str(a.images), "--threads", str(a.threads)],
+                                 "--images", str(a.images), "--threads", str(a.threads), "--precision", a.precision],
                                 check=True, capture_output=True, text=True).stdout
             theirs.append(float(tv.strip().splitlines()[-1]))
             print(f"round {r + 1}: deepsvm {ours[-1]:.1f} img/s, torchvision {theirs[-1]:.1f} img/s", file=sys.stderr)
-    result = {"backbone": a.backbone, "layers": layers, "size": a.size, "batch": a.batch, "images": a.images,
+    result = {"precision": a.precision, "backbone": a.backbone, "layers": layers, "size": a.size, "batch": a.batch, "images": a.images,
               "threads": a.threads, "deepsvm_images_per_second": ours, "torchvision_images_per_second": theirs,
               "median_deepsvm": statistics.median(ours), "median_torchvision": statistics.median(theirs),
               "speedup": statistics.median(ours) / statistics.median(theirs)}

@@ -68,6 +68,7 @@ private Q_SLOTS:
     void presetsAndModules();
     void unknownModuleIsRefused();
     void onlyTheSelectionChanges();
+    void lossFallsOnTheDemoSet_data();
     void lossFallsOnTheDemoSet();
     void cancelledRunResumesToTheSameWeights();
     void exportedWeightsMatchTorchvisionAndExtract();
@@ -162,9 +163,18 @@ void TestFineTune::onlyTheSelectionChanges()
     QVERIFY(r.result.value(QStringLiteral("trainable_parameters")).toDouble() < r.result.value(QStringLiteral("frozen_parameters")).toDouble());
 }
 
+void TestFineTune::lossFallsOnTheDemoSet_data()
+{
+    QTest::addColumn<QString>("precision");
+    QTest::newRow("fp32") << QStringLiteral("fp32");
+    QTest::newRow("bf16 autocast") << QStringLiteral("bf16");
+}
+
 void TestFineTune::lossFallsOnTheDemoSet()
 {
-    FineTuneOptions o = base(m_dir.filePath(QStringLiteral("loss")));
+    QFETCH(QString, precision);
+    FineTuneOptions o = base(m_dir.filePath(QStringLiteral("loss-") + precision));
+    o.precision = precision.toStdString();
     o.layers = {"layer4"};
     o.epochs = 5;
     o.augment = false;
@@ -177,7 +187,7 @@ void TestFineTune::lossFallsOnTheDemoSet()
     const double last = epochs.last().toObject().value(QStringLiteral("train_loss")).toDouble();
     QVERIFY2(last < 0.8 * first, qPrintable(QStringLiteral("train loss %1 -> %2").arg(first).arg(last)));
     QVERIFY(epochs.last().toObject().contains(QStringLiteral("val_accuracy")));
-    QVERIFY(QFile::exists(m_dir.filePath(QStringLiteral("loss/metrics.csv"))));
+    QVERIFY(QFile::exists(m_dir.filePath(QStringLiteral("loss-") + precision + QStringLiteral("/metrics.csv"))));
 }
 
 void TestFineTune::cancelledRunResumesToTheSameWeights()

@@ -86,6 +86,9 @@ FineTunePage::FineTunePage(Session* session, FeaturesPage* features, QWidget* pa
     m_size->setSuffix(tr(" px"));
     m_augment = new QCheckBox(tr("random crop + flip"), this);
     m_augment->setChecked(true);
+    m_precision = new QComboBox(this);
+    m_precision->addItems({QStringLiteral("fp32"), QStringLiteral("bf16")});
+    m_precision->setToolTip(tr("bf16 autocast: faster on CPUs with AVX-512 BF16, slightly less exact"));
     m_valFraction = new QDoubleSpinBox(this);
     m_valFraction->setRange(0, 0.5);
     m_valFraction->setSingleStep(0.05);
@@ -121,6 +124,7 @@ FineTunePage::FineTunePage(Session* session, FeaturesPage* features, QWidget* pa
     form->addRow(tr("Batch size"), m_batch);
     form->addRow(tr("Input size"), m_size);
     form->addRow(tr("Augmentation"), m_augment);
+    form->addRow(tr("Precision"), m_precision);
     form->addRow(tr("Validation share"), m_valFraction);
     form->addRow(tr("Early stopping"), m_patience);
     form->addRow(tr("Training images"), m_limit);
@@ -322,6 +326,7 @@ FineTuneOptions FineTunePage::options() const
     o.batchSize = m_batch->value();
     o.size = m_size->value();
     o.augment = m_augment->isChecked();
+    o.precision = m_precision->currentText().toStdString();
     o.validationFraction = m_valFraction->value();
     o.patience = m_patience->value();
     o.limit = m_limit->value() > 0 ? m_limit->value() : -1;

@@ -79,6 +79,7 @@ private:
     QSpinBox* m_batch;
     QSpinBox* m_size;
     QCheckBox* m_augment;
+    QComboBox* m_precision;
     QDoubleSpinBox* m_valFraction;
     QSpinBox* m_patience;
     QSpinBox* m_limit;
