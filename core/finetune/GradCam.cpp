@@ -173,13 +173,8 @@ SvmGradCam::SvmGradCam(const std::string& modelDir) : d(std::make_unique<Impl>()
         throw std::runtime_error(files.featureSettings() + ": has no feature settings; the model cannot be traced back to images");
     if (key[QStringLiteral("layer")].toString() == QStringLiteral("fc"))
         throw std::runtime_error(files.featureSettings() + ": the model uses the fc layer's outputs; Grad-CAM here needs avgpool features");
-    const std::string sha = key[QStringLiteral("weights_sha256")].toString().toStdString();
-    std::string weights = settings[QStringLiteral("weights_file")].toString().toStdString();
-    uint64_t seed = 0;
-    if (sha.rfind("random-seed-", 0) == 0) {
-        weights = "random";
-        seed = std::stoull(sha.substr(12));
-    }
+    const auto [weights, seed] = weightsOfKey(settings[QStringLiteral("weights_file")].toString().toStdString(),
+                                              key[QStringLiteral("weights_sha256")].toString().toStdString());
     WeightsInfo info;
     d->net = makeResNet(key[QStringLiteral("backbone")].toString().toStdString(), weights, &info, seed);
     d->size = key[QStringLiteral("size")].toInt(224);

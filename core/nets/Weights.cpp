@@ -233,4 +233,11 @@ std::string sha256OfFile(const std::string& path)
     return hash.result().toHex().toStdString();
 }
 
+std::pair<std::string, uint64_t> weightsOfKey(const std::string& file, const std::string& sha256)
+{
+    if (sha256.rfind("random-seed-", 0) == 0)
+        return {"random", std::stoull(sha256.substr(12))};
+    return {file, 0};
+}
+
 }  // namespace deepsvm

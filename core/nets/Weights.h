@@ -45,6 +45,10 @@ NamedTensors stateDict(ResNet& net);
 /// Writes `tensors` as a .pth state dict that torch.load + load_state_dict accept.
 void writeWeightsFile(const std::string& path, const NamedTensors& tensors);
 
+/// The weights a feature cache key stands for: `file` and seed 0, or "random" with the seed
+/// its "random-seed-<seed>" SHA-256 field records.
+std::pair<std::string, uint64_t> weightsOfKey(const std::string& file, const std::string& sha256);
+
 /// Hex SHA-256 of a file's bytes. Throws WeightsError if unreadable.
 std::string sha256OfFile(const std::string& path);
 

@@ -59,12 +59,7 @@ Classifier::Classifier(const std::string& dir) : d(std::make_unique<Impl>())
                                  ".npy files, so images cannot be turned into the same features)");
     const std::string backbone = key[QStringLiteral("backbone")].toString().toStdString();
     const std::string sha = key[QStringLiteral("weights_sha256")].toString().toStdString();
-    std::string weights = settings[QStringLiteral("weights_file")].toString().toStdString();
-    uint64_t seed = 0;
-    if (sha.rfind("random-seed-", 0) == 0) {
-        weights = "random";
-        seed = std::stoull(sha.substr(12));
-    }
+    const auto [weights, seed] = weightsOfKey(settings[QStringLiteral("weights_file")].toString().toStdString(), sha);
     WeightsInfo info;
     ResNet resnet = makeResNet(backbone, weights, &info, seed);
     if (weights != "random" && info.sha256 != sha)
