@@ -47,7 +47,8 @@ bool probeTiff(const std::uint8_t* d, std::size_t n, ImageHeader* h)
     const bool le = d[0] == 'I';
     auto u16 = [&](std::size_t o) { return le ? le16(d + o) : be16(d + o); };
     auto u32 = [&](std::size_t o) { return le ? le32(d + o) : be32(d + o); };
-    const std::uint32_t ifd = u32(4);
+    // The IFD offset is a file's 32-bit claim: widen before adding, or 0xFFFFFFFF + 2 wraps to 1.
+    const std::size_t ifd = u32(4);
     if (ifd + 2 > n) return false;
     const std::uint16_t count = u16(ifd);
     for (std::uint32_t k = 0; k < count; ++k) {
@@ -114,8 +115,9 @@ bool probeImageHeader(const std::uint8_t* d, std::size_t n, ImageHeader* h)
         return probeJpeg(d, n, h);
     if (n >= 26 && d[0] == 'B' && d[1] == 'M') {
         h->format = "bmp";
-        h->width = std::abs(std::int32_t(le32(d + 18)));
-        h->height = std::abs(std::int32_t(le32(d + 22)));
+        // BMP heights are negative for top-down rows; widen before abs() (abs(INT32_MIN) is undefined).
+        h->width = std::abs(std::int64_t(std::int32_t(le32(d + 18))));
+        h->height = std::abs(std::int64_t(std::int32_t(le32(d + 22))));
         return true;
     }
     if (n >= 30 && std::memcmp(d, "RIFF", 4) == 0 && std::memcmp(d + 8, "WEBP", 4) == 0) {
@@ -154,7 +156,7 @@ std::string headerProblem(const std::uint8_t* data, std::size_t size)
         return "not a recognised image (JPEG, PNG, BMP, WebP, TIFF, PNM)";
     if (h.width <= 0 || h.height <= 0)
         return "image header declares no pixels";
-    if (h.width * h.height > kMaxImagePixels)
+    if (h.width > kMaxImagePixels / h.height)  // divided, not multiplied: headers can declare 2^40 x 2^40
         return h.format + " declares " + std::to_string(h.width) + "x" + std::to_string(h.height)
             + " pixels, above the 100-megapixel limit";
     return {};

@@ -53,6 +53,8 @@ private Q_SLOTS:
     void decodesUnusualImages_data();
     void decodesUnusualImages();
     void headerProbe_data();
+    void hugeDeclaredSizesAreRefusedSafely_data();
+    void hugeDeclaredSizesAreRefusedSafely();
     void headerProbe();
     void trainTestSplits();
     void noClassFolders();
@@ -188,6 +190,40 @@ void TestImageFolder::headerProbe()
     QVERIFY(probeImageHeader(buf.data(), buf.size(), &h));
     QCOMPARE(h.width, int64_t(123));
     QCOMPARE(h.height, int64_t(45));
+}
+
+void TestImageFolder::hugeDeclaredSizesAreRefusedSafely_data()
+{
+    // Found by tests/fuzz/fuzz_image: width x height overflowed int64, abs(INT32_MIN), a wrapped
+    // TIFF offset.
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::newRow("pnm 2^40 x 2^40") << QByteArray("P6\n1099511627776 1099511627776\n255\n") + QByteArray(16, '\0');
+    QByteArray bmp(64, '\0');
+    bmp[0] = 'B';
+    bmp[1] = 'M';
+    bmp[14] = 40;  // BITMAPINFOHEADER
+    for (int i : {18, 22}) {  // width and height = INT32_MIN
+        bmp[i] = 0;
+        bmp[i + 1] = 0;
+        bmp[i + 2] = 0;
+        bmp[i + 3] = char(0x80);
+    }
+    QTest::newRow("bmp INT32_MIN x INT32_MIN") << bmp;
+    // The first IFD "at" 0xFFFFFFFF: the bounds check wrapped and the probe read 4 GB past the file.
+    QTest::newRow("tiff IFD offset 0xFFFFFFFF") << QByteArray::fromHex("4d4d002affffffff003a2f2f");
+}
+
+void TestImageFolder::hugeDeclaredSizesAreRefusedSafely()
+{
+    QFETCH(QByteArray, bytes);
+    QTemporaryDir tmp;
+    const QString path = tmp.filePath(QStringLiteral("bomb.img"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(bytes);
+    f.close();
+    const std::string why = checkImageFile(path.toStdString());
+    QVERIFY2(why.find("100-megapixel") != std::string::npos || why.find("not a recognised") != std::string::npos, why.c_str());
 }
 
 void TestImageFolder::trainTestSplits()
