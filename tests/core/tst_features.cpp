@@ -18,6 +18,8 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include <thread>
+
 using namespace deepsvm;
 
 namespace {
@@ -65,6 +67,7 @@ private Q_SLOTS:
     void cancelLeavesNoFiles();
     void cancelledReextractionKeepsTheOldCache();
     void skippedImagesAreListed();
+    void twoTasksWritingTheSameCacheKey();
     void fcLayerGivesLogits();
     void badOptionsFail_data();
     void badOptionsFail();
@@ -267,6 +270,32 @@ void TestFeatures::cancelledReextractionKeepsTheOldCache()
     o.size = 64;
     ExtractTask again(o);  // the old entry is still a valid cache hit
     QCOMPARE(runTask(again)[QStringLiteral("splits")].toArray()[0].toObject()[QStringLiteral("reused")].toBool(), true);
+}
+
+void TestFeatures::twoTasksWritingTheSameCacheKey()
+{
+    // Two extractions of the same key into the same prefix at the same time (two windows, or
+    // a window and a script): both finish, and what is left is one complete, loadable set.
+    const QString dir = m_tmp.path() + QStringLiteral("/race");
+    QDir().mkpath(dir);
+    ExtractOptions o = smallOptions(m_demo, dir + QStringLiteral("/same"));
+    o.splits = {"train"};
+    o.reuseCache = false;
+    ExtractTask a(o), b(o);
+    QJsonObject ra, rb;
+    std::thread first([&] { ra = runTask(a); });
+    std::thread second([&] { rb = runTask(b); });
+    first.join();
+    second.join();
+    QVERIFY(!ra.isEmpty());
+    QVERIFY(!rb.isEmpty());
+    QCOMPARE(filesIn(dir), (QStringList{QStringLiteral("same.features.npy"), QStringLiteral("same.json"), QStringLiteral("same.labels.npy")}));
+    const FeatureSet set = FeatureStore::load((dir + QStringLiteral("/same")).toStdString());
+    const int64_t rows = openDataset(m_demo.toStdString())->split("train")->size();
+    QCOMPARE(set.rows, rows);
+    QCOMPARE(int64_t(set.labels.size()), rows);
+    QCOMPARE(int64_t(set.ids.size()), rows);
+    QCOMPARE(set.sidecar.value(QStringLiteral("rows")).toDouble(), double(rows));
 }
 
 void TestFeatures::skippedImagesAreListed()
