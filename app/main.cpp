@@ -18,6 +18,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <csignal>
 #include <cstring>
 #include <memory>
 
@@ -117,6 +118,9 @@ int writeIcons(int argc, char** argv)
 
 int main(int argc, char** argv)
 {
+    // A full disk or a file-size limit (`ulimit -f`) must give a write error naming the file,
+    // not kill the process with SIGXFSZ.
+    std::signal(SIGXFSZ, SIG_IGN);
     if (argc >= 2 && std::strcmp(argv[1], "--write-icons") == 0)
         return writeIcons(argc, argv);
     bool gui = argc == 1;

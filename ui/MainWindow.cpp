@@ -20,6 +20,7 @@
 #include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
@@ -349,17 +350,37 @@ void MainWindow::autosave()
 void MainWindow::restoreLastExperiment()
 {
     const QString path = m_session->workspace() + QStringLiteral("/autosave.json");
-    QString error;
+    const QString backup = path + QStringLiteral(".bak");
+    QString error, message;
     if (QFileInfo::exists(path)) {
-        // Keep the previous autosave: a file that cannot be read must not be replaced unseen.
-        QFile::remove(path + QStringLiteral(".bak"));
-        QFile::copy(path, path + QStringLiteral(".bak"));
-        if (m_session->load(path, &error)) {
+        bool loaded = m_session->load(path, &error);
+        if (loaded) {
+            // Keep a copy of the last autosave that was read successfully.
+            QFile::remove(backup);
+            QFile::copy(path, backup);
+            if (!error.isEmpty())
+                message = tr("Last session: %1").arg(error);
+        } else {
+            // Never overwrite a file we could not read (damaged, or from a newer version):
+            // set it aside under a name of its own, then fall back to the previous autosave.
+            const QString kept = m_session->workspace() + QStringLiteral("/autosave-unreadable-")
+                                 + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")) + QStringLiteral(".json");
+            QFile::rename(path, kept);
+            QString backupError;
+            loaded = QFileInfo::exists(backup) && m_session->load(backup, &backupError);
+            if (loaded)
+                message = tr("The last session could not be read (%1); it is kept as %2. The previous autosave was restored.")
+                              .arg(error, kept);
+            else
+                message = tr("The last session could not be read (%1); it is kept as %2.").arg(error, kept);
+            error.clear();
+        }
+        if (loaded) {
             m_features->applySettings(m_session->featureSettings());
             m_svm->applySettings(m_session->svmSettings());
         }
-        if (!error.isEmpty())
-            statusBar()->showMessage(tr("Last session: %1").arg(error), 15000);
+        if (!message.isEmpty())
+            statusBar()->showMessage(message, 30000);
     }
     m_restoreDone = true;
 }

@@ -1,6 +1,7 @@
 #include "Session.h"
 
 #include "data/Dataset.h"
+#include "project/Experiment.h"
 #include "tasks/Task.h"
 #include "tasks/TaskRunner.h"
 
@@ -123,51 +124,52 @@ QString Session::newRunDir() const
 
 QJsonObject Session::toJson() const
 {
-    return QJsonObject{{QStringLiteral("format"), QStringLiteral("deepsvm-experiment")},
-                       {QStringLiteral("version"), 1},
-                       {QStringLiteral("workspace"), m_workspace},
-                       {QStringLiteral("dataset"), m_datasetDir},
-                       {QStringLiteral("features"), m_featureSettings},
-                       {QStringLiteral("train_prefix"), m_trainPrefix},
-                       {QStringLiteral("test_prefix"), m_testPrefix},
-                       {QStringLiteral("svm"), m_svmSettings},
-                       {QStringLiteral("runs"), m_runs},
-                       {QStringLiteral("current_run"), m_currentRun.value(QStringLiteral("id")).toString()}};
+    Experiment e;
+    e.hasWorkspace = true;
+    e.workspace = m_workspace;
+    e.dataset = m_datasetDir;
+    e.features = m_featureSettings;
+    e.trainPrefix = m_trainPrefix;
+    e.testPrefix = m_testPrefix;
+    e.svm = m_svmSettings;
+    e.runs = m_runs;
+    e.currentRun = m_currentRun.value(QStringLiteral("id")).toString();
+    return experimentJson(e);
 }
 
 bool Session::fromJson(const QJsonObject& o, QString* error)
 {
-    if (o.value(QStringLiteral("format")).toString() != QStringLiteral("deepsvm-experiment")) {
-        if (error)
-            *error = tr("not a DeepSVM Studio experiment (no \"format\": \"deepsvm-experiment\")");
+    const std::optional<Experiment> e = parseExperiment(QJsonDocument(o).toJson(QJsonDocument::Compact), error);
+    if (!e)
         return false;
-    }
-    // Everything is read first and applied together; nothing is autosaved half-way.
-    const QString dataset = o.value(QStringLiteral("dataset")).toString();
-    const QJsonArray runs = o.value(QStringLiteral("runs")).toArray();
-    const QString current = o.value(QStringLiteral("current_run")).toString();
+    apply(*e, error);
+    return true;
+}
+
+void Session::apply(const Experiment& e, QString* error)
+{
+    // Everything was read and checked first and is applied together; nothing is autosaved half-way.
     m_loading = true;
-    if (o.contains(QStringLiteral("workspace")))
-        m_workspace = o.value(QStringLiteral("workspace")).toString();
+    if (e.hasWorkspace)
+        m_workspace = e.workspace;
     QString datasetError;
-    if (!dataset.isEmpty() && !openDataset(dataset, &datasetError))
+    if (!e.dataset.isEmpty() && !openDataset(e.dataset, &datasetError))
         // The runs are still worth having: load them and say what is missing.
         Q_EMIT message(tr("The experiment's dataset could not be opened (%1); its runs are loaded.").arg(datasetError));
-    setFeatureSettings(o.value(QStringLiteral("features")).toObject());
-    setSvmSettings(o.value(QStringLiteral("svm")).toObject());
-    setFeaturePrefixes(o.value(QStringLiteral("train_prefix")).toString(), o.value(QStringLiteral("test_prefix")).toString());
-    m_runs = runs;
+    setFeatureSettings(e.features);
+    setSvmSettings(e.svm);
+    setFeaturePrefixes(e.trainPrefix, e.testPrefix);
+    m_runs = e.runs;
     Q_EMIT runsChanged();
     QJsonObject currentRun;
     for (const auto& r : m_runs)
-        if (r.toObject().value(QStringLiteral("id")).toString() == current)
+        if (r.toObject().value(QStringLiteral("id")).toString() == e.currentRun)
             currentRun = r.toObject();
     m_loading = false;
     if (!currentRun.isEmpty())
         setCurrentRun(currentRun);
     if (error && !datasetError.isEmpty())
         *error = datasetError;
-    return true;
 }
 
 bool Session::save(const QString& path, QString* error) const
@@ -195,19 +197,14 @@ bool Session::load(const QString& path, QString* error)
             *error = tr("%1: cannot open (%2)").arg(path, f.errorString());
         return false;
     }
-    QJsonParseError pe;
-    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &pe);
-    if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-        if (error)
-            *error = tr("%1: not valid JSON (%2 at byte %3)").arg(path, pe.errorString()).arg(pe.offset);
-        return false;
-    }
     QString why;
-    if (!fromJson(doc.object(), &why)) {
+    const std::optional<Experiment> e = parseExperiment(f.readAll(), &why);
+    if (!e) {
         if (error)
             *error = path + QStringLiteral(": ") + why;
         return false;
     }
+    apply(*e, error);
     return true;
 }
 

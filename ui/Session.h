@@ -12,6 +12,7 @@
 namespace deepsvm {
 
 class Dataset;
+struct Experiment;
 class Task;
 class TaskRunner;
 
@@ -80,6 +81,8 @@ Q_SIGNALS:
     void message(const QString& text);
 
 private:
+    void apply(const Experiment& e, QString* error);
+
     TaskRunner* m_runner;
     QString m_workspace;
     QString m_datasetDir;

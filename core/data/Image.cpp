@@ -191,6 +191,10 @@ RgbImage decodeImage(const std::vector<std::uint8_t>& bytes, const std::string& 
     const std::string problem = headerProblem(bytes.data(), bytes.size());
     if (!problem.empty())
         throw ImageError(name + ": " + problem);
+    // An animated WebP (VP8X with the animation flag) is a container OpenCV cannot decode.
+    if (bytes.size() >= 21 && std::memcmp(bytes.data(), "RIFF", 4) == 0 && std::memcmp(bytes.data() + 12, "VP8X", 4) == 0
+        && (bytes[20] & 0x02) != 0)
+        throw ImageError(name + ": animated WebP is not supported; save one frame as PNG or JPEG");
     cv::Mat raw;
     try {
         raw = cv::imdecode(cv::_InputArray(bytes.data(), int(bytes.size())),

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -157,6 +158,12 @@ NpyArray<int64_t> readNpyInt(const std::string& path)
 
 std::string temporaryPathFor(const std::string& target)
 {
+    // The folder is made on demand (`--out new/folder/prefix`); if that fails, opening the
+    // temporary file reports why, naming the target.
+    std::error_code ignored;
+    const std::filesystem::path parent = std::filesystem::path(target).parent_path();
+    if (!parent.empty())
+        std::filesystem::create_directories(parent, ignored);
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     return target + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rng() % 1000000007ULL);
 }

@@ -2,6 +2,7 @@
 
 #include "data/Dataset.h"
 #include "features/FeatureStore.h"
+#include "features/Npy.h"
 #include "features/Preprocess.h"
 #include "nets/ResNet.h"
 #include "nets/Weights.h"
@@ -122,15 +123,40 @@ void writeJsonAtomically(const QString& path, const QJsonObject& o)
     writeFileAtomically(path.toStdString(), QJsonDocument(o).toJson());
 }
 
-/// torch::save to a temporary name, then rename: a crash never leaves half a checkpoint.
+/// torch::save to a temporary name, then rename (which replaces atomically): a crash never
+/// leaves half a file under the final name.
 template <typename T>
 void saveAtomically(const T& object, const QString& path)
 {
-    const QString tmp = path + QStringLiteral(".tmp");
-    torch::save(object, tmp.toStdString());
-    QFile::remove(path);
-    if (!QFile::rename(tmp, path))
-        throw std::runtime_error(path.toStdString() + ": cannot write the checkpoint");
+    const std::string tmp = temporaryPathFor(path.toStdString());
+    try {
+        torch::save(object, tmp);
+    } catch (const std::exception& e) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error(path.toStdString() + ": cannot write the checkpoint (" + e.what() + ")");
+    }
+    commitFile(tmp, path.toStdString());
+}
+
+void writeWeightsAtomically(const QString& path, const NamedTensors& dict)
+{
+    const std::string tmp = temporaryPathFor(path.toStdString());
+    try {
+        writeWeightsFile(tmp, dict);
+    } catch (...) {
+        std::remove(tmp.c_str());
+        throw;
+    }
+    commitFile(tmp, path.toStdString());
+}
+
+/// Removes checkpoint-epoch* files other than `keep`, and temporaries of killed runs.
+void removeStaleCheckpoints(const QString& dir, const QStringList& keep)
+{
+    const QStringList stale = QDir(dir).entryList({QStringLiteral("checkpoint-epoch*")}, QDir::Files);
+    for (const QString& name : stale)
+        if (!keep.contains(name))
+            QFile::remove(dir + QLatin1Char('/') + name);
 }
 
 }  // namespace
@@ -238,8 +264,12 @@ QVariant FineTuneTask::execute()
     // patience) are the same.
     const QString out = QString::fromStdString(o.outDir);
     QDir().mkpath(out);
-    const QString checkpointJson = out + QStringLiteral("/checkpoint.json"), checkpointWeights = out + QStringLiteral("/checkpoint.pth"),
-                  checkpointOptimizer = out + QStringLiteral("/checkpoint-optimizer.pt");
+    // A checkpoint is checkpoint.json plus the two epoch-stamped files it names. The epoch's
+    // files are complete before the JSON that points at them is replaced, so a kill at any
+    // moment leaves the JSON naming one consistent, complete epoch.
+    const QString checkpointJson = out + QStringLiteral("/checkpoint.json");
+    auto checkpointWeightsName = [](int epoch) { return QStringLiteral("checkpoint-epoch%1.pth").arg(epoch); };
+    auto checkpointOptimizerName = [](int epoch) { return QStringLiteral("checkpoint-epoch%1-optimizer.pt").arg(epoch); };
     QJsonObject identity = fineTuneOptionsJson(o);
     identity.remove(QStringLiteral("epochs"));
     identity.remove(QStringLiteral("patience"));
@@ -250,9 +280,16 @@ QVariant FineTuneTask::execute()
         QJsonObject saved;
         if (f.open(QIODevice::ReadOnly))
             saved = QJsonDocument::fromJson(f.readAll()).object();
-        if (saved.value(QStringLiteral("identity")).toObject() == identity) {
-            loadInto(net, readWeightsFile(checkpointWeights.toStdString()), checkpointWeights.toStdString());
-            torch::load(*optimizer, checkpointOptimizer.toStdString());
+        // A file name from the JSON is used only if it is a plain name inside `out`.
+        auto inside = [&](const QString& key) {
+            const QString name = saved.value(key).toString();
+            return name.isEmpty() || name.contains(QLatin1Char('/')) || name.startsWith(QLatin1Char('.')) ? QString()
+                                                                                                            : out + QLatin1Char('/') + name;
+        };
+        const QString weightsFile = inside(QStringLiteral("weights")), optimizerFile = inside(QStringLiteral("optimizer"));
+        if (saved.value(QStringLiteral("identity")).toObject() == identity && !weightsFile.isEmpty() && !optimizerFile.isEmpty()) {
+            loadInto(net, readWeightsFile(weightsFile.toStdString()), weightsFile.toStdString());
+            torch::load(*optimizer, optimizerFile.toStdString());
             epochs = saved.value(QStringLiteral("epochs")).toArray();
             start = saved.value(QStringLiteral("epoch")).toInt() + 1;
         }
@@ -354,14 +391,16 @@ QVariant FineTuneTask::execute()
             metrics[QStringLiteral("val_accuracy")] = valAcc;
         }
         epochs.append(metrics);
-        // Checkpoint: weights and optimizer first, the JSON that points at them last.
-        writeWeightsFile((checkpointWeights + QStringLiteral(".tmp")).toStdString(), stateDict(net));
-        QFile::remove(checkpointWeights);
-        QFile::rename(checkpointWeights + QStringLiteral(".tmp"), checkpointWeights);
-        saveAtomically(*optimizer, checkpointOptimizer);
+        // Checkpoint: this epoch's weights and optimizer first, the JSON that names them
+        // last, then the previous epoch's files (no longer named by anything).
+        writeWeightsAtomically(out + QLatin1Char('/') + checkpointWeightsName(epoch), stateDict(net));
+        saveAtomically(*optimizer, out + QLatin1Char('/') + checkpointOptimizerName(epoch));
         writeJsonAtomically(checkpointJson, QJsonObject{{QStringLiteral("identity"), identity},
                                                         {QStringLiteral("epoch"), epoch},
+                                                        {QStringLiteral("weights"), checkpointWeightsName(epoch)},
+                                                        {QStringLiteral("optimizer"), checkpointOptimizerName(epoch)},
                                                         {QStringLiteral("epochs"), epochs}});
+        removeStaleCheckpoints(out, {checkpointWeightsName(epoch), checkpointOptimizerName(epoch)});
         Q_EMIT partialResult(metrics);
         if (!data.validation.empty()) {
             if (valLoss < bestVal) {
@@ -377,9 +416,7 @@ QVariant FineTuneTask::execute()
 
     // The tuned network as a plain torchvision state dict (new head included).
     const QString weightsPath = out + QStringLiteral("/weights.pth");
-    writeWeightsFile((weightsPath + QStringLiteral(".tmp")).toStdString(), stateDict(net));
-    QFile::remove(weightsPath);
-    QFile::rename(weightsPath + QStringLiteral(".tmp"), weightsPath);
+    writeWeightsAtomically(weightsPath, stateDict(net));
     QString csv = QStringLiteral("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds\n");
     for (const auto& e : epochs) {
         const QJsonObject m = e.toObject();

@@ -2,6 +2,8 @@
 
 #include "features/Npy.h"
 
+#include <cerrno>
+#include <cstring>
 #include <libsvm/svm.h>
 
 #include <algorithm>
@@ -221,9 +223,12 @@ void SvmModel::save(const std::string& path, const SvmRows* features, const std:
         copy.SV = sv.data();
     }
     const std::string tmp = temporaryPathFor(path);
+    errno = 0;
     if (svm_save_model(tmp.c_str(), &copy) != 0) {
+        const int why = errno;
         std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": cannot write the model (is the folder writable and the disk not full?)");
+        throw std::runtime_error(path + ": cannot write the model (" + (why ? std::strerror(why) : "write error")
+                                 + "; is the folder writable and the disk not full?)");
     }
     commitFile(tmp, path);
 }
