@@ -579,11 +579,12 @@ void MainWindow::closeEvent(QCloseEvent* event)
     settings.setValue(QStringLiteral("svm"), m_svm->settings());
     autosave();
     // Files are written atomically, so a task stopped at exit leaves nothing half-written; a
-    // step that cannot stop (a long libsvm fit) must not keep the window hanging.
+    // step that cannot stop (a long libsvm fit) must not keep the window hanging: after
+    // 1.5 s the process ends anyway (its temporary files are removed by the next run).
     hide();
-    if (!m_session->runner()->cancelAllAndWait(10000)) {
-        std::fprintf(stderr, "deepsvm: a task did not stop within 10 s; exiting anyway\n");
-        std::_Exit(0);
+    if (!m_session->runner()->cancelAllAndWait(1500)) {
+        std::fprintf(stderr, "deepsvm: a task did not stop within 1.5 s; exiting without it (finished files are complete)\n");
+        std::_Exit(3);
     }
     event->accept();
 }

@@ -1,5 +1,6 @@
 #include "cli/Cli.h"
 
+#include "charts/Export.h"
 #include "charts/HeatOverlay.h"
 #include "data/Image.h"
 #include "finetune/GradCam.h"
@@ -57,8 +58,9 @@ int commandGradCam(const QStringList& arguments)
             map = gradCamWithHead(p.value(backbone).toStdString(), p.value(weights).toStdString(), image, p.value(size).toInt(),
                                   p.value(normalize).toStdString(), target);
         }
-        if (!heatOverlay(image, map).save(p.value(out), "PNG"))
-            throw std::runtime_error(p.value(out).toStdString() + ": cannot write");
+        QString error;
+        if (!saveImageAtomically(heatOverlay(image, map), p.value(out), "PNG", &error))
+            throw std::runtime_error(error.toStdString());
         const std::string name = map.targetClass < int(names.size()) ? names[std::size_t(map.targetClass)] : std::to_string(map.targetClass);
         std::printf("class %d (%s), score %.6g\n", map.targetClass, name.c_str(), map.scores[std::size_t(map.targetClass)]);
         return 0;

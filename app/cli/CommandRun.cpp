@@ -3,6 +3,7 @@
 #include "cli/SvmCliOptions.h"
 
 #include "charts/ConfusionMatrixImage.h"
+#include "charts/Export.h"
 #include "charts/RocChart.h"
 #include "data/Dataset.h"
 #include "features/FeatureStore.h"
@@ -71,8 +72,9 @@ void writeCharts(const QString& out, const QJsonObject& report)
             cm.counts.push_back(int64_t(c.toDouble()));
     for (bool normalised : {false, true}) {
         const QString path = out + (normalised ? QStringLiteral("/confusion_normalized.png") : QStringLiteral("/confusion.png"));
-        if (!renderConfusionMatrix(cm, names, normalised, QSize(700, 640)).save(path, "PNG"))
-            throw std::runtime_error(path.toStdString() + ": cannot write");
+        QString error;
+        if (!saveImageAtomically(renderConfusionMatrix(cm, names, normalised, QSize(700, 640)), path, "PNG", &error))
+            throw std::runtime_error(error.toStdString());
     }
 }
 

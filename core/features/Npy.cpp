@@ -1,12 +1,14 @@
 #include "features/Npy.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
 
+#include <signal.h>
 #include <unistd.h>
 
 namespace deepsvm {
@@ -164,8 +166,33 @@ std::string temporaryPathFor(const std::string& target)
     const std::filesystem::path parent = std::filesystem::path(target).parent_path();
     if (!parent.empty())
         std::filesystem::create_directories(parent, ignored);
+    removeStaleTemporaries(target);
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     return target + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rng() % 1000000007ULL);
+}
+
+void removeStaleTemporaries(const std::string& target)
+{
+    // TARGET.tmp-PID-N files whose process is gone were left by a kill or a forced exit.
+    namespace fs = std::filesystem;
+    const fs::path path(target);
+    const std::string prefix = path.filename().string() + ".tmp-";
+    std::error_code ec;
+    fs::directory_iterator it(path.parent_path().empty() ? fs::path(".") : path.parent_path(), ec);
+    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.compare(0, prefix.size(), prefix) != 0)
+            continue;
+        const std::string rest = name.substr(prefix.size());
+        const std::size_t dash = rest.find('-');
+        if (dash == 0 || dash == std::string::npos || rest.find_first_not_of("0123456789-") != std::string::npos)
+            continue;
+        const long pid = std::strtol(rest.substr(0, dash).c_str(), nullptr, 10);
+        if (pid > 0 && pid != long(::getpid()) && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH) {
+            std::error_code ignored;
+            fs::remove(it->path(), ignored);
+        }
+    }
 }
 
 void commitFile(const std::string& tmp, const std::string& target)

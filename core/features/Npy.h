@@ -62,5 +62,8 @@ private:
 void commitFile(const std::string& tmp, const std::string& target);
 /// A unique temporary name next to `target`.
 std::string temporaryPathFor(const std::string& target);
+/// Removes TARGET.tmp-PID-N files left by processes that no longer exist (a kill -9, a forced
+/// exit); temporaryPathFor calls it, so a restart cleans up after a crash.
+void removeStaleTemporaries(const std::string& target);
 
 }  // namespace deepsvm

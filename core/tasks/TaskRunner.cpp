@@ -16,6 +16,10 @@ TaskRunner::TaskRunner(int maxThreads, QObject* parent) : QObject(parent)
 TaskRunner::~TaskRunner()
 {
     cancelAllAndWait(-1);
+    // Tasks whose end was queued but not yet delivered: the runner owns them.
+    for (Task* t : m_active)
+        delete t;
+    m_active.clear();
 }
 
 Task* TaskRunner::start(std::unique_ptr<Task> task)

@@ -7,11 +7,14 @@
 #include "data/DemoData.h"
 #include "project/Archive.h"
 #include "project/Download.h"
+#include "project/Experiment.h"
 #include "project/Fetch.h"
 
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSignalSpy>
@@ -111,6 +114,8 @@ private Q_SLOTS:
     void discoveryFindsWeightsAndStl10();
     void fetchCommandWithMirror();
     void fetchTaskUnpacksStl10();
+    void experimentFilesAreChecked_data();
+    void experimentFilesAreChecked();
 
 private:
     HttpFixture m_http;
@@ -376,6 +381,51 @@ void TestProject::fetchTaskUnpacksStl10()
     QCOMPARE(finished[0][0].toJsonObject().value(QStringLiteral("path")).toString(), dir);
     QVERIFY(!QFile::exists(dir + QStringLiteral("/stl10_binary.tar.gz")));
     QCOMPARE(openDataset(dir.toStdString())->split("test")->size(), 10);
+}
+
+void TestProject::experimentFilesAreChecked_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<QString>("error");  // empty: accepted, and read back unchanged after writing
+    const QByteArray head = R"({"format": "deepsvm-experiment", )";
+    const QByteArray good = head + R"("version": 1, "dataset": "/data/stl10", "features": {"backbone": "resnet50"},
+        "svm": {"C": "0.1,1"}, "runs": [{"id": "run-1", "dir": "/w/run-1"}], "current_run": "run-1"})";
+    QTest::newRow("valid") << good << QString();
+    QTest::newRow("no version (the first files)") << head + R"("runs": []})" << QString();
+    QTest::newRow("non-ASCII paths") << head + QString::fromUtf8(R"("dataset": "/données/ñandú 猫"})").toUtf8() << QString();
+    QTest::newRow("empty file") << QByteArray() << "not valid JSON";
+    QTest::newRow("cut short") << good.left(good.size() / 2) << "not valid JSON";
+    QTest::newRow("binary garbage") << randomBytes(500, 11) << "not valid JSON";
+    QTest::newRow("a list") << QByteArray("[1, 2]") << "not an object";
+    QTest::newRow("another program's JSON") << QByteArray(R"({"name": "x"})") << "not a DeepSVM Studio experiment";
+    QTest::newRow("newer version") << head + R"("version": 2, "runs": []})" << "written by a newer DeepSVM Studio (experiment version 2";
+    QTest::newRow("version as text") << head + R"("version": "1"})" << "\"version\" should be a whole number";
+    QTest::newRow("version 1.5") << head + R"("version": 1.5})" << "\"version\" should be a whole number";
+    QTest::newRow("version 0") << head + R"("version": 0})" << "\"version\" should be a whole number";
+    QTest::newRow("runs not a list") << head + R"("runs": {"id": "a"}})" << "\"runs\" should be a list of runs";
+    QTest::newRow("run without id") << head + R"("runs": [{"dir": "/w"}]})" << "run 1 of \"runs\"";
+    QTest::newRow("run not an object") << head + R"("runs": [{"id": "a"}, 7]})" << "run 2 of \"runs\"";
+    QTest::newRow("dataset a number") << head + R"("dataset": 5})" << "\"dataset\" should be text";
+    QTest::newRow("features a list") << head + R"("features": []})" << "\"features\" should be an object";
+    QTest::newRow("nested 100000 deep") << head + QByteArray(100000, '[') << "not valid JSON";
+}
+
+void TestProject::experimentFilesAreChecked()
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(QString, error);
+    QString why;
+    const std::optional<Experiment> e = parseExperiment(bytes, &why);
+    if (error.isEmpty()) {
+        QVERIFY2(e.has_value(), qPrintable(why));
+        const QJsonObject written = experimentJson(*e);
+        const std::optional<Experiment> again = parseExperiment(QJsonDocument(written).toJson(), &why);
+        QVERIFY2(again.has_value(), qPrintable(why));
+        QCOMPARE(experimentJson(*again), written);
+        return;
+    }
+    QVERIFY(!e.has_value());
+    QVERIFY2(why.contains(error), qPrintable(why));
 }
 
 QTEST_MAIN(TestProject)

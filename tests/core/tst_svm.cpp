@@ -19,8 +19,12 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <random>
+#include <thread>
 
 using namespace deepsvm;
 
@@ -89,6 +93,8 @@ private Q_SLOTS:
     void valueLists();
     void badInput_data();
     void badInput();
+    void cancelledWhilePointsFinish_data();
+    void cancelledWhilePointsFinish();
 
 private:
     QTemporaryDir m_tmp;
@@ -550,6 +556,70 @@ void TestSvm::badInput()
     task.run();
     QCOMPARE(failed.size(), 1);
     QVERIFY2(failed.front().front().toString().contains(error), qPrintable(failed.front().front().toString()));
+}
+
+void TestSvm::cancelledWhilePointsFinish_data()
+{
+    QTest::addColumn<bool>("precomputed");
+    QTest::newRow("precomputed kernels") << true;
+    QTest::newRow("libsvm kernels") << false;
+}
+
+void TestSvm::cancelledWhilePointsFinish()
+{
+    // Cancel at many moments (from the point callback, and from another thread at random
+    // times) while the workers are mid-fit: what comes back is exactly the points reported,
+    // each complete and equal to an uninterrupted run's, and the next run is whole and equal.
+    QFETCH(bool, precomputed);
+    Scaler scaler;
+    scaler.fit(m_trainBlobs.x, m_trainBlobs.rows, m_trainBlobs.dims);
+    const auto x = scaler.transform(m_trainBlobs.x, m_trainBlobs.rows);
+    const auto labels = intLabels(m_trainBlobs);
+    const auto folds = stratifiedKFold(labels, 5);
+    auto grid = expandGrid({Kernel::Poly, Kernel::Rbf}, {0.1, 1, 10, 100}, {"1", "0.1", "0.01", "0.001"}, {3}, {0});
+    GridSearchOptions o;
+    o.threads = 4;  // more workers than cores: fits overlap the cancel
+    o.kernelMemoryMb = precomputed ? 1024 : 0;
+    auto search = [&] { return GridSearch(x, m_trainBlobs.rows, m_trainBlobs.dims, labels, 4, folds, grid, o); };
+    const auto full = search().run();
+    QCOMPARE(full.size(), grid.size());
+
+    std::mt19937 rng(42);
+    int partial = 0;
+    for (int round = 0; round < 24; ++round) {
+        std::atomic_bool cancel{false};
+        std::vector<int> reported;
+        const int cancelAfter = int(rng() % grid.size());
+        std::thread canceller;
+        if (round % 2 == 1)  // from another thread, at a random moment
+            canceller = std::thread([&cancel, us = int(rng() % 20000)] {
+                std::this_thread::sleep_for(std::chrono::microseconds(us));
+                cancel = true;
+            });
+        const auto results = search().run(
+            [&](const GridPointResult& r, int done, int) {
+                reported.push_back(r.index);
+                if (round % 2 == 0 && done > cancelAfter)
+                    cancel = true;
+            },
+            [&] { return cancel.load(); });
+        if (canceller.joinable())
+            canceller.join();
+        QCOMPARE(int(results.size()), int(reported.size()));
+        partial += results.size() < grid.size() ? 1 : 0;
+        for (std::size_t i = 0; i < results.size(); ++i) {
+            const GridPointResult& r = results[i];
+            QVERIFY(std::find(reported.begin(), reported.end(), r.index) != reported.end());
+            QCOMPARE(r.folds.size(), folds.size());
+            QCOMPARE(r.folds, full[std::size_t(r.index)].folds);
+            QCOMPARE(r.mean, full[std::size_t(r.index)].mean);
+        }
+    }
+    QVERIFY2(partial >= 12, "most rounds must really be cut short");
+    const auto again = search().run();
+    QCOMPARE(again.size(), full.size());
+    for (std::size_t i = 0; i < again.size(); ++i)
+        QCOMPARE(again[i].folds, full[i].folds);
 }
 
 QTEST_GUILESS_MAIN(TestSvm)

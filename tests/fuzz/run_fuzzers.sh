@@ -9,7 +9,8 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-60}
 command -v clang++ > /dev/null || { echo "clang++ not found: apt-get install clang"; exit 1; }
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DDEEPSVM_FUZZ=ON -DDEEPSVM_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-targets=(fuzz_pth fuzz_npy fuzz_image fuzz_folds)
+# FUZZ_TARGETS="fuzz_npy fuzz_folds" runs a subset.
+targets=(${FUZZ_TARGETS:-fuzz_pth fuzz_npy fuzz_image fuzz_folds fuzz_stl10 fuzz_experiment})
 cmake --build build-fuzz -j2 --target "${targets[@]}"
 mkdir -p build-fuzz/corpus
 # Seeds: a valid file of each kind, made here (nothing binary is checked in).
@@ -18,6 +19,10 @@ for t in "${targets[@]}"; do seed "$t"; done
 printf '\x93NUMPY\x01\x00v\x00{'"'"'descr'"'"': '"'"'<f4'"'"', '"'"'fortran_order'"'"': False, '"'"'shape'"'"': (2, 3), }          \n' \
   > build-fuzz/corpus/fuzz_npy/seed.npy
 printf '0 1 2 3\n4 5 6\n' > build-fuzz/corpus/fuzz_folds/seed.txt
+# STL-10: 3 train and 2 test images, all four files present, parts split at 0xFF.
+printf '\x03\x02\x00\x0fcat\ndog\n\xff\x01\x02\x01\xff\x02\x01\xff0 1\n2\n' > build-fuzz/corpus/fuzz_stl10/seed.bin
+printf '{"format": "deepsvm-experiment", "version": 1, "dataset": "/data/stl10", "features": {"backbone": "resnet50"}, "svm": {"C": "0.1,1"}, "runs": [{"id": "run-1", "dir": "/w/run-1"}], "current_run": "run-1"}' \
+  > build-fuzz/corpus/fuzz_experiment/seed.json
 if /usr/bin/python3 -c "import torch" 2> /dev/null; then
   /usr/bin/python3 -c "import torch; torch.save({'w': torch.ones(2, 3), 'b': torch.zeros(3, dtype=torch.int64)}, 'build-fuzz/corpus/fuzz_pth/seed.pth')"
 fi

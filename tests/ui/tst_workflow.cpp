@@ -21,10 +21,12 @@
 #include "tasks/Task.h"
 #include "tasks/TaskRunner.h"
 
+#include <QApplication>
 #include <QChart>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDirIterator>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -34,18 +36,22 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QMimeData>
+#include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
+#include <QTimer>
 #include <QTreeWidget>
 #include <QXmlStreamReader>
 
@@ -67,9 +73,12 @@ private Q_SLOTS:
     void dropClassifiesImagesAndRejectsTheRest();
     void exportsWriteValidFiles();
     void experimentRoundTrip();
+    void unreadableAutosaveIsKeptAndTheBackupRestored_data();
+    void unreadableAutosaveIsKeptAndTheBackupRestored();
     void fineTunePageTrainsAndSweeps();
     void gradCamOverlayOnAClassifiedImage();
     void welcomePageFindsWeightsAndReportsFailedDownloads();
+    void closingWhileTasksRunStopsThem();
     void cleanupTestCase();
 
 private:
@@ -414,6 +423,46 @@ void TestWorkflow::experimentRoundTrip()
     QVERIFY(error.contains(QStringLiteral("bad.json")));
 }
 
+void TestWorkflow::unreadableAutosaveIsKeptAndTheBackupRestored_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::newRow("damaged (cut by a crash)") << QByteArray("{\"format\": \"deepsvm-experiment\", \"runs\": [{\"id\"");
+    QTest::newRow("from a newer version") << QByteArray("{\"format\": \"deepsvm-experiment\", \"version\": 9, \"runs\": []}");
+}
+
+void TestWorkflow::unreadableAutosaveIsKeptAndTheBackupRestored()
+{
+    // The application starts on an autosave it cannot read: the file is set aside under a
+    // name of its own (never overwritten), the previous autosave (.bak) is restored, the
+    // status bar says both, and the window works.
+    QFETCH(QByteArray, bytes);
+    const QString workspace = m_window->session()->workspace();
+    const QString autosave = workspace + QStringLiteral("/autosave.json");
+    QString error;
+    QVERIFY2(m_window->session()->save(autosave + QStringLiteral(".bak"), &error), qPrintable(error));
+    const qsizetype runs = m_window->session()->runs().size();
+    QVERIFY(runs > 0);
+    QFile f(autosave);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(bytes);
+    f.close();
+    for (const QString& old : QDir(workspace).entryList({QStringLiteral("autosave-unreadable-*")}))
+        QFile::remove(workspace + QLatin1Char('/') + old);
+
+    MainWindow restarted;
+    restarted.restoreLastExperiment();
+    QCOMPARE(restarted.session()->runs().size(), runs);
+    const QStringList kept = QDir(workspace).entryList({QStringLiteral("autosave-unreadable-*.json")});
+    QCOMPARE(kept.size(), 1);
+    QFile keptFile(workspace + QLatin1Char('/') + kept[0]);
+    QVERIFY(keptFile.open(QIODevice::ReadOnly));
+    QCOMPARE(keptFile.readAll(), bytes);
+    const QString shown = restarted.statusBar()->currentMessage();
+    QVERIFY2(shown.contains(QStringLiteral("could not be read")) && shown.contains(kept[0])
+                 && shown.contains(QStringLiteral("previous autosave was restored")),
+             qPrintable(shown));
+}
+
 void TestWorkflow::fineTunePageTrainsAndSweeps()
 {
     FineTunePage* page = m_window->fineTunePage();
@@ -500,6 +549,58 @@ void TestWorkflow::welcomePageFindsWeightsAndReportsFailedDownloads()
     QVERIFY(m_window->welcomePage()->findChildren<QLabel*>().last()->text().contains(QStringLiteral("checksum mismatch")));
     QCOMPARE(QFileInfo(weights).size(), qint64(8));  // the file already there is untouched
     qunsetenv("TORCH_HOME");
+}
+
+void TestWorkflow::closingWhileTasksRunStopsThem()
+{
+    // The window is closed while an extraction runs: the user confirms, the task is
+    // cancelled between batches, the window closes promptly (closeEvent gives tasks 1.5 s,
+    // then the process would end with status 3, failing this test), no task object is left
+    // and no temporary file remains.
+    auto window = std::make_unique<MainWindow>();
+    window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window.get()));
+    QString error;
+    QVERIFY2(window->session()->openDataset(m_window->session()->datasetDir(), &error), qPrintable(error));
+    FeaturesPage* page = window->featuresPage();
+    // Settings not cached yet, at a size that keeps the task busy for many seconds.
+    page->applySettings(QJsonObject{{QStringLiteral("backbone"), QStringLiteral("resnet18")},
+                                    {QStringLiteral("size"), 288},
+                                    {QStringLiteral("precision"), QStringLiteral("fp32")},
+                                    {QStringLiteral("batch_size"), 4}});
+    QSignalSpy started(window->session()->runner(), &TaskRunner::taskStarted);
+    QTest::mouseClick(page->extractButton(), Qt::LeftButton);
+    QCOMPARE(started.count(), 1);
+    QPointer<Task> task = started[0][0].value<Task*>();
+    QSignalSpy progressed(task.data(), &Task::progress);
+    QVERIFY(progressed.wait(60000));  // it is really running
+    QVERIFY(progressed.wait(60000));
+    int asked = 0;
+    QTimer answer;
+    connect(&answer, &QTimer::timeout, this, [&] {
+        if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+            ++asked;
+            box->button(QMessageBox::Yes)->click();
+        }
+    });
+    answer.start(20);
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(window->close());
+    const qint64 closedMs = clock.elapsed();
+    answer.stop();
+    QCOMPARE(asked, 1);
+    qInfo("closed %lld ms after the click (task cancelled and joined)", closedMs);
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    QCoreApplication::processEvents();
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    QCOMPARE(window->session()->runner()->activeCount(), 0);
+    QVERIFY2(task.isNull(), "the cancelled task object was not deleted");
+    QDirIterator it(window->session()->workspace(), QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        QVERIFY2(!path.contains(QStringLiteral(".tmp")), qPrintable(path));
+    }
 }
 
 void TestWorkflow::cleanupTestCase()

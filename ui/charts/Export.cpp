@@ -15,10 +15,34 @@
 #include <QPainter>
 #include <QPdfWriter>
 #include <QPointer>
+#include <QSaveFile>
 #include <QSpinBox>
 #include <QSvgGenerator>
 
 namespace deepsvm {
+
+bool writeAtomically(const QString& path, const std::function<bool(QIODevice*)>& write, QString* error)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        if (error)
+            *error = QStringLiteral("%1: cannot write (%2); check the folder exists and is writable").arg(path, file.errorString());
+        return false;
+    }
+    if (!write(&file) || !file.commit()) {
+        if (error)
+            *error = QStringLiteral("%1: cannot write (%2); is the disk full?")
+                         .arg(path, file.errorString().isEmpty() ? QStringLiteral("write failed") : file.errorString());
+        file.cancelWriting();
+        return false;
+    }
+    return true;
+}
+
+bool saveImageAtomically(const QImage& image, const QString& path, const char* format, QString* error)
+{
+    return writeAtomically(path, [&](QIODevice* device) { return image.save(device, format); }, error);
+}
 
 bool exportPicture(const QString& path, const QSize& size, double dpr, const PicturePainter& paint, QString* error)
 {
@@ -40,40 +64,40 @@ bool exportPicture(const QString& path, const QSize& size, double dpr, const Pic
             p.setRenderHint(QPainter::Antialiasing);
             paint(p, target);
         }
-        if (!image.save(path, "PNG"))
-            return fail(QStringLiteral("cannot write the PNG; check the folder exists and is writable"));
-        return true;
+        return saveImageAtomically(image, path, "PNG", error);
     }
     if (suffix == QStringLiteral("svg")) {
-        QSvgGenerator svg;
-        svg.setFileName(path);
-        svg.setSize(size);
-        svg.setViewBox(target);
-        svg.setTitle(QFileInfo(path).completeBaseName());
-        svg.setDescription(QStringLiteral("DeepSVM Studio"));
-        QPainter p;
-        if (!p.begin(&svg))
-            return fail(QStringLiteral("cannot write the SVG; check the folder exists and is writable"));
-        paint(p, target);
-        p.end();
-        return true;
+        return writeAtomically(path, [&](QIODevice* device) {
+            QSvgGenerator svg;
+            svg.setOutputDevice(device);
+            svg.setSize(size);
+            svg.setViewBox(target);
+            svg.setTitle(QFileInfo(path).completeBaseName());
+            svg.setDescription(QStringLiteral("DeepSVM Studio"));
+            QPainter p;
+            if (!p.begin(&svg))
+                return false;
+            paint(p, target);
+            return p.end();
+        }, error);
     }
     if (suffix == QStringLiteral("pdf")) {
-        QPdfWriter pdf(path);
-        pdf.setTitle(QFileInfo(path).completeBaseName());
-        pdf.setCreator(QStringLiteral("DeepSVM Studio"));
-        // Page the size of the picture, in points (1 logical pixel = 1 pt).
-        pdf.setPageSize(QPageSize(QSizeF(size), QPageSize::Point));
-        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
-        pdf.setResolution(72 * 4);
-        QPainter p;
-        if (!p.begin(&pdf))
-            return fail(QStringLiteral("cannot write the PDF; check the folder exists and is writable"));
-        p.scale(4.0, 4.0);
-        p.setRenderHint(QPainter::Antialiasing);
-        paint(p, target);
-        p.end();
-        return true;
+        return writeAtomically(path, [&](QIODevice* device) {
+            QPdfWriter pdf(device);
+            pdf.setTitle(QFileInfo(path).completeBaseName());
+            pdf.setCreator(QStringLiteral("DeepSVM Studio"));
+            // Page the size of the picture, in points (1 logical pixel = 1 pt).
+            pdf.setPageSize(QPageSize(QSizeF(size), QPageSize::Point));
+            pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+            pdf.setResolution(72 * 4);
+            QPainter p;
+            if (!p.begin(&pdf))
+                return false;
+            p.scale(4.0, 4.0);
+            p.setRenderHint(QPainter::Antialiasing);
+            paint(p, target);
+            return p.end();
+        }, error);
     }
     return fail(QStringLiteral("unknown format \"%1\"; use .png, .svg or .pdf").arg(suffix));
 }

@@ -1,5 +1,7 @@
 #include "charts/RocChart.h"
 
+#include "charts/Export.h"
+
 #include "charts/Palette.h"
 
 #include <QChart>
@@ -92,7 +94,7 @@ bool saveChartPng(QChart* chart, const QString& path, const QSize& size, double 
         scene.render(&painter, QRectF(QPointF(0, 0), size), QRectF(QPointF(0, 0), size));
     }
     scene.removeItem(chart);
-    return image.save(path, "PNG");
+    return saveImageAtomically(image, path, "PNG", nullptr);
 }
 
 }  // namespace deepsvm

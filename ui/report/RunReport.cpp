@@ -129,11 +129,9 @@ bool writeRunReport(const RunData& data, const QString& htmlPath, const QString&
         confusionPctFile = filesName + QStringLiteral("/confusion_normalized.png");
         for (bool normalised : {false, true}) {
             const QString path = dir + QLatin1Char('/') + (normalised ? confusionPctFile : confusionFile);
-            if (!renderConfusionMatrix(data.confusion, data.classNames, normalised, QSize(640, 600)).save(path, "PNG")) {
-                if (error)
-                    *error = path + QStringLiteral(": cannot write");
+            if (!saveImageAtomically(renderConfusionMatrix(data.confusion, data.classNames, normalised, QSize(640, 600)), path, "PNG",
+                                     error))
                 return false;
-            }
         }
     }
     const QJsonArray cv = report.value(QStringLiteral("cv")).toArray();
@@ -227,29 +225,23 @@ bool writeRunReport(const RunData& data, const QString& htmlPath, const QString&
         h += row({esc(it.key()), num(it.value().toDouble(), 2) + QStringLiteral(" s")});
     h += QStringLiteral("</table>\n<p>Model folder: %1</p>\n</body></html>\n").arg(esc(QDir::toNativeSeparators(run.value(QStringLiteral("dir")).toString())));
 
-    QSaveFile out(htmlPath);
-    if (!out.open(QIODevice::WriteOnly) || out.write(h.toUtf8()) < 0 || !out.commit()) {
-        if (error)
-            *error = QStringLiteral("%1: cannot write (%2)").arg(htmlPath, out.errorString());
+    const QByteArray html = h.toUtf8();
+    if (!writeAtomically(htmlPath, [&](QIODevice* device) { return device->write(html) == html.size(); }, error))
         return false;
-    }
     if (pdfPath.isEmpty())
         return true;
     QTextDocument doc;
     doc.setBaseUrl(QUrl::fromLocalFile(dir + QLatin1Char('/')));
     doc.setHtml(h);
-    QPdfWriter pdf(pdfPath);
-    pdf.setPageSize(QPageSize(QPageSize::A4));
-    pdf.setResolution(144);
-    pdf.setTitle(QStringLiteral("DeepSVM Studio report: %1").arg(run.value(QStringLiteral("id")).toString()));
-    pdf.setCreator(QStringLiteral("DeepSVM Studio %1").arg(QStringLiteral(DEEPSVM_VERSION)));
-    doc.print(&pdf);
-    if (!QFileInfo(pdfPath).exists() || QFileInfo(pdfPath).size() == 0) {
-        if (error)
-            *error = pdfPath + QStringLiteral(": cannot write the PDF; check the folder is writable");
-        return false;
-    }
-    return true;
+    return writeAtomically(pdfPath, [&](QIODevice* device) {
+        QPdfWriter pdf(device);
+        pdf.setPageSize(QPageSize(QPageSize::A4));
+        pdf.setResolution(144);
+        pdf.setTitle(QStringLiteral("DeepSVM Studio report: %1").arg(run.value(QStringLiteral("id")).toString()));
+        pdf.setCreator(QStringLiteral("DeepSVM Studio %1").arg(QStringLiteral(DEEPSVM_VERSION)));
+        doc.print(&pdf);
+        return device->pos() > 0;
+    }, error);
 }
 
 }  // namespace deepsvm
