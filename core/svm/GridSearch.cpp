@@ -1,5 +1,7 @@
 #include "svm/GridSearch.h"
 
+#include "svm/DenseSvc.h"
+
 #include "metrics/Metrics.h"
 #include "svm/Gram.h"
 #include "svm/SvmModel.h"
@@ -205,10 +207,13 @@ std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const std
         const std::vector<int>& members = groups[key];
         const SvmParams& first = m_points[std::size_t(members.front())];
         std::shared_ptr<const SvmRows> rows;
+        // Precomputed: the kernel matrix itself, solved by DenseSvc (libsvm's algorithm, bit
+        // for bit, on contiguous rows); otherwise libsvm with its own kernels.
+        std::shared_ptr<const std::vector<double>> kernel;
         if (precomputed && first.gammaMode.empty()) {
-            std::vector<double> k = gram;
-            applyKernel(k, m_rows, m_rows, norms, norms, first);
-            rows = SvmRows::fromKernel(k, m_rows, m_rows);
+            auto k = std::make_shared<std::vector<double>>(gram);
+            applyKernel(*k, m_rows, m_rows, norms, norms, first);
+            kernel = std::move(k);
         } else {
             if (!nativeRows)
                 nativeRows = SvmRows::fromFeatures(m_x, m_rows, m_dims);
@@ -238,16 +243,26 @@ std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const std
                     trainLabels.reserve(fold.train.size());
                     for (int64_t r : fold.train)
                         trainLabels.push_back(m_labels[std::size_t(r)]);
-                    const SvmModel model = SvmModel::train(rows, fold.train, trainLabels, params, {});
-                    std::vector<int> truth, predicted;
+                    std::vector<int> truth, predicted, modelLabels;
                     std::vector<double> decisions, d;
-                    for (int64_t r : fold.validation) {
-                        predicted.push_back(model.predict(rows->row(r), &d));
-                        truth.push_back(m_labels[std::size_t(r)]);
-                        decisions.insert(decisions.end(), d.begin(), d.end());
+                    auto validate = [&](auto&& predictRow) {
+                        for (int64_t r : fold.validation) {
+                            predicted.push_back(predictRow(r, &d));
+                            truth.push_back(m_labels[std::size_t(r)]);
+                            decisions.insert(decisions.end(), d.begin(), d.end());
+                        }
+                    };
+                    if (kernel) {
+                        const DenseSvc model = DenseSvc::train(kernel->data(), m_rows, fold.train, trainLabels, params.C);
+                        validate([&](int64_t r, std::vector<double>* out) { return model.predict(kernel->data(), m_rows, r, out); });
+                        modelLabels = model.labels();
+                    } else {
+                        const SvmModel model = SvmModel::train(rows, fold.train, trainLabels, params, {});
+                        validate([&](int64_t r, std::vector<double>* out) { return model.predict(rows->row(r), out); });
+                        modelLabels = model.labels();
                     }
                     const double score =
-                        scorePredictions(m_options.metric, truth, predicted, decisions, model.labels(), m_classes);
+                        scorePredictions(m_options.metric, truth, predicted, decisions, modelLabels, m_classes);
                     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
                     std::lock_guard<std::mutex> lock(mutex);
                     GridPointResult& res = results[std::size_t(units[u].point)];

@@ -4,7 +4,9 @@
 #include "features/Npy.h"
 #include "metrics/Metrics.h"
 #include "svm/Folds.h"
+#include "svm/DenseSvc.h"
 #include "svm/GridSearch.h"
+#include "svm/Gram.h"
 #include "svm/Scaler.h"
 #include "svm/SvmModel.h"
 #include "svm/SvmTask.h"
@@ -23,6 +25,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <thread>
 
@@ -93,6 +96,8 @@ private Q_SLOTS:
     void valueLists();
     void badInput_data();
     void badInput();
+    void denseSolverIsLibsvmBitForBit_data();
+    void denseSolverIsLibsvmBitForBit();
     void cancelledWhilePointsFinish_data();
     void cancelledWhilePointsFinish();
 
@@ -556,6 +561,75 @@ void TestSvm::badInput()
     task.run();
     QCOMPARE(failed.size(), 1);
     QVERIFY2(failed.front().front().toString().contains(error), qPrintable(failed.front().front().toString()));
+}
+
+void TestSvm::denseSolverIsLibsvmBitForBit_data()
+{
+    QTest::addColumn<QString>("kernel");
+    QTest::addColumn<double>("C");
+    QTest::addColumn<QString>("gamma");
+    QTest::addColumn<int>("classes");
+    QTest::addColumn<bool>("portable");
+    // The seed's poly grid corners (huge kernel values at gamma 1), rbf, linear; 2 to 6 classes.
+    for (bool portable : {false, true}) {
+        const char* path = portable ? "portable" : "vector";
+        for (double C : {0.1, 100.0})
+            for (const char* gamma : {"1", "0.001"})
+                QTest::addRow("%s poly C=%g gamma=%s", path, C, gamma) << "poly" << C << gamma << 4 << portable;
+        QTest::addRow("%s rbf C=10", path) << "rbf" << 10.0 << "0.05" << 6 << portable;
+        QTest::addRow("%s linear C=1", path) << "linear" << 1.0 << "1" << 2 << portable;
+        QTest::addRow("%s sigmoid C=1", path) << "sigmoid" << 1.0 << "0.01" << 3 << portable;
+    }
+}
+
+void TestSvm::denseSolverIsLibsvmBitForBit()
+{
+    // The grid search's dense solver against libsvm itself (the same precomputed kernel, the
+    // same training rows): every support vector, decision value and prediction identical, to
+    // the last bit, on both its AVX-512 and its portable loops.
+    QFETCH(QString, kernel);
+    QFETCH(double, C);
+    QFETCH(QString, gamma);
+    QFETCH(int, classes);
+    QFETCH(bool, portable);
+    const Blobs b = makeBlobs(70, classes, 16, 11);
+    Scaler scaler;
+    scaler.fit(b.x, b.rows, b.dims);
+    const std::vector<double> x = scaler.transform(b.x, b.rows);
+    const auto labels = intLabels(b);
+    SvmParams params;
+    params.kernel = parseKernel(kernel.toStdString());
+    params.C = C;
+    params.gamma = gamma.toDouble();
+    std::vector<double> k = crossProducts(x, b.rows, x, b.rows, b.dims);
+    const std::vector<double> norms = rowNormsSquared(x, b.rows, b.dims);
+    applyKernel(k, b.rows, b.rows, norms, norms, params);
+    const auto folds = stratifiedKFold(labels, 3);
+    DenseSvc::forcePortable(portable);
+    int64_t checked = 0;
+    for (const Fold& fold : folds) {
+        std::vector<int> trainLabels;
+        for (int64_t r : fold.train)
+            trainLabels.push_back(labels[std::size_t(r)]);
+        const SvmModel reference = SvmModel::train(SvmRows::fromKernel(k, b.rows, b.rows), fold.train, trainLabels, params, {});
+        const DenseSvc dense = DenseSvc::train(k.data(), b.rows, fold.train, trainLabels, C);
+        QCOMPARE(dense.labels(), reference.labels());
+        QCOMPARE(dense.supportVectorCount(), reference.supportVectorCount());
+        const auto rowsOfLibsvm = SvmRows::fromKernel(k, b.rows, b.rows);
+        for (int64_t r = 0; r < b.rows; ++r) {
+            std::vector<double> dRef, dOurs;
+            const int expected = reference.predict(rowsOfLibsvm->row(r), &dRef);
+            QCOMPARE(dense.predict(k.data(), b.rows, r, &dOurs), expected);
+            QCOMPARE(dOurs.size(), dRef.size());
+            for (std::size_t p = 0; p < dRef.size(); ++p)
+                QVERIFY2(std::memcmp(&dOurs[p], &dRef[p], sizeof(double)) == 0,
+                         qPrintable(QStringLiteral("row %1 pair %2: %3 vs libsvm %4").arg(r).arg(p).arg(dOurs[p], 0, 'g', 17).arg(dRef[p], 0, 'g', 17)));
+            ++checked;
+        }
+        QVERIFY(dense.stats().iterations > 0);
+    }
+    DenseSvc::forcePortable(false);
+    QCOMPARE(checked, 3 * b.rows);
 }
 
 void TestSvm::cancelledWhilePointsFinish_data()

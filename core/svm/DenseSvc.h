@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace deepsvm {
+
+/// A one-vs-one C-SVC trained on a dense, precomputed kernel matrix, for the grid search's
+/// cross-validation fits. It runs libsvm's algorithm step for step (second-order working-set
+/// selection, shrinking, gradient reconstruction, rho) with the same floating-point
+/// operations in the same order, so its alphas, rho, decision values and predictions are
+/// libsvm's own (tst_svm checks them against libsvm bit for bit). What differs is the
+/// storage: each subproblem's Q matrix is a contiguous float array built once, with no cache
+/// to manage, and the scans of every iteration run 8 doubles at a time on AVX-512 CPUs.
+class DenseSvc {
+public:
+    struct Stats {
+        int64_t iterations = 0;  ///< summed over the one-vs-one subproblems
+    };
+
+    /// `kernel`: n x n row-major, K[a][b] read as libsvm's precomputed kernel reads it (row a).
+    /// Trains on kernel rows `rows` with class `labels` (0-based; one per row). Classes are
+    /// ordered by value, as SvmModel does (libsvm's order for class-grouped rows).
+    static DenseSvc train(const double* kernel, int64_t n, const std::vector<int64_t>& rows, const std::vector<int>& labels,
+                          double C, double eps = 1e-3, bool shrinking = true);
+
+    /// Predicts kernel row `row` (its kernel against every training row is kernel[row][*]).
+    /// Fills the K(K-1)/2 one-vs-one decision values in libsvm's order if asked.
+    int predict(const double* kernel, int64_t n, int64_t row, std::vector<double>* decisions = nullptr) const;
+
+    const std::vector<int>& labels() const { return m_labels; }
+    int supportVectorCount() const { return int(m_svRows.size()); }
+    Stats stats() const { return m_stats; }
+    /// Solves with the portable loops even where AVX-512 is available (for tests).
+    static void forcePortable(bool on);
+
+private:
+    std::vector<int> m_labels;            ///< classes present, ascending
+    std::vector<int64_t> m_svRows;        ///< kernel rows of the support vectors, class by class
+    std::vector<int> m_svStart, m_svCount;
+    std::vector<std::vector<double>> m_coef;  ///< (classes - 1) x support vectors, as libsvm's sv_coef
+    std::vector<double> m_rho;
+    Stats m_stats;
+};
+
+}  // namespace deepsvm
