@@ -160,11 +160,20 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Ses
     m_banner->setTextFormat(Qt::RichText);
     m_banner->setStyleSheet(QStringLiteral("QLabel { background: #fde68a; color: #111; padding: 6px 10px; border-bottom: 1px solid #d97706; }"));
 
+    m_notice = new QLabel(this);
+    m_notice->setWordWrap(true);
+    m_notice->setTextFormat(Qt::RichText);
+    m_notice->setTextInteractionFlags(Qt::TextBrowserInteraction);
+    m_notice->setStyleSheet(QStringLiteral("QLabel { background: #fee2e2; color: #111; padding: 6px 10px; border-bottom: 1px solid #dc2626; }"));
+    m_notice->hide();
+    connect(m_notice, &QLabel::linkActivated, m_notice, &QLabel::hide);
+
     auto* central = new QWidget(this);
     auto* outer = new QVBoxLayout(central);
     outer->setContentsMargins(0, 0, 0, 0);
     outer->setSpacing(0);
     outer->addWidget(m_banner);
+    outer->addWidget(m_notice);
     auto* row = new QHBoxLayout;
     row->setContentsMargins(0, 0, 0, 0);
     row->addWidget(m_sidebar);
@@ -183,6 +192,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Ses
     m_statusNetwork = new QLabel(this);
     m_statusDevice = new QLabel(tr("CPU · %1 threads").arg(QThread::idealThreadCount()), this);
     statusBar()->addWidget(m_statusDataset, 1);
+    // A temporary message takes the dataset label's place (also when shown before the window).
+    connect(statusBar(), &QStatusBar::messageChanged, m_statusDataset,
+            [this](const QString& text) { m_statusDataset->setVisible(text.isEmpty()); });
     statusBar()->addPermanentWidget(m_statusNetwork);
     statusBar()->addPermanentWidget(m_statusDevice);
 
@@ -380,9 +392,15 @@ void MainWindow::restoreLastExperiment()
             m_svm->applySettings(m_session->svmSettings());
         }
         if (!message.isEmpty())
-            statusBar()->showMessage(message, 30000);
+            showNotice(message);
     }
     m_restoreDone = true;
+}
+
+void MainWindow::showNotice(const QString& text)
+{
+    m_notice->setText(text.toHtmlEscaped() + QStringLiteral(" &nbsp;<a href=\"dismiss\">Dismiss</a>"));
+    m_notice->show();
 }
 
 bool MainWindow::saveExperiment(const QString& path, QString* error)

@@ -43,6 +43,9 @@ public:
     void showPage(Page page);
     Page currentPage() const;
     QLabel* banner() const { return m_banner; }
+    /// A notice that stays until dismissed (e.g. an autosave that could not be read).
+    QLabel* notice() const { return m_notice; }
+    void showNotice(const QString& text);
 
     /// Reopens what the last session left (dataset, features, runs) from the workspace's autosave.
     void restoreLastExperiment();
@@ -77,6 +80,7 @@ private:
     QListWidget* m_sidebar;
     QStackedWidget* m_stack;
     QLabel* m_banner;
+    QLabel* m_notice;
     QLabel* m_statusDataset;
     QLabel* m_statusNetwork;
     QLabel* m_statusDevice;

@@ -34,7 +34,7 @@ fi
 status=0
 for t in "${targets[@]}"; do
   echo "== $t ($seconds s)"
-  (cd build-fuzz && "./tests/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  (cd build-fuzz && "./tests/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
       "corpus/$t" 2>&1 | grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==[0-9]+==ERROR|SUMMARY)" ) || status=1
   ls build-fuzz/crash-* 2> /dev/null && status=1
 done

@@ -45,7 +45,6 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
-#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -457,10 +456,14 @@ void TestWorkflow::unreadableAutosaveIsKeptAndTheBackupRestored()
     QFile keptFile(workspace + QLatin1Char('/') + kept[0]);
     QVERIFY(keptFile.open(QIODevice::ReadOnly));
     QCOMPARE(keptFile.readAll(), bytes);
-    const QString shown = restarted.statusBar()->currentMessage();
+    // Said in a notice that stays until dismissed (a status-bar message would be cut short).
+    const QString shown = restarted.notice()->text();
+    QVERIFY(!restarted.notice()->isHidden());
     QVERIFY2(shown.contains(QStringLiteral("could not be read")) && shown.contains(kept[0])
                  && shown.contains(QStringLiteral("previous autosave was restored")),
              qPrintable(shown));
+    Q_EMIT restarted.notice()->linkActivated(QStringLiteral("dismiss"));
+    QVERIFY(restarted.notice()->isHidden());
 }
 
 void TestWorkflow::fineTunePageTrainsAndSweeps()
