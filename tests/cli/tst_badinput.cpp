@@ -106,15 +106,6 @@ QByteArray jpegDeclaring(int width, int height)
     return jpeg;
 }
 
-QByteArray randomBytes(int n, unsigned seed)
-{
-    std::mt19937 rng(seed);
-    QByteArray b(n, Qt::Uninitialized);
-    for (int i = 0; i < n; ++i)
-        b[i] = char(rng() & 0xFF);
-    return b;
-}
-
 /// A .npy file with any header text and data (for headers numpy itself would not write).
 QByteArray npyFile(const QByteArray& header, const QByteArray& data, const QByteArray& magic = QByteArray("\x93NUMPY\x01\x00", 8))
 {
@@ -291,7 +282,7 @@ void TestBadInput::stl10Files()
     } else if (change.startsWith(QLatin1String("append:"))) {
         QFile f(target);
         QVERIFY(f.open(QIODevice::Append));
-        f.write(randomBytes(change.mid(7).toInt(), 5));
+        f.write(test::randomBytes(change.mid(7).toInt(), 5));
     } else if (change.startsWith(QLatin1String("write:"))) {
         QVERIFY(writeAll(target, change.mid(6).toUtf8()));
     } else if (change.startsWith(QLatin1String("bytes:"))) {
@@ -321,7 +312,7 @@ void TestBadInput::imageFiles_data()
     red.fill(QColor(200, 40, 40));
     const QByteArray png = encoded(red, "PNG"), jpeg = encoded(red, "JPG");
     QTest::newRow("empty file") << "empty.jpg" << QByteArray() << "empty file" << -1;
-    QTest::newRow("random bytes") << "random.png" << randomBytes(3000, 7) << "not a recognised image" << -1;
+    QTest::newRow("random bytes") << "random.png" << test::randomBytes(3000, 7) << "not a recognised image" << -1;
     QTest::newRow("text named .jpg") << "notes.jpg" << QByteArray("shopping list\n") << "not a recognised image" << -1;
     QTest::newRow("truncated PNG") << "cut.png" << png.left(png.size() / 2) << "cannot decode" << -1;
     QTest::newRow("truncated JPEG") << "cut.jpg" << jpeg.left(jpeg.size() / 2) << "cannot decode" << -1;

@@ -1,9 +1,10 @@
 #include "TestSupport.h"
 
-#include <QFile>
-
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
+
+#include <random>
 
 namespace deepsvm::test {
 
@@ -70,6 +71,15 @@ bool saveImagesNpy(const QString& path, const std::vector<RgbImage>& images)
     for (const auto& img : images)
         out.write(reinterpret_cast<const char*>(img.pixels.data()), qint64(img.pixels.size()));
     return out.error() == QFile::NoError;
+}
+
+QByteArray randomBytes(qint64 n, unsigned seed)
+{
+    std::mt19937 rng(seed);
+    QByteArray b(n, Qt::Uninitialized);
+    for (qint64 i = 0; i < n; ++i)
+        b[i] = char(rng() & 0xFF);
+    return b;
 }
 
 }  // namespace deepsvm::test

@@ -33,6 +33,9 @@ ProcessResult runReference(const QStringList& args);
 /// Writes images (all the same size) as a uint8 N x H x W x 3 .npy, for the reference scripts.
 bool saveImagesNpy(const QString& path, const std::vector<RgbImage>& images);
 
+/// n deterministic pseudo-random bytes (std::mt19937 seeded with `seed`).
+QByteArray randomBytes(qint64 n, unsigned seed);
+
 /// ../shared/data/cifar10-sample next to the checkout, or empty if absent.
 QString cifarSampleDir();
 

@@ -31,14 +31,6 @@ using deepsvm::test::HttpFixture;
 
 namespace {
 
-QByteArray randomBytes(int n, quint32 seed)
-{
-    QRandomGenerator rng(seed);
-    QByteArray b(n, Qt::Uninitialized);
-    for (int i = 0; i < n; ++i) b[i] = char(rng.bounded(256));
-    return b;
-}
-
 QString sha256(const QByteArray& b) { return QString::fromLatin1(QCryptographicHash::hash(b, QCryptographicHash::Sha256).toHex()); }
 
 QByteArray readAll(const QString& path)
@@ -120,16 +112,16 @@ private Q_SLOTS:
 private:
     HttpFixture m_http;
     QTemporaryDir m_dir;
-    QByteArray m_payload = randomBytes(300 * 1024, 7);
+    QByteArray m_payload = test::randomBytes(300 * 1024, 7);
 };
 
 void TestProject::initTestCase()
 {
     QVERIFY(m_http.listen());
     m_http.addFile(QStringLiteral("a.bin"), m_payload);
-    m_http.addFile(QStringLiteral("b.bin"), randomBytes(512 * 1024, 8));
-    m_http.addFile(QStringLiteral("c.bin"), randomBytes(200 * 1024, 9));
-    m_http.addFile(QStringLiteral("slow.bin"), randomBytes(400 * 1024, 10));
+    m_http.addFile(QStringLiteral("b.bin"), test::randomBytes(512 * 1024, 8));
+    m_http.addFile(QStringLiteral("c.bin"), test::randomBytes(200 * 1024, 9));
+    m_http.addFile(QStringLiteral("slow.bin"), test::randomBytes(400 * 1024, 10));
 }
 
 void TestProject::completeDownload()
@@ -150,7 +142,7 @@ void TestProject::completeDownload()
 
 void TestProject::cutDownloadResumes()
 {
-    const QByteArray body = randomBytes(512 * 1024, 8);
+    const QByteArray body = test::randomBytes(512 * 1024, 8);
     DownloadOptions o;
     o.url = QUrl(m_http.base() + QStringLiteral("/cut/b.bin"));
     o.target = m_dir.filePath(QStringLiteral("cut/b.bin"));
@@ -170,7 +162,7 @@ void TestProject::cutDownloadResumes()
 
 void TestProject::serverWithoutRangeRestartsCleanly()
 {
-    const QByteArray body = randomBytes(200 * 1024, 9);
+    const QByteArray body = test::randomBytes(200 * 1024, 9);
     DownloadOptions o;
     o.url = QUrl(m_http.base() + QStringLiteral("/norange/c.bin"));
     o.target = m_dir.filePath(QStringLiteral("norange/c.bin"));
@@ -395,7 +387,7 @@ void TestProject::experimentFilesAreChecked_data()
     QTest::newRow("non-ASCII paths") << head + QString::fromUtf8(R"("dataset": "/données/ñandú 猫"})").toUtf8() << QString();
     QTest::newRow("empty file") << QByteArray() << "not valid JSON";
     QTest::newRow("cut short") << good.left(good.size() / 2) << "not valid JSON";
-    QTest::newRow("binary garbage") << randomBytes(500, 11) << "not valid JSON";
+    QTest::newRow("binary garbage") << test::randomBytes(500, 11) << "not valid JSON";
     QTest::newRow("a list") << QByteArray("[1, 2]") << "not an object";
     QTest::newRow("another program's JSON") << QByteArray(R"({"name": "x"})") << "not a DeepSVM Studio experiment";
     QTest::newRow("newer version") << head + R"("version": 2, "runs": []})" << "written by a newer DeepSVM Studio (experiment version 2";

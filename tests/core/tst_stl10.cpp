@@ -23,23 +23,14 @@ void writeBytes(const QString& path, const QByteArray& bytes)
     QCOMPARE(f.write(bytes), bytes.size());
 }
 
-QByteArray randomBytes(qint64 n, unsigned seed)
-{
-    std::mt19937 rng(seed);
-    QByteArray b(n, Qt::Uninitialized);
-    for (qint64 i = 0; i < n; ++i)
-        b[i] = char(rng() & 0xFF);
-    return b;
-}
-
 /// A small STL-10 folder: `train` / `test` images with labels 1..10, class names, folds.
 QString makeStl10(const QTemporaryDir& tmp, int train = 20, int test = 10, int unlabeled = 3)
 {
     const QString dir = tmp.path() + QStringLiteral("/stl10_binary");
     QDir().mkpath(dir);
-    writeBytes(dir + QStringLiteral("/train_X.bin"), randomBytes(train * kStl10ImageBytes, 1));
-    writeBytes(dir + QStringLiteral("/test_X.bin"), randomBytes(test * kStl10ImageBytes, 2));
-    writeBytes(dir + QStringLiteral("/unlabeled_X.bin"), randomBytes(unlabeled * kStl10ImageBytes, 3));
+    writeBytes(dir + QStringLiteral("/train_X.bin"), test::randomBytes(train * kStl10ImageBytes, 1));
+    writeBytes(dir + QStringLiteral("/test_X.bin"), test::randomBytes(test * kStl10ImageBytes, 2));
+    writeBytes(dir + QStringLiteral("/unlabeled_X.bin"), test::randomBytes(unlabeled * kStl10ImageBytes, 3));
     QByteArray trainY, testY;
     for (int i = 0; i < train; ++i) trainY.append(char(1 + i % 10));
     for (int i = 0; i < test; ++i) testY.append(char(10 - i % 10));
@@ -172,7 +163,7 @@ void TestStl10::validationErrors_data()
     QTest::addColumn<QString>("file");
     QTest::addColumn<QByteArray>("content");  // replaces the file; "<delete>" removes it
     QTest::addColumn<QString>("error");
-    QTest::newRow("truncated images") << QStringLiteral("train_X.bin") << randomBytes(5 * kStl10ImageBytes - 7, 4)
+    QTest::newRow("truncated images") << QStringLiteral("train_X.bin") << test::randomBytes(5 * kStl10ImageBytes - 7, 4)
                                       << QStringLiteral("not a multiple of 27648");
     QTest::newRow("too few labels") << QStringLiteral("train_y.bin") << QByteArray(19, '\1')
                                     << QStringLiteral("has 19 labels but");

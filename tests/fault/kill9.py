@@ -178,6 +178,41 @@ def check_files(label, folder, old, new):
                 fail("%s: %s is neither the old nor the new version" % (label, rel))
 
 
+def replace_folder_job(name, cmd, work, rng, n_kills):
+    """`cmd --C 10 --out F` over a folder F that holds the complete output of `--C 1`, killed
+    n_kills times: every file must stay old or new, and a restart must give the new folder
+    (PNG charts are only checked for completeness: their bytes may differ run to run)."""
+    old_dir, new_dir = os.path.join(work, name + "-old"), os.path.join(work, name + "-new")
+    timed(cmd + ["--C", "1", "--out", old_dir])
+    t_full, _ = timed(cmd + ["--C", "10", "--out", new_dir])
+    old, new = snapshot(old_dir), snapshot(new_dir)
+    kills = 0
+    for k in range(n_kills):
+        out = os.path.join(work, "%s-%d" % (name, k))
+        shutil.copytree(old_dir, out)
+        before = len(failures)
+        at = rng.uniform(0.2, t_full)
+        was_running = run_and_kill(cmd + ["--C", "10", "--out", out], at)
+        kills += was_running
+        check_files("%s kill %d at %.2f s" % (name, k, at), out, old, new)
+        r = run(cmd + ["--C", "10", "--out", out])
+        if r.returncode != 0:
+            fail("%s restart %d: %s" % (name, k, r.stderr.decode(errors="replace")))
+        else:
+            got = snapshot(out)
+            differ = [f for f in new if got.get(f) != new[f] and not f.endswith(".png")]
+            if differ:
+                fail("%s restart %d: %s differ from an uninterrupted run" % (name, k, differ))
+            for f in new:
+                if f.endswith(".png") and got.get(f) is None:
+                    fail("%s restart %d: %s is missing or damaged" % (name, k, f))
+        if temporaries(out):
+            fail("%s restart %d left %s" % (name, k, temporaries(out)))
+        print("%s: killed at %.2f s of %.2f (%s): every file old or new, restart equal: %s"
+              % (name, at, t_full, "running" if was_running else "already done", verdict(before)), flush=True)
+    return kills
+
+
 # --- the jobs ---------------------------------------------------------------------------------
 
 def main():
@@ -235,27 +270,7 @@ def main():
     feats = os.path.join(ref, "x")
     svm = [D, "svm", "--train", feats + ".train", "--test", feats + ".test", "--kernel", "poly", "--gamma", "0.01",
            "--folds", "3"]
-    old_dir, new_dir = os.path.join(work, "svm-old"), os.path.join(work, "svm-new")
-    timed(svm + ["--C", "1", "--out", old_dir])
-    t_svm, _ = timed(svm + ["--C", "10", "--out", new_dir])
-    old, new = snapshot(old_dir), snapshot(new_dir)
-    for k in range(a.kills):
-        out = os.path.join(work, "svm-%d" % k)
-        shutil.copytree(old_dir, out)
-        before = len(failures)
-        at = rng.uniform(0.2, t_svm)
-        was_running = run_and_kill(svm + ["--C", "10", "--out", out], at)
-        kills += was_running
-        check_files("svm kill %d at %.2f s" % (k, at), out, old, new)
-        r = run(svm + ["--C", "10", "--out", out])
-        if r.returncode != 0:
-            fail("svm restart %d: %s" % (k, r.stderr.decode(errors="replace")))
-        elif snapshot(out) != new:
-            fail("svm restart %d: the model folder differs from an uninterrupted run" % k)
-        if temporaries(out):
-            fail("svm restart %d left %s" % (k, temporaries(out)))
-        print("svm: killed at %.2f s of %.2f (%s): every file old or new, restart equal: %s"
-              % (at, t_svm, "running" if was_running else "already done", verdict(before)), flush=True)
+    kills += replace_folder_job("svm", svm, work, rng, a.kills)
 
     # 3. Fine-tuning checkpoints: 4 epochs, killed, resumed.
     ft = [D, "finetune", "--data", demo] + net + ["--preset", "layer4", "--epochs", "4", "--size", "64",
@@ -304,33 +319,7 @@ def main():
 
     # 4. Report writing: `run` with charts over an older complete report folder.
     run_cmd = [D, "run", "--data", demo] + net + ["--size", "64", "--gamma", "0.01", "--folds", "3"]
-    old_dir, new_dir = os.path.join(work, "run-old"), os.path.join(work, "run-new")
-    timed(run_cmd + ["--C", "1", "--out", old_dir])
-    t_run, _ = timed(run_cmd + ["--C", "10", "--out", new_dir])
-    old, new = snapshot(old_dir), snapshot(new_dir)
-    for k in range(a.kills):
-        out = os.path.join(work, "run-%d" % k)
-        shutil.copytree(old_dir, out)
-        before = len(failures)
-        at = rng.uniform(0.2, t_run)
-        was_running = run_and_kill(run_cmd + ["--C", "10", "--out", out], at)
-        kills += was_running
-        check_files("run kill %d at %.2f s" % (k, at), out, old, new)
-        r = run(run_cmd + ["--C", "10", "--out", out])
-        if r.returncode != 0:
-            fail("run restart %d: %s" % (k, r.stderr.decode(errors="replace")))
-        else:
-            got = snapshot(out)
-            differ = [f for f in new if got.get(f) != new[f] and not f.endswith(".png")]
-            if differ:
-                fail("run restart %d: %s differ from an uninterrupted run" % (k, differ))
-            for f in new:
-                if f.endswith(".png") and got.get(f) is None:
-                    fail("run restart %d: %s is missing or damaged" % (k, f))
-        if temporaries(out):
-            fail("run restart %d left %s" % (k, temporaries(out)))
-        print("run: killed at %.2f s of %.2f (%s): every file old or new, restart equal: %s"
-              % (at, t_run, "running" if was_running else "already done", verdict(before)), flush=True)
+    kills += replace_folder_job("run", run_cmd, work, rng, a.kills)
 
     print("%d kills of running processes, %d restarts checked, %d failures" % (kills, 4 * a.kills, len(failures)))
     if not a.keep:

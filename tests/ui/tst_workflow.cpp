@@ -77,6 +77,7 @@ private Q_SLOTS:
     void fineTunePageTrainsAndSweeps();
     void gradCamOverlayOnAClassifiedImage();
     void welcomePageFindsWeightsAndReportsFailedDownloads();
+    void badFilesThroughThePagesKeepTheWindowUp();
     void closingWhileTasksRunStopsThem();
     void cleanupTestCase();
 
@@ -552,6 +553,56 @@ void TestWorkflow::welcomePageFindsWeightsAndReportsFailedDownloads()
     QVERIFY(m_window->welcomePage()->findChildren<QLabel*>().last()->text().contains(QStringLiteral("checksum mismatch")));
     QCOMPARE(QFileInfo(weights).size(), qint64(8));  // the file already there is untouched
     qunsetenv("TORCH_HOME");
+}
+
+void TestWorkflow::badFilesThroughThePagesKeepTheWindowUp()
+{
+    // Broken files reached through the pages: the message names the file, the window keeps
+    // working, and the good dataset opens again afterwards.
+    const QString good = m_window->session()->datasetDir();
+    const QString stl10 = good.endsWith(QStringLiteral("stl10_binary")) ? good : good + QStringLiteral("/stl10_binary");
+    const QString broken = m_dir.filePath(QStringLiteral("broken ünï/stl10_binary"));
+    QVERIFY(QDir().mkpath(broken));
+    for (const QString& name : QDir(stl10).entryList(QDir::Files))
+        QVERIFY(QFile::copy(stl10 + QLatin1Char('/') + name, broken + QLatin1Char('/') + name));
+    QVERIFY(QFile::resize(broken + QStringLiteral("/train_X.bin"), QFileInfo(broken + QStringLiteral("/train_X.bin")).size() - 5));
+    DataPage* data = m_window->dataPage();
+    m_window->showPage(MainWindow::Data);
+    QString warned;
+    QTimer answer;
+    connect(&answer, &QTimer::timeout, this, [&] {
+        if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+            warned = box->text();
+            box->accept();
+        }
+    });
+    answer.start(20);
+    QVERIFY(!data->openFolder(broken));
+    answer.stop();
+    QVERIFY2(warned.contains(broken + QStringLiteral("/train_X.bin")), qPrintable(warned));
+    QVERIFY2(data->summaryLabel()->text().contains(broken + QStringLiteral("/train_X.bin")), qPrintable(data->summaryLabel()->text()));
+    QCOMPARE(m_window->session()->datasetDir(), good);  // the open dataset is untouched
+
+    // A weights file that is not one: extraction fails by name, nothing is cached.
+    const QString weights = m_dir.filePath(QStringLiteral("not weights.pth"));
+    QFile f(weights);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("this is not a PyTorch file\n");
+    f.close();
+    FeaturesPage* page = m_window->featuresPage();
+    const QJsonObject before = page->settings();
+    page->applySettings(QJsonObject{{QStringLiteral("size"), 96}});
+    page->setWeightsFile(weights);
+    QSignalSpy finished(page, &FeaturesPage::extractionFinished);
+    QVERIFY(page->startExtraction());
+    QVERIFY(finished.wait(120000));
+    QVERIFY(!finished[0][0].toBool());
+    QVERIFY2(page->statusLabel()->text().contains(weights) && page->statusLabel()->text().contains(QStringLiteral("not a PyTorch file")),
+             qPrintable(page->statusLabel()->text()));
+    QVERIFY(page->extractButton()->isEnabled());
+    page->setWeightsFile(QString());
+    page->applySettings(before);
+    QVERIFY(data->openFolder(good));
 }
 
 void TestWorkflow::closingWhileTasksRunStopsThem()

@@ -23,6 +23,8 @@ public:
     /// Opens a dataset folder, reporting problems in a message box (or on the status line).
     /// STL-10 opens at once; an image folder is listed by a task (true means it started).
     bool openFolder(const QString& dir);
+    /// The line above the thumbnails: what is open, or why a folder could not be.
+    QLabel* summaryLabel() const { return m_summary; }
     /// Writes a demo set to `dir` as a task and opens it when done.
     void makeDemoSet(const QString& dir, int trainPerClass, int testPerClass, int unlabeled);
 

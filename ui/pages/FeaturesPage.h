@@ -41,6 +41,8 @@ public:
     QPushButton* extractButton() const { return m_extract; }
     ScatterChartWidget* scatter() const { return m_scatter; }
     QTreeWidget* cacheList() const { return m_cache; }
+    /// The line under the Extract button: progress, result, or why it failed.
+    QLabel* statusLabel() const { return m_status; }
     QString featureFolder() const;
 
 Q_SIGNALS:
