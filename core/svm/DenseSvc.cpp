@@ -115,6 +115,19 @@ __attribute__((target("avx512f"))) inline __m512i loadBytes(const std::int8_t* p
     return _mm512_cvtepi8_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
 }
 
+/// Per lane of t..t+7: y = +1, alpha below its upper bound, alpha above 0 (libsvm's I_up /
+/// I_low membership is built from these).
+struct LaneMasks {
+    __mmask8 positive, notUpper, notLower;
+};
+
+__attribute__((target("avx512f"))) inline LaneMasks laneMasks(const std::int8_t* y, const std::int8_t* status, int t)
+{
+    const __m512i yy = loadBytes(y + t), st = loadBytes(status + t);
+    return {_mm512_cmpeq_epi64_mask(yy, _mm512_set1_epi64(1)), _mm512_cmpneq_epi64_mask(st, _mm512_set1_epi64(kUpper)),
+            _mm512_cmpneq_epi64_mask(st, _mm512_set1_epi64(kLower))};
+}
+
 __attribute__((target("avx512f"))) Pick lanesBest(__m512d value, __m512i index, Pick best, bool wantMax)
 {
     alignas(64) double v[8];
@@ -133,7 +146,6 @@ __attribute__((target("avx512f"))) Pick lanesBest(__m512d value, __m512i index, 
 
 __attribute__((target("avx512f"))) Pick pickIAvx512(const double* G, const std::int8_t* y, const std::int8_t* status, int to)
 {
-    const __m512i one = _mm512_set1_epi64(1), upper = _mm512_set1_epi64(kUpper), lower = _mm512_set1_epi64(kLower);
     __m512d bestV = _mm512_set1_pd(-kInf);
     __m512i bestI = _mm512_set1_epi64(-1);
     __m512i idx = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
@@ -141,9 +153,9 @@ __attribute__((target("avx512f"))) Pick pickIAvx512(const double* G, const std::
     int t = 0;
     for (; t + 8 <= to; t += 8) {
         const __m512d g = _mm512_loadu_pd(G + t);
-        const __m512i yy = loadBytes(y + t), st = loadBytes(status + t);
-        const __mmask8 pos = _mm512_cmpeq_epi64_mask(yy, one);
-        const __mmask8 eligible = (pos & _mm512_cmpneq_epi64_mask(st, upper)) | (~pos & _mm512_cmpneq_epi64_mask(st, lower));
+        const LaneMasks m = laneMasks(y, status, t);
+        const __mmask8 pos = m.positive;
+        const __mmask8 eligible = (pos & m.notUpper) | (~pos & m.notLower);  // I_up
         const __m512d v = _mm512_mask_sub_pd(g, pos, _mm512_setzero_pd(), g);  // -G for y = +1
         // libsvm negates with `-G[t]`: 0 - g differs from -g only for g = +0 (gives +0, not -0);
         // both compare equal, and a chosen value is re-read from G below, so it cannot matter.
@@ -162,7 +174,6 @@ __attribute__((target("avx512f"))) void pickJAvx512(const double* G, const std::
                                                     const double* QD, const float* Qi, double QDi, double twoYi, double Gmax,
                                                     int to, Pick* best, double* Gmax2)
 {
-    const __m512i one = _mm512_set1_epi64(1), upper = _mm512_set1_epi64(kUpper), lower = _mm512_set1_epi64(kLower);
     const __m512d gmax = _mm512_set1_pd(Gmax), qdi = _mm512_set1_pd(QDi), twoyi = _mm512_set1_pd(twoYi);
     const __m512d zero = _mm512_setzero_pd(), tau = _mm512_set1_pd(kTau);
     __m512d bestV = _mm512_set1_pd(kInf), g2 = _mm512_set1_pd(-kInf);
@@ -172,9 +183,9 @@ __attribute__((target("avx512f"))) void pickJAvx512(const double* G, const std::
     int j = 0;
     for (; j + 8 <= to; j += 8) {
         const __m512d g = _mm512_loadu_pd(G + j);
-        const __m512i yy = loadBytes(y + j), st = loadBytes(status + j);
-        const __mmask8 pos = _mm512_cmpeq_epi64_mask(yy, one);
-        const __mmask8 eligible = (pos & _mm512_cmpneq_epi64_mask(st, lower)) | (~pos & _mm512_cmpneq_epi64_mask(st, upper));
+        const LaneMasks m = laneMasks(y, status, j);
+        const __mmask8 pos = m.positive;
+        const __mmask8 eligible = (pos & m.notLower) | (~pos & m.notUpper);  // I_low
         // yG = G (y = +1) or -G (y = -1); gradDiff = Gmax + G or Gmax - G, as libsvm writes them.
         const __m512d gradDiff = _mm512_mask_sub_pd(_mm512_add_pd(gmax, g), ~pos, gmax, g);
         const __m512d yG = _mm512_mask_sub_pd(g, ~pos, zero, g);
