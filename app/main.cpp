@@ -1,5 +1,6 @@
 // No arguments: the desktop application. A command: the same engine, headless.
 #include "cli/Cli.h"
+#include "svm/Gram.h"
 
 #include "MainWindow.h"
 #include "Session.h"
@@ -118,6 +119,7 @@ int writeIcons(int argc, char** argv)
 
 int main(int argc, char** argv)
 {
+    deepsvm::selectBlasKernels();
     // A full disk or a file-size limit (`ulimit -f`) must give a write error naming the file,
     // not kill the process with SIGXFSZ.
     std::signal(SIGXFSZ, SIG_IGN);

@@ -3,8 +3,41 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+// OpenBLAS's exported entry points (not in its public header); weak, so another BLAS simply
+// leaves them null.
+extern "C" {
+char* openblas_get_corename(void) __attribute__((weak));
+void gotoblas_dynamic_quit(void) __attribute__((weak));
+void gotoblas_dynamic_init(void) __attribute__((weak));
+}
 
 namespace deepsvm {
+
+std::string selectBlasKernels()
+{
+    if (!openblas_get_corename)
+        return {};
+    const bool fellBack = std::strcmp(openblas_get_corename(), "Prescott") == 0;
+    if (fellBack && !std::getenv("OPENBLAS_CORETYPE") && gotoblas_dynamic_quit && gotoblas_dynamic_init) {
+        const char* core = nullptr;
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
+            && __builtin_cpu_supports("avx512dq"))
+            core = "SkylakeX";
+        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+            core = "Haswell";
+        if (core) {
+            // gotoblas_dynamic_init reads OPENBLAS_CORETYPE, sets the kernel table and its
+            // blocking parameters; nothing has called BLAS yet, so nothing holds the old table.
+            setenv("OPENBLAS_CORETYPE", core, 0);
+            gotoblas_dynamic_quit();
+            gotoblas_dynamic_init();
+        }
+    }
+    return openblas_get_corename();
+}
 
 std::vector<double> crossProducts(const std::vector<double>& a, int64_t ra, const std::vector<double>& b, int64_t rb,
                                   int64_t dims)

@@ -7,6 +7,8 @@
 #include <libsvm/svm.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <numeric>
@@ -36,7 +38,101 @@ int libsvmKernel(Kernel k)
     return RBF;
 }
 
+/// Appends printf's "%.<precision>g" of `v` (the C locale's, as std::to_chars promises).
+void appendNumber(std::string& out, double v, int precision)
+{
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, precision);
+    out.append(buf, r.ptr);
+}
+
+void appendNumber(std::string& out, int v)
+{
+    char buf[16];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+}
+
 }  // namespace
+
+bool writeLibsvmModel(const std::string& path, const svm_model& model)
+{
+    static const char* const svmTypes[] = {"c_svc", "nu_svc", "one_class", "epsilon_svr", "nu_svr"};
+    static const char* const kernelTypes[] = {"linear", "polynomial", "rbf", "sigmoid", "precomputed"};
+    const svm_parameter& param = model.param;
+    if (param.svm_type < 0 || param.svm_type > 4 || param.kernel_type < 0 || param.kernel_type > 4)
+        return false;
+    std::string out;
+    out.reserve(1 << 20);
+    const int k = model.nr_class, l = model.l, pairs = k * (k - 1) / 2;
+    auto line = [&](const char* name, const double* values, int n) {
+        out += name;
+        for (int i = 0; i < n; ++i) {
+            out += ' ';
+            appendNumber(out, values[i], 17);
+        }
+        out += '\n';
+    };
+    auto intLine = [&](const char* name, const int* values, int n) {
+        out += name;
+        for (int i = 0; i < n; ++i) {
+            out += ' ';
+            appendNumber(out, values[i]);
+        }
+        out += '\n';
+    };
+    out += "svm_type ";
+    out += svmTypes[param.svm_type];
+    out += "\nkernel_type ";
+    out += kernelTypes[param.kernel_type];
+    out += '\n';
+    if (param.kernel_type == POLY)
+        intLine("degree", &param.degree, 1);
+    if (param.kernel_type == POLY || param.kernel_type == RBF || param.kernel_type == SIGMOID)
+        line("gamma", &param.gamma, 1);
+    if (param.kernel_type == POLY || param.kernel_type == SIGMOID)
+        line("coef0", &param.coef0, 1);
+    intLine("nr_class", &k, 1);
+    intLine("total_sv", &l, 1);
+    line("rho", model.rho, pairs);
+    if (model.label) intLine("label", model.label, k);
+    if (model.probA) line("probA", model.probA, pairs);
+    if (model.probB) line("probB", model.probB, pairs);
+    if (model.nSV) intLine("nr_sv", model.nSV, k);
+    out += "SV\n";
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    if (!f)
+        return false;
+    bool ok = true;
+    for (int i = 0; i < l && ok; ++i) {
+        for (int j = 0; j < k - 1; ++j) {
+            appendNumber(out, model.sv_coef[j][i], 17);
+            out += ' ';
+        }
+        const svm_node* p = model.SV[i];
+        if (param.kernel_type == PRECOMPUTED) {
+            out += "0:";
+            appendNumber(out, int(p->value));
+            out += ' ';
+        } else {
+            for (; p->index != -1; ++p) {
+                appendNumber(out, p->index);
+                out += ':';
+                appendNumber(out, p->value, 8);
+                out += ' ';
+            }
+        }
+        out += '\n';
+        if (out.size() > (1u << 20) || i == l - 1) {
+            ok = std::fwrite(out.data(), 1, out.size(), f) == out.size();
+            out.clear();
+        }
+    }
+    if (ok && !out.empty())
+        ok = std::fwrite(out.data(), 1, out.size(), f) == out.size();
+    ok = std::ferror(f) == 0 && ok;
+    return std::fclose(f) == 0 && ok;
+}
 
 void silenceLibsvm()
 {
@@ -224,7 +320,7 @@ void SvmModel::save(const std::string& path, const SvmRows* features, const std:
     }
     const std::string tmp = temporaryPathFor(path);
     errno = 0;
-    if (svm_save_model(tmp.c_str(), &copy) != 0) {
+    if (!writeLibsvmModel(tmp, copy)) {
         const int why = errno;
         std::remove(tmp.c_str());
         throw std::runtime_error(path + ": cannot write the model (" + (why ? std::strerror(why) : "write error")

@@ -17,9 +17,12 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <libsvm/svm.h>
 
 #include <algorithm>
 #include <atomic>
@@ -74,6 +77,12 @@ QJsonDocument reference(const QStringList& args)
     return QJsonDocument::fromJson(r.out);
 }
 
+QByteArray fileBytes(const std::string& path)
+{
+    QFile f(QString::fromStdString(path));
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
 std::vector<int> intLabels(const Blobs& b) { return std::vector<int>(b.y.begin(), b.y.end()); }
 
 }  // namespace
@@ -90,6 +99,9 @@ private Q_SLOTS:
     void gridSearchMatchesGridSearchCV();
     void metricsMatchScikitLearn();
     void svmPredictReadsOurModel();
+    void blasUsesTheCpusKernels();
+    void modelFileIsSvmSaveModelByteForByte_data();
+    void modelFileIsSvmSaveModelByteForByte();
     void taskWritesReportFolder();
     void holdOutKeepsEveryClassInTraining();
     void valueLists_data();
@@ -429,6 +441,86 @@ void TestSvm::svmPredictReadsOurModel()
     QCOMPARE(theirs.size(), ours.size());
     for (int i = 0; i < ours.size(); ++i)
         QCOMPARE(theirs[i].toInt(), ours[i].split(',')[2].toInt());
+}
+
+void TestSvm::blasUsesTheCpusKernels()
+{
+    const std::string core = selectBlasKernels();
+    if (core.empty())
+        QSKIP("the BLAS in use is not OpenBLAS");
+    qInfo("OpenBLAS kernels: %s", core.c_str());
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        QVERIFY2(core != "Prescott", "OpenBLAS runs its generic kernels on a CPU with AVX2");
+    // And the Gram matrix still agrees with a plain loop.
+    const Blobs b = makeBlobs(20, 3, 40, 5);
+    const std::vector<double> x(b.x.begin(), b.x.end());
+    const std::vector<double> g = crossProducts(x, b.rows, x, b.rows, b.dims);
+    for (int64_t i = 0; i < b.rows; i += 7)
+        for (int64_t j = 0; j < b.rows; j += 5) {
+            double s = 0;
+            for (int64_t d = 0; d < b.dims; ++d) s += x[std::size_t(i * b.dims + d)] * x[std::size_t(j * b.dims + d)];
+            QVERIFY(std::abs(g[std::size_t(i * b.rows + j)] - s) <= 1e-9 * std::max(1.0, std::abs(s)));
+        }
+}
+
+void TestSvm::modelFileIsSvmSaveModelByteForByte_data()
+{
+    QTest::addColumn<QString>("kernel");
+    QTest::addColumn<bool>("precomputed");
+    QTest::addColumn<bool>("probability");
+    QTest::newRow("poly, precomputed, probabilities") << QStringLiteral("poly") << true << true;
+    QTest::newRow("poly, native") << QStringLiteral("poly") << false << false;
+    QTest::newRow("rbf, probabilities") << QStringLiteral("rbf") << false << true;
+    QTest::newRow("linear, precomputed") << QStringLiteral("linear") << true << false;
+    QTest::newRow("sigmoid") << QStringLiteral("sigmoid") << false << false;
+}
+
+void TestSvm::modelFileIsSvmSaveModelByteForByte()
+{
+    // Our writer's file, read by libsvm and written again by svm_save_model, must come back
+    // identical: the same lines, the same %.17g and %.8g digits.
+    QFETCH(QString, kernel);
+    QFETCH(bool, precomputed);
+    QFETCH(bool, probability);
+    Scaler scaler;
+    scaler.fit(m_trainBlobs.x, m_trainBlobs.rows, m_trainBlobs.dims);
+    auto xtr = scaler.transform(m_trainBlobs.x, m_trainBlobs.rows);
+    xtr[3] = 0.0;              // a zero, which the sparse format leaves out
+    xtr[5] = 1.25e-7;          // exponent notation at %.8g
+    xtr[7] = -12345.678901;     // more digits than %.8g keeps
+    SvmParams p;
+    p.kernel = parseKernel(kernel.toStdString());
+    p.C = 0.01;  // small: (nearly) every row a support vector, the first one included
+    p.gamma = 0.0123;
+    p.coef0 = kernel == QLatin1String("sigmoid") ? 0.1 : 0.0;
+    std::vector<int64_t> all(std::size_t(m_trainBlobs.rows));
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = int64_t(i);
+    const auto features = SvmRows::fromFeatures(xtr, m_trainBlobs.rows, m_trainBlobs.dims);
+    const auto rows = precomputed
+        ? precomputedKernelRows(xtr, m_trainBlobs.rows, xtr, m_trainBlobs.rows, m_trainBlobs.dims, p)
+        : std::shared_ptr<const SvmRows>(features);
+    SvmModel::Options mo;
+    mo.probability = probability;
+    const SvmModel model = SvmModel::train(rows, all, intLabels(m_trainBlobs), p, mo);
+    const std::string ours = (m_tmp.path() + QStringLiteral("/ours.model")).toStdString();
+    const std::string theirs = (m_tmp.path() + QStringLiteral("/theirs.model")).toStdString();
+    model.save(ours, features.get(), &all);
+    svm_model* loaded = svm_load_model(ours.c_str());
+    QVERIFY(loaded);
+    QCOMPARE(svm_save_model(theirs.c_str(), loaded), 0);
+    svm_free_and_destroy_model(&loaded);
+    const QByteArray a = fileBytes(ours), b = fileBytes(theirs);
+    QVERIFY(a.size() > 1000);
+    QCOMPARE(a.contains("probA "), probability);
+    // The first row: its zero left out, %.8g's exponent form and rounding.
+    QVERIFY(QString::fromLatin1(a).contains(QRegularExpression(QStringLiteral(" 3:[^ ]+ 5:[^ ]+ 6:1.25e-07 7:[^ ]+ 8:-12345.679 "))));
+    if (a != b) {
+        const QList<QByteArray> la = a.split('\n'), lb = b.split('\n');
+        for (int i = 0; i < std::min(la.size(), lb.size()); ++i)
+            QVERIFY2(la[i] == lb[i], qPrintable(QStringLiteral("line %1: %2\nvs %3").arg(i + 1).arg(
+                                                   QString::fromLatin1(la[i].left(200)), QString::fromLatin1(lb[i].left(200)))));
+        QCOMPARE(la.size(), lb.size());
+    }
 }
 
 void TestSvm::taskWritesReportFolder()
