@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <cstdio>
 #include <limits>
 #include <map>
@@ -559,8 +564,179 @@ void DenseSvc::forcePortable(bool on)
     g_portable = on;
 }
 
+namespace {
+
+/// One binary C-SVC (svm_train_one): rows `sub` with classes `y` (+1/-1), in this order.
+/// Returns alpha times y, as svm_train stores it, and rho.
+struct Binary {
+    std::vector<double> alpha;
+    double rho = 0;
+    int64_t iterations = 0;
+};
+
+Binary solveBinary(const double* kernel, int64_t n, const std::vector<int64_t>& sub, const std::vector<std::int8_t>& y,
+                   double C, double eps, bool shrinking)
+{
+    const int l = int(sub.size());
+    // Q[i][j] = (float)(y_i y_j K(x_i, x_j)), QD[i] = K(x_i, x_i), as SVC_Q computes them.
+    std::vector<float> q(std::size_t(l) * std::size_t(l));
+    std::vector<double> qd(static_cast<std::size_t>(l));
+    for (int i = 0; i < l; ++i) {
+        const double* krow = kernel + sub[std::size_t(i)] * n;
+        float* qrow = q.data() + std::size_t(i) * std::size_t(l);
+        const int yi = y[std::size_t(i)];
+        for (int j = 0; j < l; ++j)
+            qrow[j] = float(yi * y[std::size_t(j)] * krow[sub[std::size_t(j)]]);
+        qd[std::size_t(i)] = krow[sub[std::size_t(i)]];
+    }
+    Binary b;
+    Solver solver(l, std::move(q), std::move(qd), y, C, eps, shrinking);
+    b.iterations = solver.solve(&b.alpha, &b.rho);
+    for (int k = 0; k < l; ++k)
+        b.alpha[std::size_t(k)] *= y[std::size_t(k)];
+    return b;
+}
+
+/// libsvm's sigmoid_train: Platt's sigmoid fitted by Newton's method with backtracking
+/// (Lin, Lin and Weng's version), the same operations in the same order.
+void sigmoidTrain(const std::vector<double>& dec, const std::vector<std::int8_t>& labels, double* outA, double* outB)
+{
+    const int l = int(dec.size());
+    double prior1 = 0, prior0 = 0;
+    for (int i = 0; i < l; ++i)
+        if (labels[std::size_t(i)] > 0) prior1 += 1;
+        else prior0 += 1;
+    const int maxIter = 100;
+    const double minStep = 1e-10, sigma = 1e-12, eps = 1e-5;
+    const double hiTarget = (prior1 + 1.0) / (prior1 + 2.0), loTarget = 1 / (prior0 + 2.0);
+    std::vector<double> t(static_cast<std::size_t>(l));
+    double A = 0.0, B = std::log((prior0 + 1.0) / (prior1 + 1.0)), fval = 0.0;
+    for (int i = 0; i < l; ++i) {
+        t[std::size_t(i)] = labels[std::size_t(i)] > 0 ? hiTarget : loTarget;
+        const double fApB = dec[std::size_t(i)] * A + B;
+        if (fApB >= 0)
+            fval += t[std::size_t(i)] * fApB + std::log(1 + std::exp(-fApB));
+        else
+            fval += (t[std::size_t(i)] - 1) * fApB + std::log(1 + std::exp(fApB));
+    }
+    for (int iter = 0; iter < maxIter; ++iter) {
+        double h11 = sigma, h22 = sigma, h21 = 0.0, g1 = 0.0, g2 = 0.0;
+        for (int i = 0; i < l; ++i) {
+            const double fApB = dec[std::size_t(i)] * A + B;
+            double p, q;
+            if (fApB >= 0) {
+                p = std::exp(-fApB) / (1.0 + std::exp(-fApB));
+                q = 1.0 / (1.0 + std::exp(-fApB));
+            } else {
+                p = 1.0 / (1.0 + std::exp(fApB));
+                q = std::exp(fApB) / (1.0 + std::exp(fApB));
+            }
+            const double d2 = p * q;
+            h11 += dec[std::size_t(i)] * dec[std::size_t(i)] * d2;
+            h22 += d2;
+            h21 += dec[std::size_t(i)] * d2;
+            const double d1 = t[std::size_t(i)] - p;
+            g1 += dec[std::size_t(i)] * d1;
+            g2 += d1;
+        }
+        if (std::fabs(g1) < eps && std::fabs(g2) < eps)
+            break;
+        const double det = h11 * h22 - h21 * h21;
+        const double dA = -(h22 * g1 - h21 * g2) / det;
+        const double dB = -(-h21 * g1 + h11 * g2) / det;
+        const double gd = g1 * dA + g2 * dB;
+        double stepsize = 1;
+        while (stepsize >= minStep) {
+            const double newA = A + stepsize * dA, newB = B + stepsize * dB;
+            double newf = 0.0;
+            for (int i = 0; i < l; ++i) {
+                const double fApB = dec[std::size_t(i)] * newA + newB;
+                if (fApB >= 0)
+                    newf += t[std::size_t(i)] * fApB + std::log(1 + std::exp(-fApB));
+                else
+                    newf += (t[std::size_t(i)] - 1) * fApB + std::log(1 + std::exp(fApB));
+            }
+            if (newf < fval + 0.0001 * stepsize * gd) {
+                A = newA;
+                B = newB;
+                fval = newf;
+                break;
+            }
+            stepsize = stepsize / 2.0;
+        }
+        if (stepsize < minStep)
+            break;  // libsvm: "Line search fails"
+    }
+    *outA = A;
+    *outB = B;
+}
+
+/// svm_binary_svc_probability: 5-fold decision values on the binary problem (`sub`, `y`) with
+/// libsvm's shuffle `perm`, then the sigmoid fitted to them.
+void binaryProbability(const double* kernel, int64_t n, const std::vector<int64_t>& sub, const std::vector<std::int8_t>& y,
+                       const std::vector<int>& perm, double C, double eps, bool shrinking, double* A, double* B,
+                       int64_t* iterations)
+{
+    const int l = int(sub.size()), folds = 5;
+    std::vector<double> dec(static_cast<std::size_t>(l), 0.0);
+    for (int f = 0; f < folds; ++f) {
+        const int begin = f * l / folds, end = (f + 1) * l / folds;
+        // The fold's training rows in perm order, then grouped as svm_group_classes groups
+        // them: +1 first (libsvm puts a +1/-1 problem's +1 class first), stable.
+        std::vector<int> positives, negatives;
+        auto take = [&](int j) { (y[std::size_t(perm[std::size_t(j)])] > 0 ? positives : negatives).push_back(perm[std::size_t(j)]); };
+        for (int j = 0; j < begin; ++j) take(j);
+        for (int j = end; j < l; ++j) take(j);
+        if (positives.empty() || negatives.empty()) {
+            const double value = positives.empty() && negatives.empty() ? 0.0 : positives.empty() ? -1.0 : 1.0;
+            for (int j = begin; j < end; ++j)
+                dec[std::size_t(perm[std::size_t(j)])] = value;
+            continue;
+        }
+        std::vector<int64_t> rows;
+        std::vector<std::int8_t> ys;
+        for (int k : positives) { rows.push_back(sub[std::size_t(k)]); ys.push_back(+1); }
+        for (int k : negatives) { rows.push_back(sub[std::size_t(k)]); ys.push_back(-1); }
+        const Binary b = solveBinary(kernel, n, rows, ys, C, eps, shrinking);
+        *iterations += b.iterations;
+        // svm_predict_values of the two-class model: its support vectors in order, minus rho
+        // (times label[0] = +1, which changes nothing).
+        for (int j = begin; j < end; ++j) {
+            const double* krow = kernel + sub[std::size_t(perm[std::size_t(j)])] * n;
+            double sum = 0;
+            for (std::size_t k = 0; k < rows.size(); ++k)
+                if (b.alpha[k] != 0)
+                    sum += b.alpha[k] * krow[rows[k]];
+            sum -= b.rho;
+            dec[std::size_t(perm[std::size_t(j)])] = sum;
+        }
+    }
+    sigmoidTrain(dec, y, A, B);
+}
+
+}  // namespace
+
 DenseSvc DenseSvc::train(const double* kernel, int64_t n, const std::vector<int64_t>& rows, const std::vector<int>& labels,
                          double C, double eps, bool shrinking)
+{
+    return build(kernel, n, rows, labels, C, eps, shrinking, nullptr, 1);
+}
+
+DenseSvc DenseSvc::trainWithProbability(const double* kernel, int64_t n, const std::vector<int64_t>& rows,
+                                        const std::vector<int>& labels, double C, unsigned seed, int threads, double eps,
+                                        bool shrinking)
+{
+    return build(kernel, n, rows, labels, C, eps, shrinking, &seed, threads);
+}
+
+std::mutex& DenseSvc::randMutex()
+{
+    static std::mutex m;
+    return m;
+}
+
+DenseSvc DenseSvc::build(const double* kernel, int64_t n, const std::vector<int64_t>& rows, const std::vector<int>& labels,
+                         double C, double eps, bool shrinking, const unsigned* seed, int threads)
 {
     if (rows.size() != labels.size() || rows.empty())
         throw std::invalid_argument("DenseSvc: rows and labels must be non-empty and of equal length");
@@ -586,50 +762,79 @@ DenseSvc DenseSvc::train(const double* kernel, int64_t n, const std::vector<int6
     }
     const int classes = int(m.m_labels.size());
     const int total = int(grouped.size());
-    std::vector<char> nonzero(std::size_t(total), 0);
-    struct Decision {
-        std::vector<double> alpha;
-        double rho = 0;
+    struct Pair {
+        int a, b;
+        std::vector<int> perm;  // libsvm's shuffle for the probability folds
+        Binary f;
+        double probA = 0, probB = 0;
+        int64_t iterations = 0;
     };
-    std::vector<Decision> f;
-    f.reserve(std::size_t(classes * (classes - 1) / 2));
+    std::vector<Pair> pairs;
     for (int a = 0; a < classes; ++a)
-        for (int b = a + 1; b < classes; ++b) {
-            const int ca = count[std::size_t(a)], cb = count[std::size_t(b)], l = ca + cb;
-            std::vector<int64_t> sub(static_cast<std::size_t>(l));
-            std::vector<std::int8_t> y(static_cast<std::size_t>(l));
-            for (int k = 0; k < ca; ++k) {
-                sub[std::size_t(k)] = grouped[std::size_t(start[std::size_t(a)] + k)];
-                y[std::size_t(k)] = +1;
-            }
-            for (int k = 0; k < cb; ++k) {
-                sub[std::size_t(ca + k)] = grouped[std::size_t(start[std::size_t(b)] + k)];
-                y[std::size_t(ca + k)] = -1;
-            }
-            // Q[i][j] = (float)(y_i y_j K(x_i, x_j)), QD[i] = K(x_i, x_i), as SVC_Q computes them.
-            std::vector<float> q(std::size_t(l) * std::size_t(l));
-            std::vector<double> qd(static_cast<std::size_t>(l));
-            for (int i = 0; i < l; ++i) {
-                const double* krow = kernel + sub[std::size_t(i)] * n;
-                float* qrow = q.data() + std::size_t(i) * std::size_t(l);
-                const int yi = y[std::size_t(i)];
-                for (int j = 0; j < l; ++j)
-                    qrow[j] = float(yi * y[std::size_t(j)] * krow[sub[std::size_t(j)]]);
-                qd[std::size_t(i)] = krow[sub[std::size_t(i)]];
-            }
-            Decision d;
-            Solver solver(l, std::move(q), std::move(qd), y, C, eps, shrinking);
-            m.m_stats.iterations += solver.solve(&d.alpha, &d.rho);
-            for (int k = 0; k < l; ++k)
-                d.alpha[std::size_t(k)] *= y[std::size_t(k)];
-            for (int k = 0; k < ca; ++k)
-                if (d.alpha[std::size_t(k)] != 0)  // libsvm: fabs(alpha) > 0
-                    nonzero[std::size_t(start[std::size_t(a)] + k)] = 1;
-            for (int k = 0; k < cb; ++k)
-                if (d.alpha[std::size_t(ca + k)] != 0)
-                    nonzero[std::size_t(start[std::size_t(b)] + k)] = 1;
-            f.push_back(std::move(d));
+        for (int b = a + 1; b < classes; ++b)
+            pairs.push_back({a, b, {}, {}, 0, 0, 0});
+    if (seed) {
+        // svm_binary_svc_probability's shuffles, drawn pair by pair from rand() as svm_train
+        // draws them (nothing else in svm_train calls rand()), so the pairs can then run in
+        // any order.
+        std::lock_guard<std::mutex> lock(randMutex());
+        std::srand(*seed);
+        for (Pair& p : pairs) {
+            const int l = count[std::size_t(p.a)] + count[std::size_t(p.b)];
+            p.perm.resize(std::size_t(l));
+            std::iota(p.perm.begin(), p.perm.end(), 0);
+            for (int i = 0; i < l; ++i)
+                std::swap(p.perm[std::size_t(i)], p.perm[std::size_t(i + std::rand() % (l - i))]);
         }
+    }
+    auto solvePair = [&](Pair& p) {
+        const int ca = count[std::size_t(p.a)], cb = count[std::size_t(p.b)];
+        std::vector<int64_t> sub;
+        std::vector<std::int8_t> y;
+        sub.reserve(std::size_t(ca + cb));
+        for (int k = 0; k < ca; ++k) { sub.push_back(grouped[std::size_t(start[std::size_t(p.a)] + k)]); y.push_back(+1); }
+        for (int k = 0; k < cb; ++k) { sub.push_back(grouped[std::size_t(start[std::size_t(p.b)] + k)]); y.push_back(-1); }
+        if (seed)
+            binaryProbability(kernel, n, sub, y, p.perm, C, eps, shrinking, &p.probA, &p.probB, &p.iterations);
+        p.f = solveBinary(kernel, n, sub, y, C, eps, shrinking);
+        p.iterations += p.f.iterations;
+    };
+    const int workers = std::max(1, std::min<int>(threads > 0 ? threads : int(std::thread::hardware_concurrency()), int(pairs.size())));
+    if (workers <= 1) {
+        for (Pair& p : pairs) solvePair(p);
+    } else {
+        std::atomic<std::size_t> next{0};
+        std::exception_ptr error;
+        std::mutex errorMutex;
+        std::vector<std::thread> pool;
+        for (int t = 0; t < workers; ++t)
+            pool.emplace_back([&] {
+                for (std::size_t i; (i = next.fetch_add(1)) < pairs.size();) {
+                    try {
+                        solvePair(pairs[i]);
+                    } catch (...) {
+                        std::lock_guard<std::mutex> lock(errorMutex);
+                        if (!error) error = std::current_exception();
+                        next = pairs.size();
+                    }
+                }
+            });
+        for (auto& t : pool) t.join();
+        if (error)
+            std::rethrow_exception(error);
+    }
+
+    std::vector<char> nonzero(std::size_t(total), 0);
+    for (const Pair& p : pairs) {
+        m.m_stats.iterations += p.iterations;
+        const int ca = count[std::size_t(p.a)], cb = count[std::size_t(p.b)];
+        for (int k = 0; k < ca; ++k)
+            if (p.f.alpha[std::size_t(k)] != 0)  // libsvm: fabs(alpha) > 0
+                nonzero[std::size_t(start[std::size_t(p.a)] + k)] = 1;
+        for (int k = 0; k < cb; ++k)
+            if (p.f.alpha[std::size_t(ca + k)] != 0)
+                nonzero[std::size_t(start[std::size_t(p.b)] + k)] = 1;
+    }
 
     // Support vectors class by class, and sv_coef as svm_train lays it out.
     std::vector<int> nzStart(std::size_t(classes), 0);
@@ -639,6 +844,7 @@ DenseSvc DenseSvc::train(const double* kernel, int64_t n, const std::vector<int6
             if (nonzero[std::size_t(start[std::size_t(c)] + k)]) {
                 ++m.m_svCount[std::size_t(c)];
                 m.m_svRows.push_back(grouped[std::size_t(start[std::size_t(c)] + k)]);
+                m.m_svPositions.push_back(int64_t(order[std::size_t(start[std::size_t(c)] + k)]));
             }
         if (c > 0)
             nzStart[std::size_t(c)] = nzStart[std::size_t(c - 1)] + m.m_svCount[std::size_t(c - 1)];
@@ -646,21 +852,22 @@ DenseSvc DenseSvc::train(const double* kernel, int64_t n, const std::vector<int6
     m.m_svStart = nzStart;
     const int nSV = int(m.m_svRows.size());
     m.m_coef.assign(std::size_t(std::max(classes - 1, 0)), std::vector<double>(std::size_t(nSV), 0.0));
-    int p = 0;
-    for (int a = 0; a < classes; ++a)
-        for (int b = a + 1; b < classes; ++b) {
-            const int ca = count[std::size_t(a)], cb = count[std::size_t(b)];
-            int q = nzStart[std::size_t(a)];
-            for (int k = 0; k < ca; ++k)
-                if (nonzero[std::size_t(start[std::size_t(a)] + k)])
-                    m.m_coef[std::size_t(b - 1)][std::size_t(q++)] = f[std::size_t(p)].alpha[std::size_t(k)];
-            q = nzStart[std::size_t(b)];
-            for (int k = 0; k < cb; ++k)
-                if (nonzero[std::size_t(start[std::size_t(b)] + k)])
-                    m.m_coef[std::size_t(a)][std::size_t(q++)] = f[std::size_t(p)].alpha[std::size_t(ca + k)];
-            m.m_rho.push_back(f[std::size_t(p)].rho);
-            ++p;
+    for (const Pair& p : pairs) {
+        const int ca = count[std::size_t(p.a)], cb = count[std::size_t(p.b)];
+        int q = nzStart[std::size_t(p.a)];
+        for (int k = 0; k < ca; ++k)
+            if (nonzero[std::size_t(start[std::size_t(p.a)] + k)])
+                m.m_coef[std::size_t(p.b - 1)][std::size_t(q++)] = p.f.alpha[std::size_t(k)];
+        q = nzStart[std::size_t(p.b)];
+        for (int k = 0; k < cb; ++k)
+            if (nonzero[std::size_t(start[std::size_t(p.b)] + k)])
+                m.m_coef[std::size_t(p.a)][std::size_t(q++)] = p.f.alpha[std::size_t(ca + k)];
+        m.m_rho.push_back(p.f.rho);
+        if (seed) {
+            m.m_probA.push_back(p.probA);
+            m.m_probB.push_back(p.probB);
         }
+    }
     return m;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <vector>
 
 namespace deepsvm {
@@ -24,22 +25,48 @@ public:
     static DenseSvc train(const double* kernel, int64_t n, const std::vector<int64_t>& rows, const std::vector<int>& labels,
                           double C, double eps = 1e-3, bool shrinking = true);
 
+    /// svm_train with probability estimates: each pair's sigmoid (probA, probB) is fitted to
+    /// decision values from 5 folds shuffled with rand() after srand(seed), exactly as libsvm
+    /// draws them (under randMutex()), then the pair is trained on all its rows. The pairs
+    /// run on `threads` threads (0: one per core); the result does not depend on the count.
+    static DenseSvc trainWithProbability(const double* kernel, int64_t n, const std::vector<int64_t>& rows,
+                                         const std::vector<int>& labels, double C, unsigned seed, int threads = 0,
+                                         double eps = 1e-3, bool shrinking = true);
+    /// libsvm's probability calibration draws from the C library's rand(): whoever seeds and
+    /// draws holds this.
+    static std::mutex& randMutex();
+
     /// Predicts kernel row `row` (its kernel against every training row is kernel[row][*]).
     /// Fills the K(K-1)/2 one-vs-one decision values in libsvm's order if asked.
     int predict(const double* kernel, int64_t n, int64_t row, std::vector<double>* decisions = nullptr) const;
 
     const std::vector<int>& labels() const { return m_labels; }
     int supportVectorCount() const { return int(m_svRows.size()); }
+    /// Kernel rows of the support vectors, class by class (libsvm's model order).
+    const std::vector<int64_t>& supportRows() const { return m_svRows; }
+    /// Their positions in the `rows` given to train.
+    const std::vector<int64_t>& supportPositions() const { return m_svPositions; }
+    const std::vector<int>& supportCounts() const { return m_svCount; }
+    /// libsvm's sv_coef: (classes - 1) x support vectors.
+    const std::vector<std::vector<double>>& coefficients() const { return m_coef; }
+    const std::vector<double>& rho() const { return m_rho; }
+    /// Empty unless trained with probability estimates.
+    const std::vector<double>& probA() const { return m_probA; }
+    const std::vector<double>& probB() const { return m_probB; }
     Stats stats() const { return m_stats; }
     /// Solves with the portable loops even where AVX-512 is available (for tests).
     static void forcePortable(bool on);
 
 private:
+    static DenseSvc build(const double* kernel, int64_t n, const std::vector<int64_t>& rows, const std::vector<int>& labels,
+                          double C, double eps, bool shrinking, const unsigned* seed, int threads);
+
     std::vector<int> m_labels;            ///< classes present, ascending
     std::vector<int64_t> m_svRows;        ///< kernel rows of the support vectors, class by class
+    std::vector<int64_t> m_svPositions;   ///< their positions in the training `rows`
     std::vector<int> m_svStart, m_svCount;
     std::vector<std::vector<double>> m_coef;  ///< (classes - 1) x support vectors, as libsvm's sv_coef
-    std::vector<double> m_rho;
+    std::vector<double> m_rho, m_probA, m_probB;
     Stats m_stats;
 };
 

@@ -1,6 +1,7 @@
 #include "svm/SvmModel.h"
 
 #include "features/Npy.h"
+#include "svm/DenseSvc.h"
 
 #include <cerrno>
 #include <cstring>
@@ -17,13 +18,6 @@
 namespace deepsvm {
 
 namespace {
-
-/// libsvm's probability calibration draws from the C library's rand(): one at a time.
-std::mutex& randMutex()
-{
-    static std::mutex m;
-    return m;
-}
 
 extern "C" void quietPrint(const char*) {}
 
@@ -245,7 +239,7 @@ SvmModel SvmModel::train(std::shared_ptr<const SvmRows> data, const std::vector<
         throw std::invalid_argument(std::string("libsvm refuses the parameters: ") + err);
     svm_model* raw = nullptr;
     if (options.probability) {
-        std::lock_guard<std::mutex> lock(randMutex());
+        std::lock_guard<std::mutex> lock(DenseSvc::randMutex());
         std::srand(options.seed);
         raw = svm_train(m.m_problem.get(), &p);
     } else {
@@ -255,6 +249,68 @@ SvmModel SvmModel::train(std::shared_ptr<const SvmRows> data, const std::vector<
     // sv_indices refer to the class-grouped order: map them back to positions in `rows`.
     for (int k = 0; k < raw->l; ++k)
         raw->sv_indices[k] = int(order[std::size_t(raw->sv_indices[k] - 1)] + 1);
+    return m;
+}
+
+SvmModel SvmModel::fromDense(std::shared_ptr<const SvmRows> data, const DenseSvc& dense, const SvmParams& params)
+{
+    if (!data || !data->precomputed())
+        throw std::logic_error("SvmModel::fromDense needs the precomputed kernel rows it was trained on");
+    params.validate();
+    SvmModel m;
+    m.m_data = std::move(data);
+    m.m_params = params;
+    // Allocated as svm_train allocates, so svm_free_and_destroy_model releases it.
+    auto* raw = static_cast<svm_model*>(std::calloc(1, sizeof(svm_model)));
+    if (!raw)
+        throw std::bad_alloc();
+    m.m_model.reset(raw);
+    auto allocate = [](std::size_t n, std::size_t size) {
+        void* p = std::calloc(std::max<std::size_t>(n, 1), size);
+        if (!p)
+            throw std::bad_alloc();
+        return p;
+    };
+    const int k = int(dense.labels().size()), l = dense.supportVectorCount(), pairs = k * (k - 1) / 2;
+    svm_parameter& p = raw->param;
+    p.svm_type = C_SVC;
+    p.kernel_type = PRECOMPUTED;
+    p.degree = params.degree;
+    p.gamma = params.gamma;
+    p.coef0 = params.coef0;
+    p.cache_size = 200;
+    p.eps = 1e-3;
+    p.C = params.C;
+    p.shrinking = 1;
+    p.probability = dense.probA().empty() ? 0 : 1;
+    raw->nr_class = k;
+    raw->l = l;
+    raw->free_sv = 0;
+    raw->label = static_cast<int*>(allocate(std::size_t(k), sizeof(int)));
+    raw->nSV = static_cast<int*>(allocate(std::size_t(k), sizeof(int)));
+    for (int c = 0; c < k; ++c) {
+        raw->label[c] = dense.labels()[std::size_t(c)];
+        raw->nSV[c] = dense.supportCounts()[std::size_t(c)];
+    }
+    raw->rho = static_cast<double*>(allocate(std::size_t(pairs), sizeof(double)));
+    std::copy(dense.rho().begin(), dense.rho().end(), raw->rho);
+    if (!dense.probA().empty()) {
+        raw->probA = static_cast<double*>(allocate(std::size_t(pairs), sizeof(double)));
+        raw->probB = static_cast<double*>(allocate(std::size_t(pairs), sizeof(double)));
+        std::copy(dense.probA().begin(), dense.probA().end(), raw->probA);
+        std::copy(dense.probB().begin(), dense.probB().end(), raw->probB);
+    }
+    raw->SV = static_cast<svm_node**>(allocate(std::size_t(l), sizeof(svm_node*)));
+    raw->sv_indices = static_cast<int*>(allocate(std::size_t(l), sizeof(int)));
+    for (int i = 0; i < l; ++i) {
+        raw->SV[i] = const_cast<svm_node*>(m.m_data->row(dense.supportRows()[std::size_t(i)]));
+        raw->sv_indices[i] = int(dense.supportPositions()[std::size_t(i)] + 1);
+    }
+    raw->sv_coef = static_cast<double**>(allocate(std::size_t(std::max(k - 1, 0)), sizeof(double*)));
+    for (int c = 0; c + 1 < k; ++c) {
+        raw->sv_coef[c] = static_cast<double*>(allocate(std::size_t(l), sizeof(double)));
+        std::copy(dense.coefficients()[std::size_t(c)].begin(), dense.coefficients()[std::size_t(c)].end(), raw->sv_coef[c]);
+    }
     return m;
 }
 

@@ -13,6 +13,8 @@ struct svm_problem;
 
 namespace deepsvm {
 
+class DenseSvc;
+
 /// libsvm node storage for a set of rows; a trained model points into it, so models hold a
 /// shared_ptr to the storage that trained them.
 class SvmRows {
@@ -50,6 +52,9 @@ public:
     /// Throws std::invalid_argument with libsvm's own message for bad parameters.
     static SvmModel train(std::shared_ptr<const SvmRows> data, const std::vector<int64_t>& rows,
                           const std::vector<int>& labels, const SvmParams& params, const Options& options);
+    /// The model `dense` was trained as, on the precomputed kernel `data` (kernel row r is
+    /// data row r): a libsvm model like svm_train's, for predictions, probabilities and save.
+    static SvmModel fromDense(std::shared_ptr<const SvmRows> data, const DenseSvc& dense, const SvmParams& params);
     /// Loads a libsvm model file. Throws std::runtime_error naming the file.
     static SvmModel load(const std::string& path);
 

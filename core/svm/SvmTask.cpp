@@ -4,7 +4,9 @@
 #include "features/FeatureStore.h"
 #include "features/Npy.h"
 #include "metrics/Metrics.h"
+#include "svm/DenseSvc.h"
 #include "svm/Folds.h"
+#include "svm/Gram.h"
 #include "svm/Scaler.h"
 #include "svm/SvmModel.h"
 #include "svm/SvmReport.h"
@@ -163,12 +165,21 @@ QVariant SvmTask::execute()
     SvmModel::Options mo;
     mo.probability = o.probability;
     mo.seed = o.seed;
-    // The precomputed kernel makes the six fits of probability calibration fast; the saved
-    // file still uses the real kernel (SvmModel::save swaps the support vectors back in).
+    // With the kernel matrix in memory, DenseSvc fits the pairs (and the five calibration
+    // folds of each) on all cores, to libsvm's bits; the saved file still uses the real
+    // kernel (SvmModel::save swaps the support vectors back in).
     const bool precomputed = search.usesPrecomputedKernels();
-    const std::shared_ptr<const SvmRows> refitRows =
-        precomputed ? precomputedKernelRows(x, train.rows, x, train.rows, train.cols, bestParams) : features;
-    const SvmModel model = SvmModel::train(refitRows, allRows, trainLabels, bestParams, mo);
+    const SvmModel model = [&] {
+        if (!precomputed)
+            return SvmModel::train(features, allRows, trainLabels, bestParams, mo);
+        std::vector<double> k = crossProducts(x, train.rows, x, train.rows, train.cols);
+        const std::vector<double> norms = rowNormsSquared(x, train.rows, train.cols);
+        applyKernel(k, train.rows, train.rows, norms, norms, bestParams);
+        const DenseSvc dense = o.probability
+            ? DenseSvc::trainWithProbability(k.data(), train.rows, allRows, trainLabels, bestParams.C, o.seed, o.threads)
+            : DenseSvc::train(k.data(), train.rows, allRows, trainLabels, bestParams.C);
+        return SvmModel::fromDense(SvmRows::fromKernel(k, train.rows, train.rows), dense, bestParams);
+    }();
     const double refitSeconds = since(tRefit);
 
     QDir().mkpath(QString::fromStdString(o.outDir));

@@ -110,6 +110,8 @@ private Q_SLOTS:
     void badInput();
     void denseSolverIsLibsvmBitForBit_data();
     void denseSolverIsLibsvmBitForBit();
+    void denseProbabilityIsLibsvmBitForBit_data();
+    void denseProbabilityIsLibsvmBitForBit();
     void cancelledWhilePointsFinish_data();
     void cancelledWhilePointsFinish();
 
@@ -722,6 +724,82 @@ void TestSvm::denseSolverIsLibsvmBitForBit()
     }
     DenseSvc::forcePortable(false);
     QCOMPARE(checked, 3 * b.rows);
+}
+
+void TestSvm::denseProbabilityIsLibsvmBitForBit_data()
+{
+    QTest::addColumn<QString>("kernel");
+    QTest::addColumn<double>("C");
+    QTest::addColumn<QString>("gamma");
+    QTest::addColumn<int>("classes");
+    QTest::addColumn<int>("perClass");
+    QTest::addColumn<unsigned>("seed");
+    QTest::addColumn<int>("threads");
+    QTest::newRow("poly C=0.1 gamma=1, 4 classes") << "poly" << 0.1 << "1" << 4 << 40 << 0u << 2;
+    QTest::newRow("poly C=100 gamma=0.001, seed 7") << "poly" << 100.0 << "0.001" << 4 << 40 << 7u << 2;
+    QTest::newRow("rbf, 6 classes, one thread") << "rbf" << 10.0 << "0.05" << 6 << 25 << 3u << 1;
+    QTest::newRow("linear, 2 classes") << "linear" << 1.0 << "1" << 2 << 50 << 0u << 3;
+    QTest::newRow("small classes") << "rbf" << 1.0 << "0.1" << 3 << 3 << 5u << 2;
+    // One row per class: the probability folds train on one class only (decision values
+    // +-1) or hold out nothing.
+    QTest::newRow("one row per class") << "rbf" << 1.0 << "0.1" << 3 << 1 << 5u << 2;
+}
+
+void TestSvm::denseProbabilityIsLibsvmBitForBit()
+{
+    // The refit: DenseSvc with probability estimates against libsvm's svm_train with
+    // probability=1 after the same srand(seed): the saved model files (rho, probA, probB,
+    // every coefficient at %.17g) and every probability identical to the last bit.
+    QFETCH(QString, kernel);
+    QFETCH(double, C);
+    QFETCH(QString, gamma);
+    QFETCH(int, classes);
+    QFETCH(int, perClass);
+    QFETCH(unsigned, seed);
+    QFETCH(int, threads);
+    const Blobs b = makeBlobs(perClass, classes, 16, 13);
+    Scaler scaler;
+    scaler.fit(b.x, b.rows, b.dims);
+    const std::vector<double> x = scaler.transform(b.x, b.rows);
+    const auto labels = intLabels(b);
+    SvmParams params;
+    params.kernel = parseKernel(kernel.toStdString());
+    params.C = C;
+    params.gamma = gamma.toDouble();
+    std::vector<double> k = crossProducts(x, b.rows, x, b.rows, b.dims);
+    const std::vector<double> norms = rowNormsSquared(x, b.rows, b.dims);
+    applyKernel(k, b.rows, b.rows, norms, norms, params);
+    std::vector<int64_t> all(std::size_t(b.rows));
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = int64_t(i);
+    const auto kernelRows = SvmRows::fromKernel(k, b.rows, b.rows);
+    SvmModel::Options mo;
+    mo.probability = true;
+    mo.seed = seed;
+    const SvmModel reference = SvmModel::train(kernelRows, all, labels, params, mo);
+    const DenseSvc dense = DenseSvc::trainWithProbability(k.data(), b.rows, all, labels, C, seed, threads);
+    QCOMPARE(int(dense.probA().size()), classes * (classes - 1) / 2);
+    const SvmModel ours = SvmModel::fromDense(kernelRows, dense, params);
+    QVERIFY(ours.hasProbability());
+    QCOMPARE(ours.supportIndices(), reference.supportIndices());
+    const auto features = SvmRows::fromFeatures(x, b.rows, b.dims);
+    const std::string refPath = (m_tmp.path() + QStringLiteral("/prob-ref.model")).toStdString();
+    const std::string ourPath = (m_tmp.path() + QStringLiteral("/prob-ours.model")).toStdString();
+    reference.save(refPath, features.get(), &all);
+    ours.save(ourPath, features.get(), &all);
+    const QByteArray ra = fileBytes(refPath), oa = fileBytes(ourPath);
+    QVERIFY(ra.contains("probA "));
+    if (ra != oa) {
+        const QList<QByteArray> lr = ra.split('\n'), lo = oa.split('\n');
+        for (int i = 0; i < std::min(lr.size(), lo.size()); ++i)
+            QVERIFY2(lr[i] == lo[i], qPrintable(QStringLiteral("line %1: %2\nlibsvm: %3").arg(i + 1).arg(
+                                                   QString::fromLatin1(lo[i].left(300)), QString::fromLatin1(lr[i].left(300)))));
+        QFAIL("the model files differ in length");
+    }
+    for (int64_t r = 0; r < b.rows; ++r) {
+        std::vector<double> pr, po;
+        QCOMPARE(ours.predictProbability(kernelRows->row(r), &po), reference.predictProbability(kernelRows->row(r), &pr));
+        QVERIFY(std::memcmp(po.data(), pr.data(), po.size() * sizeof(double)) == 0);
+    }
 }
 
 void TestSvm::cancelledWhilePointsFinish_data()
