@@ -7,6 +7,8 @@ namespace deepsvm::cli {
 
 /// Application name/version, LibTorch threads, image decoding limits: once per process.
 void setUpApplication();
+/// Only the name, version and a quiet libsvm (the light launcher's `deepsvm svm`).
+void setUpIdentity();
 
 /// Runs `deepsvm <command> ...` and returns the exit code (0 ok, 1..127 failure).
 int run(const QStringList& arguments);

@@ -1,8 +1,10 @@
 #include "svm/Gram.h"
 
-#include <torch/torch.h>
+#include <cblas.h>
 
+#include <algorithm>
 #include <cmath>
+#include <thread>
 #include <cstdlib>
 #include <cstring>
 
@@ -42,13 +44,10 @@ std::string selectBlasKernels()
 std::vector<double> crossProducts(const std::vector<double>& a, int64_t ra, const std::vector<double>& b, int64_t rb,
                                   int64_t dims)
 {
-    c10::InferenceMode guard;
-    const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
-    const torch::Tensor ta = torch::from_blob(const_cast<double*>(a.data()), {ra, dims}, opts);
-    const torch::Tensor tb = torch::from_blob(const_cast<double*>(b.data()), {rb, dims}, opts);
     std::vector<double> out(std::size_t(ra * rb));
-    torch::Tensor result = torch::from_blob(out.data(), {ra, rb}, opts);
-    torch::mm_out(result, ta, tb.t());
+    if (ra > 0 && rb > 0)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(ra), int(rb), int(dims), 1.0, a.data(), int(dims), b.data(),
+                    int(dims), 0.0, out.data(), int(rb));
     return out;
 }
 
@@ -70,7 +69,7 @@ void applyKernel(std::vector<double>& k, int64_t ra, int64_t rb, const std::vect
                  const std::vector<double>& nb, const SvmParams& p)
 {
     const double g = p.gamma, c0 = p.coef0;
-    at::parallel_for(0, ra, 16, [&](int64_t begin, int64_t end) {
+    auto rowsOf = [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
             double* row = k.data() + i * rb;
             switch (p.kernel) {
@@ -98,7 +97,15 @@ void applyKernel(std::vector<double>& k, int64_t ra, int64_t rb, const std::vect
                 break;
             }
         }
-    });
+    };
+    // Rows split over the cores (each value depends only on its own entry).
+    const int64_t workers = std::min<int64_t>(std::max(1u, std::thread::hardware_concurrency()), std::max<int64_t>(1, ra / 64));
+    std::vector<std::thread> pool;
+    for (int64_t w = 1; w < workers; ++w)
+        pool.emplace_back(rowsOf, ra * w / workers, ra * (w + 1) / workers);
+    rowsOf(0, ra / workers);
+    for (auto& t : pool)
+        t.join();
 }
 
 }  // namespace deepsvm

@@ -13,7 +13,7 @@ echo "package: $(basename "$deb")"
 dpkg-deb -x "$deb" "$work/root"
 dpkg-deb -f "$deb" Depends | tee "$work/depends"
 fail() { echo "FAIL: $*"; exit 1; }
-for f in usr/bin/deepsvm usr/share/applications/org.deepsvm.Studio.desktop usr/share/metainfo/org.deepsvm.Studio.metainfo.xml \
+for f in usr/bin/deepsvm usr/bin/deepsvm-studio usr/share/applications/org.deepsvm.Studio.desktop usr/share/metainfo/org.deepsvm.Studio.metainfo.xml \
          usr/share/icons/hicolor/scalable/apps/deepsvm.svg usr/share/icons/hicolor/48x48/apps/deepsvm.png \
          usr/share/icons/hicolor/256x256/apps/deepsvm.png usr/share/man/man1/deepsvm.1; do
   [ -s "$work/root/$f" ] || fail "$f missing from the package"
