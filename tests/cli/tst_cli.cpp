@@ -23,6 +23,7 @@ class TestCli : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void versionAndHelp();
+    void launcherKeepsSvmLight();
     void usageErrors_data();
     void usageErrors();
     void demoDataThenExtract();
@@ -47,6 +48,30 @@ void TestCli::versionAndHelp()
     for (const char* flag : {"--data", "--split", "--backbone", "--weights", "--layer", "--size", "--precision",
                              "--batch-size", "--out", "--normalize"})
         QVERIFY2(r.out.contains(flag), flag);
+}
+
+void TestCli::launcherKeepsSvmLight()
+{
+    // `deepsvm svm` runs in the launcher itself: nothing of LibTorch, OpenCV or Qt's GUI may
+    // be among the libraries it loads (ldd lists them all, transitively).
+    const auto ldd = test::runProcess(QStringLiteral("ldd"), {test::deepsvmBinary()});
+    QCOMPARE(ldd.exitCode, 0);
+    QVERIFY2(ldd.out.contains("libsvm.so"), ldd.out.constData());
+    for (const char* heavy : {"libtorch", "libc10", "libopencv", "libQt6Gui", "libQt6Widgets"})
+        QVERIFY2(!ldd.out.contains(heavy), heavy);
+    // Everything else goes to deepsvm-studio next to it; without it, a message saying so.
+    const QString alone = m_tmp.path() + QStringLiteral("/alone");
+    QVERIFY(QDir().mkpath(alone));
+    QVERIFY(QFile::copy(test::deepsvmBinary(), alone + QStringLiteral("/deepsvm")));
+    QFile::setPermissions(alone + QStringLiteral("/deepsvm"), QFile::permissions(test::deepsvmBinary()));
+    auto r = test::runProcess(alone + QStringLiteral("/deepsvm"), {QStringLiteral("--version")});
+    QCOMPARE(r.exitCode, 127);
+    QVERIFY2(r.err.contains(QFile::encodeName(alone + QStringLiteral("/deepsvm-studio"))), r.err.constData());
+    QVERIFY2(r.err.contains("reinstall"), r.err.constData());
+    // ... while svm itself still runs there (here: its help).
+    r = test::runProcess(alone + QStringLiteral("/deepsvm"), {QStringLiteral("svm"), QStringLiteral("--help")});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY(r.out.contains("--fold-indices"));
 }
 
 void TestCli::usageErrors_data()
