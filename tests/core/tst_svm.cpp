@@ -262,6 +262,7 @@ void TestSvm::gridSearchMatchesGridSearchCV_data()
     QTest::newRow("accuracy, precomputed kernels") << QStringLiteral("accuracy") << true;
     QTest::newRow("accuracy, libsvm kernels") << QStringLiteral("accuracy") << false;
     QTest::newRow("f1_macro") << QStringLiteral("f1_macro") << true;
+    QTest::newRow("roc_auc_macro") << QStringLiteral("roc_auc_macro") << true;
 }
 
 void TestSvm::gridSearchMatchesGridSearchCV()

@@ -60,6 +60,14 @@ def cmd_grid(train, folds_path, grid_path):
     for g in grid:
         if "gamma" in g:
             g["gamma"] = [gamma_of(str(v)) for v in g["gamma"]]
+    if scoring == "roc_auc_macro":
+        # One-vs-rest AUC of SVC's decision_function (shape 'ovr') per class present in the
+        # validation rows, averaged: a plain SVC has no predict_proba, so scikit-learn's own
+        # 'roc_auc_ovr' scorer does not apply to it.
+        def scoring(est, xv, yv):
+            d = est.decision_function(xv)
+            return float(np.mean([roc_auc_score(yv == c, d[:, i]) for i, c in enumerate(est.classes_)
+                                  if 0 < (yv == c).sum() < len(yv)]))
     search = GridSearchCV(SVC(), grid, cv=cv, scoring=scoring, n_jobs=1).fit(xs, y)
     r = search.cv_results_
     points = []
