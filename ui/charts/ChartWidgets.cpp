@@ -75,6 +75,11 @@ QChart* makeClassBarChart(const QStringList& classNames, const std::vector<long 
     QStringList reversed(classNames.rbegin(), classNames.rend());
     y->append(reversed);
     y->setTruncateLabels(false);
+    // Qt Charts drops category labels that would overlap; a smaller font keeps every class
+    // named at ten classes in the Data page's 220 px.
+    QFont small = y->labelsFont();
+    small.setPointSizeF(std::min(small.pointSizeF() > 0 ? small.pointSizeF() : 9.0, 7.5));
+    y->setLabelsFont(small);
     auto* x = new QValueAxis;
     x->setRange(0, double(most) * 1.05);
     x->setLabelFormat(QStringLiteral("%d"));

@@ -258,6 +258,8 @@ void DataPage::datasetChanged()
                            .arg(names.size())
                            .arg(parts.join(QStringLiteral(" · "))));
     m_classChart->setChart(makeClassBarChart(names, counts, tr("Labelled images per class")));
+    // Room for every class's name: about 14 px a bar beyond ten classes.
+    m_classChart->setMinimumHeight(int(std::clamp<qsizetype>(80 + 14 * names.size(), 220, 480)));
     refreshList();
 }
 
