@@ -97,12 +97,18 @@ void resolveGammaOn(SvmParams& params, const std::vector<double>& x, int64_t dim
     params.gamma = resolveGamma(params.gammaMode, params.gamma, int(dims), sumSq / n - mean * mean);
 }
 
-std::shared_ptr<const SvmRows> precomputedKernelRows(const std::vector<double>& a, int64_t ra, const std::vector<double>& b,
-                                                     int64_t rb, int64_t dims, const SvmParams& params)
+std::vector<double> kernelMatrix(const std::vector<double>& a, int64_t ra, const std::vector<double>& b, int64_t rb,
+                                 int64_t dims, const SvmParams& params)
 {
     std::vector<double> k = crossProducts(a, ra, b, rb, dims);
     applyKernel(k, ra, rb, rowNormsSquared(a, ra, dims), rowNormsSquared(b, rb, dims), params);
-    return SvmRows::fromKernel(k, ra, rb);
+    return k;
+}
+
+std::shared_ptr<const SvmRows> precomputedKernelRows(const std::vector<double>& a, int64_t ra, const std::vector<double>& b,
+                                                     int64_t rb, int64_t dims, const SvmParams& params)
+{
+    return SvmRows::fromKernel(kernelMatrix(a, ra, b, rb, dims, params), ra, rb);
 }
 
 double scorePredictions(Metric metric, const std::vector<int>& truth, const std::vector<int>& predicted,

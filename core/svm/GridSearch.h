@@ -72,6 +72,11 @@ private:
 void resolveGammaOn(SvmParams& params, const std::vector<double>& x, int64_t dims,
                     const std::vector<int64_t>* rows = nullptr);
 
+/// The kernel of rows `a` (ra x dims) against rows `b` (rb x dims), ra x rb row-major, with
+/// libsvm's formulas.
+std::vector<double> kernelMatrix(const std::vector<double>& a, int64_t ra, const std::vector<double>& b, int64_t rb,
+                                 int64_t dims, const SvmParams& params);
+
 class SvmRows;
 /// libsvm rows holding the kernel of rows `a` against training rows `b` (serials 1..rb).
 std::shared_ptr<const SvmRows> precomputedKernelRows(const std::vector<double>& a, int64_t ra, const std::vector<double>& b,

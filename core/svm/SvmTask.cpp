@@ -6,7 +6,6 @@
 #include "metrics/Metrics.h"
 #include "svm/DenseSvc.h"
 #include "svm/Folds.h"
-#include "svm/Gram.h"
 #include "svm/Scaler.h"
 #include "svm/SvmModel.h"
 #include "svm/SvmReport.h"
@@ -172,9 +171,7 @@ QVariant SvmTask::execute()
     const SvmModel model = [&] {
         if (!precomputed)
             return SvmModel::train(features, allRows, trainLabels, bestParams, mo);
-        std::vector<double> k = crossProducts(x, train.rows, x, train.rows, train.cols);
-        const std::vector<double> norms = rowNormsSquared(x, train.rows, train.cols);
-        applyKernel(k, train.rows, train.rows, norms, norms, bestParams);
+        const std::vector<double> k = kernelMatrix(x, train.rows, x, train.rows, train.cols, bestParams);
         const DenseSvc dense = o.probability
             ? DenseSvc::trainWithProbability(k.data(), train.rows, allRows, trainLabels, bestParams.C, o.seed, o.threads)
             : DenseSvc::train(k.data(), train.rows, allRows, trainLabels, bestParams.C);

@@ -85,6 +85,26 @@ QByteArray fileBytes(const std::string& path)
 
 std::vector<int> intLabels(const Blobs& b) { return std::vector<int>(b.y.begin(), b.y.end()); }
 
+/// Standardised blobs (16 dimensions) and their full kernel matrix, for the solver checks.
+struct KernelProblem {
+    KernelProblem(int perClass, int classes, unsigned seed, const QString& kernel, double C, const QString& gamma)
+        : blobs(makeBlobs(perClass, classes, 16, seed)), labels(intLabels(blobs))
+    {
+        Scaler scaler;
+        scaler.fit(blobs.x, blobs.rows, blobs.dims);
+        x = scaler.transform(blobs.x, blobs.rows);
+        params.kernel = parseKernel(kernel.toStdString());
+        params.C = C;
+        params.gamma = gamma.toDouble();
+        this->kernel = kernelMatrix(x, blobs.rows, x, blobs.rows, blobs.dims, params);
+    }
+    Blobs blobs;
+    std::vector<int> labels;
+    std::vector<double> x;
+    SvmParams params;
+    std::vector<double> kernel;
+};
+
 }  // namespace
 
 class TestSvm : public QObject {
@@ -687,18 +707,11 @@ void TestSvm::denseSolverIsLibsvmBitForBit()
     QFETCH(QString, gamma);
     QFETCH(int, classes);
     QFETCH(bool, portable);
-    const Blobs b = makeBlobs(70, classes, 16, 11);
-    Scaler scaler;
-    scaler.fit(b.x, b.rows, b.dims);
-    const std::vector<double> x = scaler.transform(b.x, b.rows);
-    const auto labels = intLabels(b);
-    SvmParams params;
-    params.kernel = parseKernel(kernel.toStdString());
-    params.C = C;
-    params.gamma = gamma.toDouble();
-    std::vector<double> k = crossProducts(x, b.rows, x, b.rows, b.dims);
-    const std::vector<double> norms = rowNormsSquared(x, b.rows, b.dims);
-    applyKernel(k, b.rows, b.rows, norms, norms, params);
+    const KernelProblem kp(70, classes, 11, kernel, C, gamma);
+    const Blobs& b = kp.blobs;
+    const auto& labels = kp.labels;
+    const SvmParams& params = kp.params;
+    const std::vector<double>& k = kp.kernel;
     const auto folds = stratifiedKFold(labels, 3);
     DenseSvc::forcePortable(portable);
     int64_t checked = 0;
@@ -758,18 +771,12 @@ void TestSvm::denseProbabilityIsLibsvmBitForBit()
     QFETCH(int, perClass);
     QFETCH(unsigned, seed);
     QFETCH(int, threads);
-    const Blobs b = makeBlobs(perClass, classes, 16, 13);
-    Scaler scaler;
-    scaler.fit(b.x, b.rows, b.dims);
-    const std::vector<double> x = scaler.transform(b.x, b.rows);
-    const auto labels = intLabels(b);
-    SvmParams params;
-    params.kernel = parseKernel(kernel.toStdString());
-    params.C = C;
-    params.gamma = gamma.toDouble();
-    std::vector<double> k = crossProducts(x, b.rows, x, b.rows, b.dims);
-    const std::vector<double> norms = rowNormsSquared(x, b.rows, b.dims);
-    applyKernel(k, b.rows, b.rows, norms, norms, params);
+    const KernelProblem kp(perClass, classes, 13, kernel, C, gamma);
+    const Blobs& b = kp.blobs;
+    const auto& labels = kp.labels;
+    const auto& x = kp.x;
+    const SvmParams& params = kp.params;
+    const std::vector<double>& k = kp.kernel;
     std::vector<int64_t> all(std::size_t(b.rows));
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = int64_t(i);
     const auto kernelRows = SvmRows::fromKernel(k, b.rows, b.rows);
