@@ -1,6 +1,7 @@
 #include "Session.h"
 
 #include "data/Dataset.h"
+#include "io/AtomicFile.h"
 #include "project/Experiment.h"
 #include "tasks/Task.h"
 #include "tasks/TaskRunner.h"
@@ -9,7 +10,6 @@
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
-#include <QSaveFile>
 #include <QStandardPaths>
 #include <QThread>
 
@@ -94,10 +94,7 @@ bool Session::untrainedWeights() const
 
 void Session::setSvmSettings(const QJsonObject& settings)
 {
-    if (settings == m_svmSettings)
-        return;
     m_svmSettings = settings;
-    Q_EMIT svmSettingsChanged();
 }
 
 void Session::addRun(const QJsonObject& run)
@@ -174,19 +171,8 @@ void Session::apply(const Experiment& e, QString* error)
 
 bool Session::save(const QString& path, QString* error) const
 {
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly)) {
-        if (error)
-            *error = tr("%1: cannot write (%2); choose another folder").arg(path, f.errorString());
-        return false;
-    }
-    f.write(QJsonDocument(toJson()).toJson());
-    if (!f.commit()) {
-        if (error)
-            *error = tr("%1: cannot write (%2)").arg(path, f.errorString());
-        return false;
-    }
-    return true;
+    const QByteArray bytes = QJsonDocument(toJson()).toJson();
+    return writeAtomically(path, [&](QIODevice* device) { return device->write(bytes) == bytes.size(); }, error);
 }
 
 bool Session::load(const QString& path, QString* error)

@@ -1,8 +1,9 @@
 #include "features/FeatureStore.h"
 
+#include "io/JsonFile.h"
+
 #include "features/Npy.h"
 
-#include <QCryptographicHash>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -53,11 +54,6 @@ bool FeatureKey::operator==(const FeatureKey& o) const
     return toJson() == o.toJson();
 }
 
-std::string sha256Hex(const std::string& text)
-{
-    return QCryptographicHash::hash(QByteArray::fromStdString(text), QCryptographicHash::Sha256).toHex().toStdString();
-}
-
 namespace FeatureStore {
 
 std::string featuresPath(const std::string& prefix) { return prefix + ".features.npy"; }
@@ -68,15 +64,7 @@ namespace {
 
 QJsonObject readSidecar(const std::string& path)
 {
-    QFile f(q(path));
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    QJsonParseError err{};
-    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &err);
-    if (err.error != QJsonParseError::NoError || !doc.isObject())
-        throw std::runtime_error(path + ": not valid JSON (" + err.errorString().toStdString()
-                                 + "); delete it to re-extract");
-    return doc.object();
+    return readJsonObjectIfExists(path, "delete it to re-extract").value_or(QJsonObject());
 }
 
 }  // namespace
@@ -124,16 +112,4 @@ void writeSidecar(const std::string& prefix, const QJsonObject& sidecar)
 
 }  // namespace FeatureStore
 
-void writeFileAtomically(const std::string& path, const QByteArray& bytes)
-{
-    const std::string tmp = temporaryPathFor(path);
-    QFile f(q(tmp));
-    if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.flush()) {
-        const std::string why = f.errorString().toStdString();
-        f.remove();
-        throw std::runtime_error(path + ": cannot write (" + why + "); is the folder writable and the disk not full?");
-    }
-    f.close();
-    commitFile(tmp, path);
-}
 }  // namespace deepsvm

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "io/AtomicFile.h"  // writeFileAtomically, for the files beside a feature set
+#include "io/Digest.h"      // sha256Hex, for dataset identities
+
 #include <QJsonObject>
 
 #include <cstdint>
@@ -49,12 +52,5 @@ FeatureSet load(const std::string& prefix);
 /// Writes the sidecar atomically.
 void writeSidecar(const std::string& prefix, const QJsonObject& sidecar);
 }  // namespace FeatureStore
-
-/// Writes `bytes` to a temporary name next to `path` and renames it into place, so `path` is
-/// always either the old complete file or the new one. Throws std::runtime_error naming it.
-void writeFileAtomically(const std::string& path, const QByteArray& bytes);
-
-/// Hex SHA-256 of a string.
-std::string sha256Hex(const std::string& text);
 
 }  // namespace deepsvm

@@ -1,15 +1,13 @@
 #include "features/Npy.h"
 
+#include "io/AtomicFile.h"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 
-#include <signal.h>
-#include <unistd.h>
 
 namespace deepsvm {
 
@@ -158,70 +156,14 @@ NpyArray<int64_t> readNpyInt(const std::string& path)
     return readConverted<int64_t>(path, {"<i8", "<i4", "|u1"});
 }
 
-std::string temporaryPathFor(const std::string& target)
-{
-    // The folder is made on demand (`--out new/folder/prefix`); if that fails, opening the
-    // temporary file reports why, naming the target.
-    std::error_code ignored;
-    const std::filesystem::path parent = std::filesystem::path(target).parent_path();
-    if (!parent.empty())
-        std::filesystem::create_directories(parent, ignored);
-    removeStaleTemporaries(target);
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    return target + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rng() % 1000000007ULL);
-}
-
-void removeStaleTemporaries(const std::string& target)
-{
-    // TARGET.tmp-PID-N files whose process is gone were left by a kill or a forced exit.
-    namespace fs = std::filesystem;
-    const fs::path path(target);
-    const std::string prefix = path.filename().string() + ".tmp-";
-    std::error_code ec;
-    fs::directory_iterator it(path.parent_path().empty() ? fs::path(".") : path.parent_path(), ec);
-    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        if (name.compare(0, prefix.size(), prefix) != 0)
-            continue;
-        const std::string rest = name.substr(prefix.size());
-        const std::size_t dash = rest.find('-');
-        if (dash == 0 || dash == std::string::npos || rest.find_first_not_of("0123456789-") != std::string::npos)
-            continue;
-        const long pid = std::strtol(rest.substr(0, dash).c_str(), nullptr, 10);
-        if (pid > 0 && pid != long(::getpid()) && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH) {
-            std::error_code ignored;
-            fs::remove(it->path(), ignored);
-        }
-    }
-}
-
-void commitFile(const std::string& tmp, const std::string& target)
-{
-    if (std::rename(tmp.c_str(), target.c_str()) != 0) {
-        const std::string why = errnoText();
-        std::remove(tmp.c_str());
-        throw NpyError(target + ": cannot move the finished file into place (" + why + ")");
-    }
-}
-
 namespace {
 
 void writeWhole(const std::string& path, const std::string& header, const void* data, std::size_t bytes)
 {
-    const std::string tmp = temporaryPathFor(path);
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f)
-        throw NpyError(path + ": cannot write (" + errnoText() + "); choose a writable folder");
-    bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size();
-    ok = ok && (bytes == 0 || std::fwrite(data, 1, bytes, f) == bytes);
-    ok = (std::fflush(f) == 0) && ok;
-    ok = (std::fclose(f) == 0) && ok;
-    if (!ok) {
-        const std::string why = errnoText();
-        std::remove(tmp.c_str());
-        throw NpyError(path + ": write failed (" + why + "); is the disk full?");
-    }
-    commitFile(tmp, path);
+    AtomicFile file(path);
+    file.write(header);
+    file.write(data, bytes);
+    file.commit();
 }
 
 }  // namespace
@@ -237,35 +179,17 @@ void writeNpy(const std::string& path, const int64_t* data, int64_t count)
 }
 
 NpyRowWriter::NpyRowWriter(std::string path, int64_t cols)
-    : m_path(std::move(path)), m_tmp(temporaryPathFor(m_path)), m_cols(cols)
+    : m_file(std::make_unique<AtomicFile>(std::move(path))), m_cols(cols)
 {
-    m_file = std::fopen(m_tmp.c_str(), "wb");
-    if (!m_file)
-        throw NpyError(m_path + ": cannot write (" + errnoText() + "); choose a writable folder");
     // Reserve a header big enough for any row count; rewritten on finish().
-    const std::string header = headerFor("<f4", {int64_t(1) << 40, cols});
-    if (std::fwrite(header.data(), 1, header.size(), m_file) != header.size()) {
-        const std::string why = errnoText();
-        std::fclose(m_file);
-        m_file = nullptr;
-        std::remove(m_tmp.c_str());
-        throw NpyError(m_path + ": write failed (" + why + ")");
-    }
+    m_file->write(headerFor("<f4", {int64_t(1) << 40, cols}));
 }
 
-NpyRowWriter::~NpyRowWriter()
-{
-    if (m_file) {
-        std::fclose(m_file);
-        std::remove(m_tmp.c_str());
-    }
-}
+NpyRowWriter::~NpyRowWriter() = default;
 
 void NpyRowWriter::append(const float* rows, int64_t count)
 {
-    const std::size_t bytes = std::size_t(count * m_cols) * sizeof(float);
-    if (bytes && std::fwrite(rows, 1, bytes, m_file) != bytes)
-        throw NpyError(m_path + ": write failed (" + errnoText() + "); is the disk full?");
+    m_file->write(rows, std::size_t(count * m_cols) * sizeof(float));
     m_rows += count;
 }
 
@@ -275,20 +199,15 @@ std::string NpyRowWriter::finish()
     std::string header = headerFor("<f4", {m_rows, m_cols});
     header.resize(big.size() - 1, ' ');  // same length as reserved, keep the final '\n'
     header += '\n';
-    bool ok = std::fflush(m_file) == 0 && std::fseek(m_file, 0, SEEK_SET) == 0
-        && std::fwrite(header.data(), 1, header.size(), m_file) == header.size();
-    // Fix the header length field for the padded size.
-    ok = ok && std::fseek(m_file, 8, SEEK_SET) == 0;
+    // The header length field, for the padded size.
     const std::uint16_t len = std::uint16_t(header.size() - 10);
-    const unsigned char lenBytes[2] = {std::uint8_t(len & 0xFF), std::uint8_t(len >> 8)};
-    ok = ok && std::fwrite(lenBytes, 1, 2, m_file) == 2;
-    ok = (std::fclose(m_file) == 0) && ok;
-    m_file = nullptr;
-    if (!ok) {
-        std::remove(m_tmp.c_str());
-        throw NpyError(m_path + ": write failed (" + errnoText() + "); is the disk full?");
-    }
-    return m_tmp;
+    header[8] = char(len & 0xFF);
+    header[9] = char(len >> 8);
+    std::FILE* f = m_file->file();
+    if (std::fflush(f) != 0 || std::fseek(f, 0, SEEK_SET) != 0)
+        throw NpyError(m_file->target() + ": write failed (" + errnoText() + "); is the disk full?");
+    m_file->write(header);
+    return m_file->release();
 }
 
 }  // namespace deepsvm

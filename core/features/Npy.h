@@ -1,16 +1,18 @@
 #pragma once
 
+#include "io/AtomicFile.h"
+
 #include <cstdint>
-#include <cstdio>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace deepsvm {
 
-class NpyError : public std::runtime_error {
+class NpyError : public IoError {
 public:
-    using std::runtime_error::runtime_error;
+    using IoError::IoError;
 };
 
 /// A C-order array read from a .npy file (any rank; feature files check for 2-D).
@@ -43,7 +45,7 @@ void writeNpy(const std::string& path, const int64_t* data, int64_t count);
 class NpyRowWriter {
 public:
     NpyRowWriter(std::string path, int64_t cols);
-    ~NpyRowWriter();  ///< removes the temporary file if finish() was not reached
+    ~NpyRowWriter();  ///< removes the temporary file if finish() was not reached (AtomicFile)
     NpyRowWriter(const NpyRowWriter&) = delete;
     NpyRowWriter& operator=(const NpyRowWriter&) = delete;
     void append(const float* rows, int64_t count);
@@ -52,18 +54,11 @@ public:
     std::string finish();
 
 private:
-    std::string m_path, m_tmp;
+    std::unique_ptr<AtomicFile> m_file;
     int64_t m_cols;
     int64_t m_rows = 0;
-    std::FILE* m_file = nullptr;
 };
 
-/// Atomically replaces `target` with `tmp` (rename within one folder).
-void commitFile(const std::string& tmp, const std::string& target);
-/// A unique temporary name next to `target`.
-std::string temporaryPathFor(const std::string& target);
-/// Removes TARGET.tmp-PID-N files left by processes that no longer exist (a kill -9, a forced
-/// exit); temporaryPathFor calls it, so a restart cleans up after a crash.
-void removeStaleTemporaries(const std::string& target);
+// commitFile, temporaryPathFor and removeStaleTemporaries live in io/AtomicFile.h.
 
 }  // namespace deepsvm

@@ -2,6 +2,7 @@
 
 #include "nets/Pickle.h"
 #include "nets/ZipReader.h"
+#include "nets/ZipWriter.h"
 
 #include <cerrno>
 #include <cstring>

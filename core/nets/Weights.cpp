@@ -2,7 +2,6 @@
 
 #include "nets/PthFile.h"
 
-#include <QCryptographicHash>
 #include <QFile>
 
 #include <torch/script.h>
@@ -221,16 +220,6 @@ void writeWeightsFile(const std::string& path, const NamedTensors& tensors)
     } catch (const PthError& e) {
         throw WeightsError(e.what());
     }
-}
-
-std::string sha256OfFile(const std::string& path)
-{
-    QFile f(QString::fromStdString(path));
-    if (!f.open(QIODevice::ReadOnly))
-        throw WeightsError(path + ": cannot read (" + f.errorString().toStdString() + ")");
-    QCryptographicHash hash(QCryptographicHash::Sha256);
-    hash.addData(&f);
-    return hash.result().toHex().toStdString();
 }
 
 std::pair<std::string, uint64_t> weightsOfKey(const std::string& file, const std::string& sha256)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "io/Digest.h"  // sha256OfFile: the identity of a weights file
+
 #include "nets/ResNet.h"
 
 #include <cstdint>
@@ -48,8 +50,5 @@ void writeWeightsFile(const std::string& path, const NamedTensors& tensors);
 /// The weights a feature cache key stands for: `file` and seed 0, or "random" with the seed
 /// its "random-seed-<seed>" SHA-256 field records.
 std::pair<std::string, uint64_t> weightsOfKey(const std::string& file, const std::string& sha256);
-
-/// Hex SHA-256 of a file's bytes. Throws WeightsError if unreadable.
-std::string sha256OfFile(const std::string& path);
 
 }  // namespace deepsvm

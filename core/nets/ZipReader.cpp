@@ -1,5 +1,7 @@
 #include "nets/ZipReader.h"
 
+#include "nets/ZipFormat.h"
+
 #include "nets/Pickle.h"
 #include "nets/PthFile.h"
 
@@ -7,25 +9,15 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <random>
 #include <system_error>
 #include <utility>
 
 namespace deepsvm {
 
+using namespace zipformat;
+
 namespace {
 
-constexpr std::uint32_t kLocalSig = 0x04034b50;
-constexpr std::uint32_t kCentralSig = 0x02014b50;
-constexpr std::uint32_t kEndSig = 0x06054b50;
-constexpr std::uint32_t kEnd64Sig = 0x06064b50;
-constexpr std::uint32_t kEnd64LocatorSig = 0x07064b50;
-constexpr std::size_t kEndSize = 22;
-constexpr std::size_t kEnd64LocatorSize = 20;
-constexpr std::size_t kEnd64MinSize = 56;
-constexpr std::size_t kCentralSize = 46;
-constexpr std::size_t kLocalSize = 30;
 // A state dict has one entry per storage; a million is far beyond any real model and keeps
 // the index small even for a hostile count field.
 constexpr std::uint64_t kMaxEntries = 1u << 20;
@@ -267,155 +259,6 @@ std::string ZipReader::readString(const Entry& entry) const
 {
     const std::vector<unsigned char> data = read(entry);
     return std::string(data.begin(), data.end());
-}
-
-namespace {
-
-void put16(std::string& out, std::uint32_t v)
-{
-    out += static_cast<char>(v & 0xFF);
-    out += static_cast<char>((v >> 8) & 0xFF);
-}
-
-void put32(std::string& out, std::uint32_t v)
-{
-    put16(out, v & 0xFFFF);
-    put16(out, v >> 16);
-}
-
-constexpr std::uint32_t kVersion = 20;   // 2.0: plain stored files
-constexpr std::uint32_t kDosDate = 0x21;  // 1980-01-01: fixed, so output is reproducible
-constexpr std::uint64_t kAlign = 64;
-
-}  // namespace
-
-ZipWriter::ZipWriter(const std::string& path) : m_path(path)
-{
-    std::random_device rd;
-    for (int attempt = 0; attempt < 16 && !m_file; ++attempt) {
-        char suffix[16];
-        std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(rd()));
-        m_tmp = path + ".tmp-" + suffix;
-        m_file = std::fopen(m_tmp.c_str(), "wbx");  // "x": never clobber another writer's temp file
-        if (!m_file && errno != EEXIST)
-            break;
-    }
-    if (!m_file)
-        fail("cannot create " + m_tmp + " (" + std::strerror(errno) + ")");
-}
-
-ZipWriter::~ZipWriter()
-{
-    if (m_file) {  // commit() was not reached: leave nothing behind
-        std::fclose(m_file);
-        std::remove(m_tmp.c_str());
-    }
-}
-
-void ZipWriter::fail(const std::string& what) const
-{
-    throw PthError(m_path + ": " + what);
-}
-
-void ZipWriter::write(const unsigned char* data, std::size_t size)
-{
-    if (size && std::fwrite(data, 1, size, m_file) != size)
-        fail("write failed (" + std::string(std::strerror(errno)) + ")");
-    m_offset += size;
-}
-
-void ZipWriter::write(const std::string& bytes)
-{
-    write(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-}
-
-void ZipWriter::add(const std::string& name, const std::string& data)
-{
-    add(name, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-}
-
-void ZipWriter::add(const std::string& name, const unsigned char* data, std::size_t size)
-{
-    if (name.empty() || name.size() > 0xFFFF || m_records.size() >= 0xFFFF)
-        fail("cannot write zip entry '" + name + "' (bad name or too many entries)");
-    // Like PyTorch: pad the local header with an extra field ("FB", filled with 'Z') so the
-    // data starts on a 64-byte boundary; an extra field needs at least its 4-byte header.
-    const std::uint64_t headerEnd = m_offset + kLocalSize + name.size();
-    std::uint64_t pad = (kAlign - headerEnd % kAlign) % kAlign;
-    if (pad != 0 && pad < 4)
-        pad += kAlign;
-    if (headerEnd + pad + size >= 0xFFFFFFFFu)
-        fail("archive would exceed 4 GiB (zip64 output is not supported)");
-    Record r{name, crc32(data, size), static_cast<std::uint32_t>(size), static_cast<std::uint32_t>(m_offset)};
-    std::string h;
-    put32(h, kLocalSig);
-    put16(h, kVersion);
-    put16(h, 0);  // flags: sizes are known up front, so no data descriptor
-    put16(h, 0);  // method: stored
-    put16(h, 0);
-    put16(h, kDosDate);
-    put32(h, r.crc);
-    put32(h, r.size);
-    put32(h, r.size);
-    put16(h, static_cast<std::uint32_t>(name.size()));
-    put16(h, static_cast<std::uint32_t>(pad));
-    h += name;
-    if (pad) {
-        put16(h, 0x4246);  // "FB"
-        put16(h, static_cast<std::uint32_t>(pad - 4));
-        h.append(static_cast<std::size_t>(pad - 4), 'Z');
-    }
-    write(h);
-    write(data, size);
-    m_records.push_back(std::move(r));
-}
-
-void ZipWriter::commit()
-{
-    const std::uint64_t cdOffset = m_offset;
-    std::string cd;
-    for (const Record& r : m_records) {
-        put32(cd, kCentralSig);
-        put16(cd, kVersion);  // made by: MS-DOS attributes, version 2.0
-        put16(cd, kVersion);
-        put16(cd, 0);
-        put16(cd, 0);
-        put16(cd, 0);
-        put16(cd, kDosDate);
-        put32(cd, r.crc);
-        put32(cd, r.size);
-        put32(cd, r.size);
-        put16(cd, static_cast<std::uint32_t>(r.name.size()));
-        put16(cd, 0);  // extra
-        put16(cd, 0);  // comment
-        put16(cd, 0);  // disk
-        put16(cd, 0);  // internal attributes
-        put32(cd, 0);  // external attributes
-        put32(cd, r.offset);
-        cd += r.name;
-    }
-    const std::uint64_t cdSize = cd.size();
-    if (cdOffset + cdSize + kEndSize >= 0xFFFFFFFFu)
-        fail("archive would exceed 4 GiB (zip64 output is not supported)");
-    put32(cd, kEndSig);
-    put16(cd, 0);
-    put16(cd, 0);
-    put16(cd, static_cast<std::uint32_t>(m_records.size()));
-    put16(cd, static_cast<std::uint32_t>(m_records.size()));
-    put32(cd, static_cast<std::uint32_t>(cdSize));
-    put32(cd, static_cast<std::uint32_t>(cdOffset));
-    put16(cd, 0);
-    write(cd);
-    const bool flushed = std::fflush(m_file) == 0 && !std::ferror(m_file);
-    const bool closed = std::fclose(m_file) == 0;
-    m_file = nullptr;
-    std::error_code ec;
-    if (flushed && closed)
-        std::filesystem::rename(m_tmp, m_path, ec);  // atomic replace on POSIX
-    if (!flushed || !closed || ec) {
-        std::remove(m_tmp.c_str());
-        fail(ec ? "cannot replace with " + m_tmp + " (" + ec.message() + ")" : std::string("write failed"));
-    }
 }
 
 }  // namespace deepsvm

@@ -1,6 +1,7 @@
 #include "project/Download.h"
 
-#include <QCryptographicHash>
+#include "io/Digest.h"
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -57,24 +58,14 @@ QString Checksum::describe() const
     return QStringLiteral("no checksum");
 }
 
-QString fileDigest(const QString& path, const QString& algorithm)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        throw std::runtime_error(path.toStdString() + ": cannot read (" + f.errorString().toStdString() + ")");
-    QCryptographicHash hash(algorithm == QStringLiteral("md5") ? QCryptographicHash::Md5 : QCryptographicHash::Sha256);
-    if (!hash.addData(&f))
-        throw std::runtime_error(path.toStdString() + ": read error while hashing");
-    return QString::fromLatin1(hash.result().toHex());
-}
-
 namespace {
 
 void verify(const QString& file, const Checksum& c, const QString& url)
 {
     if (c.kind == Checksum::Kind::None)
         return;
-    const QString actual = fileDigest(file, c.kind == Checksum::Kind::Md5 ? QStringLiteral("md5") : QStringLiteral("sha256"));
+    const QString actual = QString::fromStdString(
+        fileDigest(file.toStdString(), c.kind == Checksum::Kind::Md5 ? DigestAlgorithm::Md5 : DigestAlgorithm::Sha256));
     const bool ok = c.kind == Checksum::Kind::Sha256Prefix ? actual.startsWith(c.hex) : actual == c.hex;
     if (!ok) {
         QFile::remove(file);
@@ -205,7 +196,7 @@ QJsonObject downloadFile(const DownloadOptions& o, const std::function<bool(qint
                        {QStringLiteral("url"), url},
                        {QStringLiteral("bytes"), double(QFileInfo(o.target).size())},
                        {QStringLiteral("resumed_from"), double(resumedFrom)},
-                       {QStringLiteral("sha256"), fileDigest(o.target, QStringLiteral("sha256"))},
+                       {QStringLiteral("sha256"), QString::fromStdString(sha256OfFile(o.target.toStdString()))},
                        {QStringLiteral("seconds"), double(clock.elapsed()) / 1000.0}};
 }
 

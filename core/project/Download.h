@@ -42,7 +42,4 @@ struct DownloadOptions {
 /// the URL or file, or DownloadCancelled. Runs its own event loop: call it from a worker thread.
 QJsonObject downloadFile(const DownloadOptions& options, const std::function<bool(qint64 done, qint64 total)>& progress);
 
-/// Hex digest of a file (QCryptographicHash algorithm name "sha256" or "md5").
-QString fileDigest(const QString& path, const QString& algorithm);
-
 }  // namespace deepsvm

@@ -15,29 +15,10 @@
 #include <QPainter>
 #include <QPdfWriter>
 #include <QPointer>
-#include <QSaveFile>
 #include <QSpinBox>
 #include <QSvgGenerator>
 
 namespace deepsvm {
-
-bool writeAtomically(const QString& path, const std::function<bool(QIODevice*)>& write, QString* error)
-{
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        if (error)
-            *error = QStringLiteral("%1: cannot write (%2); check the folder exists and is writable").arg(path, file.errorString());
-        return false;
-    }
-    if (!write(&file) || !file.commit()) {
-        if (error)
-            *error = QStringLiteral("%1: cannot write (%2); is the disk full?")
-                         .arg(path, file.errorString().isEmpty() ? QStringLiteral("write failed") : file.errorString());
-        file.cancelWriting();
-        return false;
-    }
-    return true;
-}
 
 bool saveImageAtomically(const QImage& image, const QString& path, const char* format, QString* error)
 {

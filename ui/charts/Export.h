@@ -1,5 +1,7 @@
 #pragma once
 
+#include "io/AtomicFile.h"  // writeAtomically
+
 #include <QSize>
 #include <QString>
 
@@ -17,10 +19,7 @@ namespace deepsvm {
 /// Paints a picture into `target` (logical units); used for every export format.
 using PicturePainter = std::function<void(QPainter& painter, const QRectF& target)>;
 
-/// Writes `path` through a temporary file that is renamed into place (QSaveFile): a crash or
-/// a full disk never leaves half a file under `path`. `write` returns false on failure.
-/// Returns false and sets *error naming the file.
-bool writeAtomically(const QString& path, const std::function<bool(QIODevice*)>& write, QString* error);
+/// Through the one atomic writer (io/AtomicFile.h): returns false and sets *error naming the file.
 bool saveImageAtomically(const QImage& image, const QString& path, const char* format, QString* error);
 
 /// Writes the picture to `path` as PNG, SVG or PDF (from the suffix) at `size` logical pixels;

@@ -13,7 +13,6 @@
 #include <QJsonArray>
 #include <QPageSize>
 #include <QPdfWriter>
-#include <QSaveFile>
 #include <QTextDocument>
 #include <QUrl>
 
