@@ -75,7 +75,6 @@ Q_SIGNALS:
     void datasetChanged();
     void featuresChanged();
     void featureSettingsChanged();
-    void svmSettingsChanged();
     void runsChanged();
     void currentRunChanged();
     void message(const QString& text);

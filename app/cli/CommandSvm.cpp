@@ -76,18 +76,16 @@ void SvmCliOptions::read(const QCommandLineParser& p, SvmOptions* o) const
 /// Runs an SvmTask, printing each grid point as it finishes; returns the exit code.
 int runSvmTask(const SvmOptions& options, QJsonObject* report)
 {
-    installInterruptHandler();
     SvmTask task(options);
+    installInterruptHandler(&task);  // a signal cancels the task at once, inside a fit too
+    if (interruptRequested())
+        task.requestCancel();
     int exitCode = 1;
     QObject::connect(&task, &Task::partialResult, &task, [&](const QVariant& v) {
-        const QJsonObject p = v.toJsonObject();
-        const QString gamma = p.contains(QStringLiteral("gamma_mode")) ? p[QStringLiteral("gamma_mode")].toString()
-                                                                        : QString::number(p[QStringLiteral("gamma")].toDouble());
-        std::fprintf(stderr, "  %-7s C=%-8g gamma=%-8s degree=%d coef0=%g: %.4f +- %.4f\n",
-                     p[QStringLiteral("kernel")].toString().toUtf8().constData(), p[QStringLiteral("C")].toDouble(),
-                     gamma.toUtf8().constData(), p[QStringLiteral("degree")].toInt(),
-                     p[QStringLiteral("coef0")].toDouble(), p[QStringLiteral("mean")].toDouble(),
-                     p[QStringLiteral("std")].toDouble());
+        const GridPointResult p = v.value<GridPointResult>();
+        const std::string gamma = p.params.gammaMode.empty() ? QString::number(p.params.gamma).toStdString() : p.params.gammaMode;
+        std::fprintf(stderr, "  %-7s C=%-8g gamma=%-8s degree=%d coef0=%g: %.4f +- %.4f\n", kernelName(p.params.kernel).c_str(),
+                     p.params.C, gamma.c_str(), p.params.degree, p.params.coef0, p.mean, p.std);
         if (interruptRequested())
             task.requestCancel();
     });
@@ -108,6 +106,7 @@ int runSvmTask(const SvmOptions& options, QJsonObject* report)
         exitCode = 0;
     });
     task.run();
+    installInterruptHandler(nullptr);
     return exitCode;
 }
 

@@ -1,5 +1,7 @@
 #include "cli/Progress.h"
 
+#include "tasks/Task.h"
+
 #include <csignal>
 #include <cstdio>
 
@@ -9,11 +11,21 @@ namespace deepsvm::cli {
 
 namespace {
 std::atomic_bool g_interrupted{false};
-extern "C" void onInterrupt(int) { g_interrupted.store(true); }
+std::atomic<Task*> g_task{nullptr};
+static_assert(std::atomic<Task*>::is_always_lock_free && std::atomic_bool::is_always_lock_free,
+              "the signal handler may only touch lock-free atomics");
+
+extern "C" void onInterrupt(int)
+{
+    g_interrupted.store(true);
+    if (Task* task = g_task.load())
+        task->requestCancel();  // an atomic store: safe in a signal handler
+}
 }  // namespace
 
-void installInterruptHandler()
+void installInterruptHandler(Task* task)
 {
+    g_task.store(task);
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
 }

@@ -6,6 +6,10 @@
 
 #include <atomic>
 
+namespace deepsvm {
+class Task;
+}
+
 namespace deepsvm::cli {
 
 /// Prints a task's progress to stderr: one updating line on a terminal, a line every few
@@ -24,8 +28,9 @@ private:
     bool m_printed = false;
 };
 
-/// Ctrl-C requests a clean cancel (temporary files removed) instead of killing the process.
-void installInterruptHandler();
+/// Ctrl-C and SIGTERM request a clean cancel (temporary files removed) instead of killing the
+/// process; with a task, its cancel is requested at once, so a fit stops within a second.
+void installInterruptHandler(Task* task = nullptr);
 bool interruptRequested();
 
 }  // namespace deepsvm::cli

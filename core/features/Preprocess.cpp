@@ -1,5 +1,7 @@
 #include "features/Preprocess.h"
 
+#include <torch/torch.h>
+
 #include <cmath>
 #include <stdexcept>
 
@@ -12,10 +14,6 @@ Normalization parseNormalization(const std::string& text)
     throw std::invalid_argument("unknown normalisation '" + text + "' (use imagenet or half)");
 }
 
-std::string normalizationName(Normalization n)
-{
-    return n == Normalization::ImageNet ? "imagenet" : "half";
-}
 
 torch::Tensor preprocess(const RgbImage& image, const PreprocessOptions& options)
 {

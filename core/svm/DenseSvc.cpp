@@ -1,12 +1,12 @@
 #include "svm/DenseSvc.h"
 
+#include "io/Parallel.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
-#include <exception>
 #include <mutex>
-#include <thread>
 #include <cstdio>
 #include <limits>
 #include <map>
@@ -235,8 +235,10 @@ __attribute__((target("avx512f"))) void updateGradientAvx512(double* G, const fl
 /// rows and columns are permuted in place as libsvm's cache permutes them when shrinking.
 class Solver {
 public:
-    Solver(int l, std::vector<float> q, std::vector<double> qd, std::vector<std::int8_t> y, double C, double eps, bool shrinking)
-        : m_l(l), m_q(std::move(q)), m_QD(std::move(qd)), m_y(std::move(y)), m_C(C), m_eps(eps), m_shrinking(shrinking)
+    Solver(int l, std::vector<float> q, std::vector<double> qd, std::vector<std::int8_t> y, double C, double eps, bool shrinking,
+           const CancelCheck& cancelled)
+        : m_l(l), m_q(std::move(q)), m_QD(std::move(qd)), m_y(std::move(y)), m_C(C), m_eps(eps), m_shrinking(shrinking),
+          m_cancelled(cancelled)
     {
         m_row.resize(std::size_t(l));
         for (int i = 0; i < l; ++i)
@@ -262,6 +264,7 @@ public:
         while (iter < maxIter) {
             if (--counter == 0) {
                 counter = std::min(l, 1000);
+                throwIfCancelled(m_cancelled);  // every 1,000 iterations: a long fit stops within a few ms
                 if (m_shrinking)
                     doShrinking();
             }
@@ -555,6 +558,7 @@ private:
     int m_activeSize = 0;
     double m_C, m_eps;
     bool m_shrinking, m_unshrink = false;
+    const CancelCheck& m_cancelled;
 };
 
 }  // namespace
@@ -575,7 +579,7 @@ struct Binary {
 };
 
 Binary solveBinary(const double* kernel, int64_t n, const std::vector<int64_t>& sub, const std::vector<std::int8_t>& y,
-                   double C, double eps, bool shrinking)
+                   double C, double eps, bool shrinking, const CancelCheck& cancelled)
 {
     const int l = int(sub.size());
     // Q[i][j] = (float)(y_i y_j K(x_i, x_j)), QD[i] = K(x_i, x_i), as SVC_Q computes them.
@@ -590,7 +594,7 @@ Binary solveBinary(const double* kernel, int64_t n, const std::vector<int64_t>& 
         qd[std::size_t(i)] = krow[sub[std::size_t(i)]];
     }
     Binary b;
-    Solver solver(l, std::move(q), std::move(qd), y, C, eps, shrinking);
+    Solver solver(l, std::move(q), std::move(qd), y, C, eps, shrinking, cancelled);
     b.iterations = solver.solve(&b.alpha, &b.rho);
     for (int k = 0; k < l; ++k)
         b.alpha[std::size_t(k)] *= y[std::size_t(k)];
@@ -674,8 +678,8 @@ void sigmoidTrain(const std::vector<double>& dec, const std::vector<std::int8_t>
 /// svm_binary_svc_probability: 5-fold decision values on the binary problem (`sub`, `y`) with
 /// libsvm's shuffle `perm`, then the sigmoid fitted to them.
 void binaryProbability(const double* kernel, int64_t n, const std::vector<int64_t>& sub, const std::vector<std::int8_t>& y,
-                       const std::vector<int>& perm, double C, double eps, bool shrinking, double* A, double* B,
-                       int64_t* iterations)
+                       const std::vector<int>& perm, double C, double eps, bool shrinking, const CancelCheck& cancelled,
+                       double* A, double* B, int64_t* iterations)
 {
     const int l = int(sub.size()), folds = 5;
     std::vector<double> dec(static_cast<std::size_t>(l), 0.0);
@@ -697,7 +701,7 @@ void binaryProbability(const double* kernel, int64_t n, const std::vector<int64_
         std::vector<std::int8_t> ys;
         for (int k : positives) { rows.push_back(sub[std::size_t(k)]); ys.push_back(+1); }
         for (int k : negatives) { rows.push_back(sub[std::size_t(k)]); ys.push_back(-1); }
-        const Binary b = solveBinary(kernel, n, rows, ys, C, eps, shrinking);
+        const Binary b = solveBinary(kernel, n, rows, ys, C, eps, shrinking, cancelled);
         *iterations += b.iterations;
         // svm_predict_values of the two-class model: its support vectors in order, minus rho
         // (times label[0] = +1, which changes nothing).
@@ -717,16 +721,16 @@ void binaryProbability(const double* kernel, int64_t n, const std::vector<int64_
 }  // namespace
 
 DenseSvc DenseSvc::train(const double* kernel, int64_t n, const std::vector<int64_t>& rows, const std::vector<int>& labels,
-                         double C, double eps, bool shrinking)
+                         double C, const CancelCheck& cancelled, double eps, bool shrinking)
 {
-    return build(kernel, n, rows, labels, C, eps, shrinking, nullptr, 1);
+    return build(kernel, n, rows, labels, {C, eps, shrinking, nullptr, 1, cancelled});
 }
 
 DenseSvc DenseSvc::trainWithProbability(const double* kernel, int64_t n, const std::vector<int64_t>& rows,
-                                        const std::vector<int>& labels, double C, unsigned seed, int threads, double eps,
-                                        bool shrinking)
+                                        const std::vector<int>& labels, double C, unsigned seed, int threads,
+                                        const CancelCheck& cancelled, double eps, bool shrinking)
 {
-    return build(kernel, n, rows, labels, C, eps, shrinking, &seed, threads);
+    return build(kernel, n, rows, labels, {C, eps, shrinking, &seed, threads, cancelled});
 }
 
 std::mutex& DenseSvc::randMutex()
@@ -735,12 +739,21 @@ std::mutex& DenseSvc::randMutex()
     return m;
 }
 
+/// One class pair's subproblem: its rows, libsvm's shuffle for the probability folds, and the fit.
+struct DenseSvc::Pair {
+    int a, b;
+    std::vector<int> perm;
+    Binary f;
+    double probA = 0, probB = 0;
+    int64_t iterations = 0;
+};
+
 DenseSvc DenseSvc::build(const double* kernel, int64_t n, const std::vector<int64_t>& rows, const std::vector<int>& labels,
-                         double C, double eps, bool shrinking, const unsigned* seed, int threads)
+                         const Fit& fit)
 {
     if (rows.size() != labels.size() || rows.empty())
         throw std::invalid_argument("DenseSvc: rows and labels must be non-empty and of equal length");
-    if (!(C > 0))
+    if (!(fit.C > 0))
         throw std::invalid_argument("DenseSvc: C must be positive");
     // Rows grouped by class, stable, classes ascending: what SvmModel hands libsvm.
     std::vector<std::size_t> order(rows.size());
@@ -761,24 +774,16 @@ DenseSvc DenseSvc::build(const double* kernel, int64_t n, const std::vector<int6
         ++count.back();
     }
     const int classes = int(m.m_labels.size());
-    const int total = int(grouped.size());
-    struct Pair {
-        int a, b;
-        std::vector<int> perm;  // libsvm's shuffle for the probability folds
-        Binary f;
-        double probA = 0, probB = 0;
-        int64_t iterations = 0;
-    };
     std::vector<Pair> pairs;
     for (int a = 0; a < classes; ++a)
         for (int b = a + 1; b < classes; ++b)
             pairs.push_back({a, b, {}, {}, 0, 0, 0});
-    if (seed) {
+    if (fit.seed) {
         // svm_binary_svc_probability's shuffles, drawn pair by pair from rand() as svm_train
         // draws them (nothing else in svm_train calls rand()), so the pairs can then run in
         // any order.
         std::lock_guard<std::mutex> lock(randMutex());
-        std::srand(*seed);
+        std::srand(*fit.seed);
         for (Pair& p : pairs) {
             const int l = count[std::size_t(p.a)] + count[std::size_t(p.b)];
             p.perm.resize(std::size_t(l));
@@ -787,46 +792,34 @@ DenseSvc DenseSvc::build(const double* kernel, int64_t n, const std::vector<int6
                 std::swap(p.perm[std::size_t(i)], p.perm[std::size_t(i + std::rand() % (l - i))]);
         }
     }
-    auto solvePair = [&](Pair& p) {
+    auto solvePair = [&](int64_t index) {
+        Pair& p = pairs[std::size_t(index)];
         const int ca = count[std::size_t(p.a)], cb = count[std::size_t(p.b)];
         std::vector<int64_t> sub;
         std::vector<std::int8_t> y;
         sub.reserve(std::size_t(ca + cb));
         for (int k = 0; k < ca; ++k) { sub.push_back(grouped[std::size_t(start[std::size_t(p.a)] + k)]); y.push_back(+1); }
         for (int k = 0; k < cb; ++k) { sub.push_back(grouped[std::size_t(start[std::size_t(p.b)] + k)]); y.push_back(-1); }
-        if (seed)
-            binaryProbability(kernel, n, sub, y, p.perm, C, eps, shrinking, &p.probA, &p.probB, &p.iterations);
-        p.f = solveBinary(kernel, n, sub, y, C, eps, shrinking);
+        if (fit.seed)
+            binaryProbability(kernel, n, sub, y, p.perm, fit.C, fit.eps, fit.shrinking, fit.cancelled, &p.probA, &p.probB,
+                              &p.iterations);
+        p.f = solveBinary(kernel, n, sub, y, fit.C, fit.eps, fit.shrinking, fit.cancelled);
         p.iterations += p.f.iterations;
     };
-    const int workers = std::max(1, std::min<int>(threads > 0 ? threads : int(std::thread::hardware_concurrency()), int(pairs.size())));
-    if (workers <= 1) {
-        for (Pair& p : pairs) solvePair(p);
-    } else {
-        std::atomic<std::size_t> next{0};
-        std::exception_ptr error;
-        std::mutex errorMutex;
-        std::vector<std::thread> pool;
-        for (int t = 0; t < workers; ++t)
-            pool.emplace_back([&] {
-                for (std::size_t i; (i = next.fetch_add(1)) < pairs.size();) {
-                    try {
-                        solvePair(pairs[i]);
-                    } catch (...) {
-                        std::lock_guard<std::mutex> lock(errorMutex);
-                        if (!error) error = std::current_exception();
-                        next = pairs.size();
-                    }
-                }
-            });
-        for (auto& t : pool) t.join();
-        if (error)
-            std::rethrow_exception(error);
-    }
+    // The pairs are independent; the result does not depend on the thread count.
+    parallelFor(int64_t(pairs.size()), std::min<int>(threadCount(fit.threads), int(pairs.size())), solvePair);
+    m.collectSupportVectors(pairs, grouped, order, start, count, fit.seed != nullptr);
+    return m;
+}
 
-    std::vector<char> nonzero(std::size_t(total), 0);
+void DenseSvc::collectSupportVectors(const std::vector<Pair>& pairs, const std::vector<int64_t>& grouped,
+                                     const std::vector<std::size_t>& order, const std::vector<int>& start,
+                                     const std::vector<int>& count, bool withProbability)
+{
+    const int classes = int(m_labels.size());
+    std::vector<char> nonzero(grouped.size(), 0);
     for (const Pair& p : pairs) {
-        m.m_stats.iterations += p.iterations;
+        m_stats.iterations += p.iterations;
         const int ca = count[std::size_t(p.a)], cb = count[std::size_t(p.b)];
         for (int k = 0; k < ca; ++k)
             if (p.f.alpha[std::size_t(k)] != 0)  // libsvm: fabs(alpha) > 0
@@ -835,40 +828,37 @@ DenseSvc DenseSvc::build(const double* kernel, int64_t n, const std::vector<int6
             if (p.f.alpha[std::size_t(ca + k)] != 0)
                 nonzero[std::size_t(start[std::size_t(p.b)] + k)] = 1;
     }
-
-    // Support vectors class by class, and sv_coef as svm_train lays it out.
     std::vector<int> nzStart(std::size_t(classes), 0);
-    m.m_svCount.assign(std::size_t(classes), 0);
+    m_svCount.assign(std::size_t(classes), 0);
     for (int c = 0; c < classes; ++c) {
         for (int k = 0; k < count[std::size_t(c)]; ++k)
             if (nonzero[std::size_t(start[std::size_t(c)] + k)]) {
-                ++m.m_svCount[std::size_t(c)];
-                m.m_svRows.push_back(grouped[std::size_t(start[std::size_t(c)] + k)]);
-                m.m_svPositions.push_back(int64_t(order[std::size_t(start[std::size_t(c)] + k)]));
+                ++m_svCount[std::size_t(c)];
+                m_svRows.push_back(grouped[std::size_t(start[std::size_t(c)] + k)]);
+                m_svPositions.push_back(int64_t(order[std::size_t(start[std::size_t(c)] + k)]));
             }
         if (c > 0)
-            nzStart[std::size_t(c)] = nzStart[std::size_t(c - 1)] + m.m_svCount[std::size_t(c - 1)];
+            nzStart[std::size_t(c)] = nzStart[std::size_t(c - 1)] + m_svCount[std::size_t(c - 1)];
     }
-    m.m_svStart = nzStart;
-    const int nSV = int(m.m_svRows.size());
-    m.m_coef.assign(std::size_t(std::max(classes - 1, 0)), std::vector<double>(std::size_t(nSV), 0.0));
+    m_svStart = nzStart;
+    const int nSV = int(m_svRows.size());
+    m_coef.assign(std::size_t(std::max(classes - 1, 0)), std::vector<double>(std::size_t(nSV), 0.0));
     for (const Pair& p : pairs) {
         const int ca = count[std::size_t(p.a)], cb = count[std::size_t(p.b)];
         int q = nzStart[std::size_t(p.a)];
         for (int k = 0; k < ca; ++k)
             if (nonzero[std::size_t(start[std::size_t(p.a)] + k)])
-                m.m_coef[std::size_t(p.b - 1)][std::size_t(q++)] = p.f.alpha[std::size_t(k)];
+                m_coef[std::size_t(p.b - 1)][std::size_t(q++)] = p.f.alpha[std::size_t(k)];
         q = nzStart[std::size_t(p.b)];
         for (int k = 0; k < cb; ++k)
             if (nonzero[std::size_t(start[std::size_t(p.b)] + k)])
-                m.m_coef[std::size_t(p.a)][std::size_t(q++)] = p.f.alpha[std::size_t(ca + k)];
-        m.m_rho.push_back(p.f.rho);
-        if (seed) {
-            m.m_probA.push_back(p.probA);
-            m.m_probB.push_back(p.probB);
+                m_coef[std::size_t(p.a)][std::size_t(q++)] = p.f.alpha[std::size_t(ca + k)];
+        m_rho.push_back(p.f.rho);
+        if (withProbability) {
+            m_probA.push_back(p.probA);
+            m_probB.push_back(p.probB);
         }
     }
-    return m;
 }
 
 int DenseSvc::predict(const double* kernel, int64_t n, int64_t row, std::vector<double>* decisions) const

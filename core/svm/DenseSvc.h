@@ -1,5 +1,7 @@
 #pragma once
 
+#include "io/Cancel.h"
+
 #include <cstdint>
 #include <mutex>
 #include <vector>
@@ -22,8 +24,9 @@ public:
     /// `kernel`: n x n row-major, K[a][b] read as libsvm's precomputed kernel reads it (row a).
     /// Trains on kernel rows `rows` with class `labels` (0-based; one per row). Classes are
     /// ordered by value, as SvmModel does (libsvm's order for class-grouped rows).
+    /// `cancelled` is asked every 1,000 solver iterations; a yes throws Cancelled.
     static DenseSvc train(const double* kernel, int64_t n, const std::vector<int64_t>& rows, const std::vector<int>& labels,
-                          double C, double eps = 1e-3, bool shrinking = true);
+                          double C, const CancelCheck& cancelled = {}, double eps = 1e-3, bool shrinking = true);
 
     /// svm_train with probability estimates: each pair's sigmoid (probA, probB) is fitted to
     /// decision values from 5 folds shuffled with rand() after srand(seed), exactly as libsvm
@@ -31,7 +34,7 @@ public:
     /// run on `threads` threads (0: one per core); the result does not depend on the count.
     static DenseSvc trainWithProbability(const double* kernel, int64_t n, const std::vector<int64_t>& rows,
                                          const std::vector<int>& labels, double C, unsigned seed, int threads = 0,
-                                         double eps = 1e-3, bool shrinking = true);
+                                         const CancelCheck& cancelled = {}, double eps = 1e-3, bool shrinking = true);
     /// libsvm's probability calibration draws from the C library's rand(): whoever seeds and
     /// draws holds this.
     static std::mutex& randMutex();
@@ -58,8 +61,20 @@ public:
     static void forcePortable(bool on);
 
 private:
+    struct Fit {
+        double C, eps;
+        bool shrinking;
+        const unsigned* seed;  ///< set: with probability estimates
+        int threads;
+        const CancelCheck& cancelled;
+    };
+    struct Pair;
     static DenseSvc build(const double* kernel, int64_t n, const std::vector<int64_t>& rows, const std::vector<int>& labels,
-                          double C, double eps, bool shrinking, const unsigned* seed, int threads);
+                          const Fit& fit);
+    /// Support vectors class by class and sv_coef, as svm_train lays them out.
+    void collectSupportVectors(const std::vector<Pair>& pairs, const std::vector<int64_t>& grouped,
+                               const std::vector<std::size_t>& order, const std::vector<int>& start,
+                               const std::vector<int>& count, bool withProbability);
 
     std::vector<int> m_labels;            ///< classes present, ascending
     std::vector<int64_t> m_svRows;        ///< kernel rows of the support vectors, class by class

@@ -1,5 +1,7 @@
 #include "svm/Gram.h"
 
+#include "io/Parallel.h"
+
 #include <cblas.h>
 
 #include <algorithm>
@@ -98,14 +100,10 @@ void applyKernel(std::vector<double>& k, int64_t ra, int64_t rb, const std::vect
             }
         }
     };
-    // Rows split over the cores (each value depends only on its own entry).
-    const int64_t workers = std::min<int64_t>(std::max(1u, std::thread::hardware_concurrency()), std::max<int64_t>(1, ra / 64));
-    std::vector<std::thread> pool;
-    for (int64_t w = 1; w < workers; ++w)
-        pool.emplace_back(rowsOf, ra * w / workers, ra * (w + 1) / workers);
-    rowsOf(0, ra / workers);
-    for (auto& t : pool)
-        t.join();
+    // Blocks of 64 rows over the cores (each value depends only on its own entry).
+    constexpr int64_t kBlock = 64;
+    const int64_t blocks = (ra + kBlock - 1) / kBlock;
+    parallelFor(blocks, threadCount(0), [&](int64_t b) { rowsOf(b * kBlock, std::min(ra, (b + 1) * kBlock)); });
 }
 
 }  // namespace deepsvm

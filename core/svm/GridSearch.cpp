@@ -6,17 +6,13 @@
 #include "svm/Gram.h"
 #include "svm/SvmModel.h"
 
+#include "io/Parallel.h"
+
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
-#include <deque>
-#include <exception>
 #include <map>
-#include <mutex>
 #include <stdexcept>
-#include <thread>
 #include <tuple>
 
 namespace deepsvm {
@@ -168,10 +164,72 @@ int GridSearch::bestIndex(const std::vector<GridPointResult>& results)
     return best;
 }
 
-std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const std::function<bool()>& cancelled)
+namespace {
+
+/// The grid points that share one kernel setting, and so one kernel matrix.
+std::vector<std::vector<int>> groupByKernel(const std::vector<SvmParams>& points)
+{
+    std::map<std::tuple<int, double, std::string, int, double>, std::size_t> groupOf;
+    std::vector<std::vector<int>> groups;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const SvmParams& p = points[i];
+        const auto key = std::make_tuple(int(p.kernel), p.gamma, p.gammaMode, p.degree, p.coef0);
+        const auto [it, added] = groupOf.emplace(key, groups.size());
+        if (added)
+            groups.emplace_back();
+        groups[it->second].push_back(int(i));
+    }
+    return groups;
+}
+
+void finishPoint(GridPointResult& res)
+{
+    double mean = 0, var = 0;
+    for (double s : res.folds) mean += s;
+    mean /= double(res.folds.size());
+    for (double s : res.folds) var += (s - mean) * (s - mean);
+    res.mean = mean;
+    res.std = std::sqrt(var / double(res.folds.size()));
+}
+
+}  // namespace
+
+double GridSearch::scoreFold(const SvmParams& point, const Fold& fold, const FoldKernel& k, const CancelCheck& cancelled) const
+{
+    SvmParams params = point;
+    resolveGammaOn(params, m_x, m_dims, &fold.train);
+    std::vector<int> trainLabels;
+    trainLabels.reserve(fold.train.size());
+    for (int64_t r : fold.train)
+        trainLabels.push_back(m_labels[std::size_t(r)]);
+    std::vector<int> truth, predicted, modelLabels;
+    std::vector<double> decisions, d;
+    auto validate = [&](auto&& predictRow) {
+        for (int64_t r : fold.validation) {
+            predicted.push_back(predictRow(r, &d));
+            truth.push_back(m_labels[std::size_t(r)]);
+            decisions.insert(decisions.end(), d.begin(), d.end());
+        }
+    };
+    // Precomputed: the kernel matrix itself, solved by DenseSvc (libsvm's algorithm, bit for
+    // bit, on contiguous rows); otherwise libsvm with its own kernels.
+    if (k.matrix) {
+        const DenseSvc model = DenseSvc::train(k.matrix->data(), m_rows, fold.train, trainLabels, params.C, cancelled);
+        validate([&](int64_t r, std::vector<double>* out) { return model.predict(k.matrix->data(), m_rows, r, out); });
+        modelLabels = model.labels();
+    } else {
+        SvmModel::Options options;
+        options.cancelled = cancelled;
+        const SvmModel model = SvmModel::train(k.rows, fold.train, trainLabels, params, options);
+        validate([&](int64_t r, std::vector<double>* out) { return model.predict(k.rows->row(r), out); });
+        modelLabels = model.labels();
+    }
+    return scorePredictions(m_options.metric, truth, predicted, decisions, modelLabels, m_classes);
+}
+
+std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const CancelCheck& cancelled)
 {
     using Clock = std::chrono::steady_clock;
-    const int threads = m_options.threads > 0 ? m_options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
     const bool precomputed = usesPrecomputedKernels();
     std::vector<double> gram, norms;
     if (precomputed) {
@@ -180,170 +238,59 @@ std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const std
         for (int64_t i = 0; i < m_rows; ++i)
             norms[std::size_t(i)] = gram[std::size_t(i * m_rows + i)];
     }
-    std::shared_ptr<const SvmRows> nativeRows;
-    // Points sharing a kernel setting share one kernel matrix.
-    std::map<std::tuple<int, double, std::string, int, double>, std::vector<int>> groups;
-    std::vector<std::tuple<int, double, std::string, int, double>> groupOrder;
-    for (std::size_t i = 0; i < m_points.size(); ++i) {
-        const SvmParams& p = m_points[i];
-        const auto key = std::make_tuple(int(p.kernel), p.gamma, p.gammaMode, p.degree, p.coef0);
-        if (!groups.count(key))
-            groupOrder.push_back(key);
-        groups[key].push_back(int(i));
-    }
-
     std::vector<GridPointResult> results(m_points.size());
     std::vector<int> foldsLeft(m_points.size(), int(m_folds.size()));
-    std::vector<bool> complete(m_points.size(), false);
-    int done = 0;
-    std::mutex mutex;
-    std::condition_variable wake;
-    std::deque<int> ready;  // points whose every fold is scored, not yet reported
-    std::exception_ptr error;
-    std::atomic_bool stop{false};
     for (std::size_t i = 0; i < m_points.size(); ++i) {
         results[i].index = int(i);
         results[i].params = m_points[i];
         results[i].folds.assign(m_folds.size(), 0.0);
     }
-
-    for (const auto& key : groupOrder) {
-        if (stop || (cancelled && cancelled()))
-            break;
-        const std::vector<int>& members = groups[key];
-        const SvmParams& first = m_points[std::size_t(members.front())];
-        std::shared_ptr<const SvmRows> rows;
-        // Precomputed: the kernel matrix itself, solved by DenseSvc (libsvm's algorithm, bit
-        // for bit, on contiguous rows); otherwise libsvm with its own kernels.
-        std::shared_ptr<const std::vector<double>> kernel;
-        if (precomputed && first.gammaMode.empty()) {
-            auto k = std::make_shared<std::vector<double>>(gram);
-            applyKernel(*k, m_rows, m_rows, norms, norms, first);
-            kernel = std::move(k);
-        } else {
-            if (!nativeRows)
-                nativeRows = SvmRows::fromFeatures(m_x, m_rows, m_dims);
-            rows = nativeRows;
-        }
-        struct Unit { int point; int fold; };
-        std::vector<Unit> units;
-        for (int p : members)
-            for (int f = 0; f < int(m_folds.size()); ++f)
-                units.push_back({p, f});
-        std::atomic<std::size_t> next{0};
-        auto worker = [&] {
-            for (;;) {
-                const std::size_t u = next.fetch_add(1);
-                if (u >= units.size() || stop)
-                    return;
-                if (cancelled && cancelled()) {
-                    stop = true;
-                    return;
-                }
+    int done = 0;
+    std::shared_ptr<const SvmRows> nativeRows;
+    try {
+        for (const std::vector<int>& members : groupByKernel(m_points)) {
+            throwIfCancelled(cancelled);
+            const SvmParams& first = m_points[std::size_t(members.front())];
+            FoldKernel kernel;
+            if (precomputed && first.gammaMode.empty()) {
+                auto k = std::make_shared<std::vector<double>>(gram);
+                applyKernel(*k, m_rows, m_rows, norms, norms, first);
+                kernel.matrix = std::move(k);
+            } else {
+                if (!nativeRows)
+                    nativeRows = SvmRows::fromFeatures(m_x, m_rows, m_dims);
+                kernel.rows = nativeRows;
+            }
+            // Every (point, fold) fit of the group on the pool; each writes only its own slot,
+            // and the calling thread collects them as they finish.
+            const int folds = int(m_folds.size());
+            const int64_t units = int64_t(members.size()) * folds;
+            std::vector<double> score(static_cast<std::size_t>(units)), seconds(static_cast<std::size_t>(units));
+            auto fit = [&](int64_t u) {
                 const auto t0 = Clock::now();
-                try {
-                    const Fold& fold = m_folds[std::size_t(units[u].fold)];
-                    SvmParams params = m_points[std::size_t(units[u].point)];
-                    resolveGammaOn(params, m_x, m_dims, &fold.train);
-                    std::vector<int> trainLabels;
-                    trainLabels.reserve(fold.train.size());
-                    for (int64_t r : fold.train)
-                        trainLabels.push_back(m_labels[std::size_t(r)]);
-                    std::vector<int> truth, predicted, modelLabels;
-                    std::vector<double> decisions, d;
-                    auto validate = [&](auto&& predictRow) {
-                        for (int64_t r : fold.validation) {
-                            predicted.push_back(predictRow(r, &d));
-                            truth.push_back(m_labels[std::size_t(r)]);
-                            decisions.insert(decisions.end(), d.begin(), d.end());
-                        }
-                    };
-                    if (kernel) {
-                        const DenseSvc model = DenseSvc::train(kernel->data(), m_rows, fold.train, trainLabels, params.C);
-                        validate([&](int64_t r, std::vector<double>* out) { return model.predict(kernel->data(), m_rows, r, out); });
-                        modelLabels = model.labels();
-                    } else {
-                        const SvmModel model = SvmModel::train(rows, fold.train, trainLabels, params, {});
-                        validate([&](int64_t r, std::vector<double>* out) { return model.predict(rows->row(r), out); });
-                        modelLabels = model.labels();
-                    }
-                    const double score =
-                        scorePredictions(m_options.metric, truth, predicted, decisions, modelLabels, m_classes);
-                    const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-                    std::lock_guard<std::mutex> lock(mutex);
-                    GridPointResult& res = results[std::size_t(units[u].point)];
-                    res.folds[std::size_t(units[u].fold)] = score;
-                    res.seconds += secs;
-                    if (--foldsLeft[std::size_t(units[u].point)] == 0) {
-                        double mean = 0, var = 0;
-                        for (double s : res.folds) mean += s;
-                        mean /= double(res.folds.size());
-                        for (double s : res.folds) var += (s - mean) * (s - mean);
-                        res.mean = mean;
-                        res.std = std::sqrt(var / double(res.folds.size()));
-                        complete[std::size_t(units[u].point)] = true;
-                        ready.push_back(units[u].point);
-                        wake.notify_all();
-                    }
-                } catch (...) {
-                    std::lock_guard<std::mutex> lock(mutex);
-                    if (!error)
-                        error = std::current_exception();
-                    stop = true;
-                    return;
-                }
-            }
-        };
-        const int poolSize = std::min<int>(threads, int(units.size()));
-        int exited = 0;
-        std::vector<std::thread> pool;
-        for (int t = 0; t < poolSize; ++t)
-            pool.emplace_back([&] {
-                worker();
-                std::lock_guard<std::mutex> lock(mutex);
-                ++exited;
-                wake.notify_all();
-            });
-        // Finished points are reported from the calling thread, so a Task's signals come
-        // from its own thread and reach direct and queued receivers alike. Whatever happens,
-        // the workers are stopped and joined before this scope is left.
-        struct Joiner {
-            std::vector<std::thread>& pool;
-            std::atomic_bool& stop;
-            ~Joiner()
-            {
-                if (std::uncaught_exceptions() > 0)  // leaving early: the workers must stop too
-                    stop = true;
-                for (auto& t : pool)
-                    if (t.joinable())
-                        t.join();
-            }
-        } joiner{pool, stop};
-        {
-            std::unique_lock<std::mutex> lock(mutex);
-            for (;;) {
-                wake.wait(lock, [&] { return !ready.empty() || exited == poolSize; });
-                while (!ready.empty()) {
-                    const int point = ready.front();
-                    ready.pop_front();
+                score[std::size_t(u)] = scoreFold(m_points[std::size_t(members[std::size_t(u / folds)])],
+                                                  m_folds[std::size_t(u % folds)], kernel, cancelled);
+                seconds[std::size_t(u)] = std::chrono::duration<double>(Clock::now() - t0).count();
+            };
+            auto collect = [&](int64_t u) {
+                GridPointResult& res = results[std::size_t(members[std::size_t(u / folds)])];
+                res.folds[std::size_t(u % folds)] = score[std::size_t(u)];
+                res.seconds += seconds[std::size_t(u)];
+                if (--foldsLeft[std::size_t(res.index)] == 0) {
+                    finishPoint(res);
                     ++done;
-                    lock.unlock();
                     if (onPoint)
-                        onPoint(results[std::size_t(point)], done, int(m_points.size()));
-                    lock.lock();
+                        onPoint(res, done, int(m_points.size()));
                 }
-                if (exited == poolSize)
-                    break;
-            }
+            };
+            parallelForReporting(units, threadCount(m_options.threads), fit, collect, cancelled);
         }
-        for (auto& t : pool)
-            t.join();
-        if (error)
-            std::rethrow_exception(error);
+    } catch (const Cancelled&) {
+        // Stopped between or inside fits: what finished is returned, as documented.
     }
     std::vector<GridPointResult> finished;
     for (std::size_t i = 0; i < results.size(); ++i)
-        if (complete[i])
+        if (foldsLeft[i] == 0)
             finished.push_back(results[i]);
     return finished;
 }

@@ -1,7 +1,10 @@
 #pragma once
 
+#include "io/Cancel.h"
 #include "svm/Folds.h"
 #include "svm/SvmParams.h"
+
+#include <QMetaType>
 
 #include <cstdint>
 #include <functional>
@@ -10,6 +13,8 @@
 #include <vector>
 
 namespace deepsvm {
+
+class SvmRows;
 
 enum class Metric { Accuracy, MacroF1, MacroAuc };
 Metric parseMetric(const std::string& name);  ///< "accuracy" | "f1_macro" | "roc_auc_macro"
@@ -47,9 +52,10 @@ public:
                std::vector<Fold> folds, std::vector<SvmParams> points, GridSearchOptions options = {});
 
     using PointDone = std::function<void(const GridPointResult& result, int done, int total)>;
-    /// Runs until done or `cancelled()` returns true (checked between fits). Returns the points
-    /// that finished, in grid order. Rethrows the first error of a worker.
-    std::vector<GridPointResult> run(const PointDone& onPoint = {}, const std::function<bool()>& cancelled = {});
+    /// Runs until done or `cancelled()` returns true (checked between fits and every 1,000
+    /// solver iterations inside them). Returns the points that finished, in grid order.
+    /// Rethrows the first error of a worker.
+    std::vector<GridPointResult> run(const PointDone& onPoint = {}, const CancelCheck& cancelled = {});
 
     /// The first point with the highest mean (GridSearchCV's rank-1 choice).
     static int bestIndex(const std::vector<GridPointResult>& results);
@@ -58,6 +64,14 @@ public:
     static double precomputedBytes(int64_t rows);
 
 private:
+    /// A kernel setting's matrix (precomputed) or the rows for libsvm's own kernels.
+    struct FoldKernel {
+        std::shared_ptr<const std::vector<double>> matrix;
+        std::shared_ptr<const SvmRows> rows;
+    };
+    /// One (point, fold) fit: trains on the fold's training rows, scores its validation rows.
+    double scoreFold(const SvmParams& point, const Fold& fold, const FoldKernel& kernel, const CancelCheck& cancelled) const;
+
     std::vector<double> m_x;
     int64_t m_rows, m_dims;
     std::vector<int> m_labels;
@@ -77,7 +91,6 @@ void resolveGammaOn(SvmParams& params, const std::vector<double>& x, int64_t dim
 std::vector<double> kernelMatrix(const std::vector<double>& a, int64_t ra, const std::vector<double>& b, int64_t rb,
                                  int64_t dims, const SvmParams& params);
 
-class SvmRows;
 /// libsvm rows holding the kernel of rows `a` against training rows `b` (serials 1..rb).
 std::shared_ptr<const SvmRows> precomputedKernelRows(const std::vector<double>& a, int64_t ra, const std::vector<double>& b,
                                                      int64_t rb, int64_t dims, const SvmParams& params);
@@ -88,3 +101,7 @@ double scorePredictions(Metric metric, const std::vector<int>& truth, const std:
                         const std::vector<double>& decisions, const std::vector<int>& modelLabels, int classes);
 
 }  // namespace deepsvm
+
+// Carried by SvmTask::partialResult as itself (a QVariant of it also converts to the
+// QJsonObject that report.json's "cv" entries hold).
+Q_DECLARE_METATYPE(deepsvm::GridPointResult)

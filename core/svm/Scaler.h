@@ -23,7 +23,6 @@ public:
     int64_t dims() const { return int64_t(m_mean.size()); }
     const std::vector<double>& mean() const { return m_mean; }
     const std::vector<double>& scale() const { return m_scale; }
-    bool isIdentity() const { return m_identity; }
 
     QJsonObject toJson() const;
     static Scaler fromJson(const QJsonObject& o);  ///< throws std::runtime_error on a bad document

@@ -19,7 +19,24 @@ namespace deepsvm {
 
 namespace {
 
-extern "C" void quietPrint(const char*) {}
+/// The cancel check of the svm_train running on this thread, if any.
+thread_local const CancelCheck* t_cancelled = nullptr;
+
+/// libsvm's solver prints "." every 1,000 iterations through this hook, which makes it the
+/// one place a libsvm fit can be stopped from: a cancel throws through svm_train. What
+/// svm_train had allocated for that fit (its kernel cache, at most Options::cacheMb) is not
+/// freed; a cancelled fit is rare enough for that to be the price of stopping within 1 s.
+extern "C" void quietPrint(const char*)
+{
+    if (t_cancelled && *t_cancelled && (*t_cancelled)())
+        throw Cancelled{};
+}
+
+/// Sets the thread's cancel check for one svm_train call.
+struct CancelScope {
+    explicit CancelScope(const CancelCheck& check) { t_cancelled = &check; }
+    ~CancelScope() { t_cancelled = nullptr; }
+};
 
 int libsvmKernel(Kernel k)
 {
@@ -238,6 +255,8 @@ SvmModel SvmModel::train(std::shared_ptr<const SvmRows> data, const std::vector<
     if (const char* err = svm_check_parameter(m.m_problem.get(), &p))
         throw std::invalid_argument(std::string("libsvm refuses the parameters: ") + err);
     svm_model* raw = nullptr;
+    silenceLibsvm();
+    const CancelScope cancelScope(options.cancelled);
     if (options.probability) {
         std::lock_guard<std::mutex> lock(DenseSvc::randMutex());
         std::srand(options.seed);
@@ -374,15 +393,14 @@ void SvmModel::save(const std::string& path, const SvmRows* features, const std:
             sv.push_back(const_cast<svm_node*>(features->row((*trainingRows)[std::size_t(m_model->sv_indices[k] - 1)])));
         copy.SV = sv.data();
     }
-    const std::string tmp = temporaryPathFor(path);
-    errno = 0;
-    if (!writeLibsvmModel(tmp, copy)) {
-        const int why = errno;
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": cannot write the model (" + (why ? std::strerror(why) : "write error")
-                                 + "; is the folder writable and the disk not full?)");
-    }
-    commitFile(tmp, path);
+    writeAtomically(path, [&](const std::string& tmp) {
+        errno = 0;
+        if (!writeLibsvmModel(tmp, copy)) {
+            const int why = errno;
+            throw IoError(path + ": cannot write the model (" + (why ? std::strerror(why) : "write error")
+                          + "; is the folder writable and the disk not full?)");
+        }
+    });
 }
 
 }  // namespace deepsvm

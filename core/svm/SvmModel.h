@@ -1,5 +1,7 @@
 #pragma once
 
+#include "io/Cancel.h"
+
 #include "svm/SvmParams.h"
 
 #include <cstdint>
@@ -46,6 +48,8 @@ public:
         unsigned seed = 0;  ///< for probability calibration (libsvm uses rand())
         double cacheMb = 200;
         double tolerance = 1e-3;
+        /// Asked every 1,000 solver iterations (through libsvm's print hook); a yes throws Cancelled.
+        CancelCheck cancelled;
     };
 
     /// Trains on `rows` (indices into `data`) with 0-based class `labels` (one per index).

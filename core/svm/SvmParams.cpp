@@ -41,18 +41,6 @@ void SvmParams::validate() const
         throw std::invalid_argument("coef0 must be a finite number");
 }
 
-QJsonObject SvmParams::toJson() const
-{
-    QJsonObject o;
-    o[QStringLiteral("kernel")] = QString::fromStdString(kernelName(kernel));
-    o[QStringLiteral("C")] = C;
-    o[QStringLiteral("gamma")] = gamma;
-    if (!gammaMode.empty())
-        o[QStringLiteral("gamma_mode")] = QString::fromStdString(gammaMode);
-    o[QStringLiteral("degree")] = degree;
-    o[QStringLiteral("coef0")] = coef0;
-    return o;
-}
 
 SvmParams SvmParams::fromJson(const QJsonObject& o)
 {

@@ -25,7 +25,6 @@ struct SvmParams {
 
     /// Throws std::invalid_argument for C <= 0, negative gamma, degree < 1, ...
     void validate() const;
-    QJsonObject toJson() const;
     static SvmParams fromJson(const QJsonObject& o);
     std::string describe() const;  ///< "poly C=10 gamma=0.01 degree=3 coef0=0"
 };

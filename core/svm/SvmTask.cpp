@@ -67,7 +67,99 @@ std::string safeFileName(const std::string& name)
 }
 
 SvmTask::SvmTask(SvmOptions options, QObject* parent)
-    : Task(QStringLiteral("SVM grid search"), parent), m_options(std::move(options)) {}
+    : Task(QStringLiteral("SVM grid search"), parent), m_options(std::move(options))
+{
+    // Receivers read grid points typed; those that want JSON (scripts, old code) convert.
+    static const bool registered = QMetaType::registerConverter<GridPointResult, QJsonObject>(&gridPointJson);
+    Q_UNUSED(registered);
+}
+
+namespace {
+
+/// The feature files of a run, checked, with the class names they use.
+struct Inputs {
+    FeatureSet train, test;
+    bool haveTest = false;
+    std::vector<std::string> classNames;
+    std::vector<int> trainLabels;
+};
+
+Inputs loadInputs(const SvmOptions& o)
+{
+    Inputs in;
+    in.train = loadChecked(o.trainPrefix, "training");
+    in.haveTest = !o.testPrefix.empty();
+    if (in.haveTest) {
+        in.test = loadChecked(o.testPrefix, "test");
+        if (in.test.cols != in.train.cols)
+            throw std::invalid_argument(FeatureStore::featuresPath(o.testPrefix) + ": has " + std::to_string(in.test.cols)
+                                        + " columns but the training features have " + std::to_string(in.train.cols)
+                                        + "; extract both with the same backbone and layer");
+    }
+    // Class names: from the sidecars, else 0..K-1.
+    int64_t maxLabel = 0;
+    for (int64_t l : in.train.labels) maxLabel = std::max(maxLabel, l);
+    for (int64_t l : in.test.labels) maxLabel = std::max(maxLabel, l);
+    in.classNames = !in.train.classNames.empty() ? in.train.classNames : in.test.classNames;
+    if (in.classNames.empty())
+        for (int64_t k = 0; k <= maxLabel; ++k)
+            in.classNames.push_back(std::to_string(k));
+    if (maxLabel >= int64_t(in.classNames.size())) {
+        const bool inTrain = std::find(in.train.labels.begin(), in.train.labels.end(), maxLabel) != in.train.labels.end();
+        throw std::invalid_argument(FeatureStore::labelsPath(inTrain ? o.trainPrefix : o.testPrefix) + ": label "
+                                    + std::to_string(maxLabel) + " but only " + std::to_string(in.classNames.size())
+                                    + " class names");
+    }
+    in.trainLabels.assign(in.train.labels.begin(), in.train.labels.end());
+    std::vector<bool> present(in.classNames.size(), false);
+    for (int l : in.trainLabels) present[std::size_t(l)] = true;
+    if (std::count(present.begin(), present.end(), true) < 2)
+        throw std::invalid_argument(FeatureStore::labelsPath(o.trainPrefix)
+                                    + ": the training rows hold only one class; an SVM needs at least two");
+    return in;
+}
+
+std::vector<Fold> chooseFolds(const SvmOptions& o, const std::vector<int>& labels)
+{
+    const int64_t rows = int64_t(labels.size());
+    if (!o.foldIndices.empty())
+        return predefinedFolds(Stl10Dataset::readFoldIndices(o.foldIndices, rows), rows);
+    if (o.holdOut > 0)
+        return holdOut(labels, o.holdOut, o.seed);
+    return stratifiedKFold(labels, o.folds);
+}
+
+QJsonArray stringArray(const std::vector<std::string>& items)
+{
+    QJsonArray a;
+    for (const auto& c : items) a.append(QString::fromStdString(c));
+    return a;
+}
+
+}  // namespace
+
+SvmModel SvmTask::refit(const std::vector<double>& x, int64_t dims, const std::shared_ptr<const SvmRows>& features,
+                        const std::vector<int64_t>& allRows, const std::vector<int>& labels, const SvmParams& best,
+                        bool precomputed) const
+{
+    const SvmOptions& o = m_options;
+    const int64_t rows = int64_t(allRows.size());
+    if (!precomputed) {
+        SvmModel::Options mo;
+        mo.probability = o.probability;
+        mo.seed = o.seed;
+        mo.cancelled = cancelCheck();
+        return SvmModel::train(features, allRows, labels, best, mo);
+    }
+    // With the kernel matrix in memory, DenseSvc fits the pairs (and the five calibration
+    // folds of each) on all cores, to libsvm's bits; the saved file still uses the real
+    // kernel (SvmModel::save swaps the support vectors back in).
+    const std::vector<double> k = kernelMatrix(x, rows, x, rows, dims, best);
+    const DenseSvc dense = o.probability
+        ? DenseSvc::trainWithProbability(k.data(), rows, allRows, labels, best.C, o.seed, o.threads, cancelCheck())
+        : DenseSvc::train(k.data(), rows, allRows, labels, best.C, cancelCheck());
+    return SvmModel::fromDense(SvmRows::fromKernel(k, rows, rows), dense, best);
+}
 
 QVariant SvmTask::execute()
 {
@@ -76,55 +168,17 @@ QVariant SvmTask::execute()
     silenceLibsvm();
     if (o.outDir.empty())
         throw std::invalid_argument("no output folder given (--out DIR)");
-
-    const FeatureSet train = loadChecked(o.trainPrefix, "training");
-    FeatureSet test;
-    const bool haveTest = !o.testPrefix.empty();
-    if (haveTest) {
-        test = loadChecked(o.testPrefix, "test");
-        if (test.cols != train.cols)
-            throw std::invalid_argument(FeatureStore::featuresPath(o.testPrefix) + ": has " + std::to_string(test.cols)
-                                        + " columns but the training features have " + std::to_string(train.cols)
-                                        + "; extract both with the same backbone and layer");
-    }
-    // Class names: from the sidecars, else 0..K-1.
-    int64_t maxLabel = 0;
-    for (int64_t l : train.labels) maxLabel = std::max(maxLabel, l);
-    for (int64_t l : test.labels) maxLabel = std::max(maxLabel, l);
-    std::vector<std::string> classNames = !train.classNames.empty() ? train.classNames : test.classNames;
-    if (classNames.empty())
-        for (int64_t k = 0; k <= maxLabel; ++k)
-            classNames.push_back(std::to_string(k));
-    if (maxLabel >= int64_t(classNames.size())) {
-        const bool inTrain = std::find(train.labels.begin(), train.labels.end(), maxLabel) != train.labels.end();
-        throw std::invalid_argument(FeatureStore::labelsPath(inTrain ? o.trainPrefix : o.testPrefix) + ": label "
-                                    + std::to_string(maxLabel) + " but only " + std::to_string(classNames.size())
-                                    + " class names");
-    }
-    const int classes = int(classNames.size());
-    std::vector<int> trainLabels(train.labels.begin(), train.labels.end());
-    {
-        std::vector<bool> present(std::size_t(classes), false);
-        for (int l : trainLabels) present[std::size_t(l)] = true;
-        if (std::count(present.begin(), present.end(), true) < 2)
-            throw std::invalid_argument(FeatureStore::labelsPath(o.trainPrefix)
-                                        + ": the training rows hold only one class; an SVM needs at least two");
-    }
+    const Inputs in = loadInputs(o);
+    const FeatureSet& train = in.train;
+    const int classes = int(in.classNames.size());
 
     // Scale on the training rows only.
     checkpoint(0, 1, QStringLiteral("scaling"));
     Scaler scaler;
     if (o.scale) scaler.fit(train.values, train.rows, train.cols);
     else scaler.setIdentity(train.cols);
-    std::vector<double> x = scaler.transform(train.values, train.rows);
-
-    std::vector<Fold> folds;
-    if (!o.foldIndices.empty())
-        folds = predefinedFolds(Stl10Dataset::readFoldIndices(o.foldIndices, train.rows), train.rows);
-    else if (o.holdOut > 0)
-        folds = holdOut(trainLabels, o.holdOut, o.seed);
-    else
-        folds = stratifiedKFold(trainLabels, o.folds);
+    const std::vector<double> x = scaler.transform(train.values, train.rows);
+    const std::vector<Fold> folds = chooseFolds(o, in.trainLabels);
 
     const std::vector<SvmParams> grid = expandGrid(o.kernels, o.C, o.gamma, o.degree, o.coef0);
     GridSearchOptions gso;
@@ -134,18 +188,17 @@ QVariant SvmTask::execute()
     if (!o.crossValidate && grid.size() != 1)
         throw std::invalid_argument("training without cross-validation needs exactly one grid point, not "
                                     + std::to_string(grid.size()));
-    GridSearch search(x, train.rows, train.cols, trainLabels, classes, folds, grid, gso);
+    GridSearch search(x, train.rows, train.cols, in.trainLabels, classes, folds, grid, gso);
     const auto tGrid = Clock::now();
     const int total = int(grid.size());
     std::vector<GridPointResult> cv;
     if (o.crossValidate)
         cv = search.run(
             [&](const GridPointResult& r, int done, int) {
-                QJsonObject point = gridPointJson(r);
-                Q_EMIT partialResult(point);
+                Q_EMIT partialResult(QVariant::fromValue(r));
                 Q_EMIT progress(done, total, QString::fromStdString(r.params.describe()));
             },
-            [this] { return isCancelRequested(); });
+            cancelCheck());
     throwIfCancelled();
     const double gridSeconds = since(tGrid);
     const int best = o.crossValidate ? GridSearch::bestIndex(cv) : 0;
@@ -158,32 +211,19 @@ QVariant SvmTask::execute()
     // Refit on every training row, with probability estimates (seeded: libsvm uses rand()).
     checkpoint(total, total, QStringLiteral("refitting the best model"));
     const auto tRefit = Clock::now();
+    const bool precomputed = search.usesPrecomputedKernels();
     const auto features = SvmRows::fromFeatures(x, train.rows, train.cols);
     std::vector<int64_t> allRows(std::size_t(train.rows));
     for (int64_t i = 0; i < train.rows; ++i) allRows[std::size_t(i)] = i;
-    SvmModel::Options mo;
-    mo.probability = o.probability;
-    mo.seed = o.seed;
-    // With the kernel matrix in memory, DenseSvc fits the pairs (and the five calibration
-    // folds of each) on all cores, to libsvm's bits; the saved file still uses the real
-    // kernel (SvmModel::save swaps the support vectors back in).
-    const bool precomputed = search.usesPrecomputedKernels();
-    const SvmModel model = [&] {
-        if (!precomputed)
-            return SvmModel::train(features, allRows, trainLabels, bestParams, mo);
-        const std::vector<double> k = kernelMatrix(x, train.rows, x, train.rows, train.cols, bestParams);
-        const DenseSvc dense = o.probability
-            ? DenseSvc::trainWithProbability(k.data(), train.rows, allRows, trainLabels, bestParams.C, o.seed, o.threads)
-            : DenseSvc::train(k.data(), train.rows, allRows, trainLabels, bestParams.C);
-        return SvmModel::fromDense(SvmRows::fromKernel(k, train.rows, train.rows), dense, bestParams);
-    }();
+    const SvmModel model = refit(x, train.cols, features, allRows, in.trainLabels, bestParams, precomputed);
     const double refitSeconds = since(tRefit);
+    throwIfCancelled();
 
     QDir().mkpath(QString::fromStdString(o.outDir));
     ModelFiles files{o.outDir};
     model.save(files.model(), features.get(), &allRows);
     scaler.save(files.scaler());
-    writeClassesJson(files.classes(), classNames);
+    writeClassesJson(files.classes(), in.classNames);
     writeFeatureSettings(files.featureSettings(), train.sidecar, outlierNorm(x, train.rows, train.cols));
 
     QJsonObject report;
@@ -194,19 +234,19 @@ QVariant SvmTask::execute()
     report[QStringLiteral("metric")] = QString::fromStdString(metricName(o.metric));
     report[QStringLiteral("folds")] = o.crossValidate ? int(folds.size()) : 0;
     report[QStringLiteral("cross_validated")] = o.crossValidate;
-    report[QStringLiteral("precomputed_kernels")] = search.usesPrecomputedKernels();
-    report[QStringLiteral("class_names")] = [&] { QJsonArray a; for (const auto& c : classNames) a.append(QString::fromStdString(c)); return a; }();
+    report[QStringLiteral("precomputed_kernels")] = precomputed;
+    report[QStringLiteral("class_names")] = stringArray(in.classNames);
     report[QStringLiteral("support_vectors")] = model.supportVectorCount();
     double testSeconds = 0;
-    if (haveTest) {
+    if (in.haveTest) {
         const auto tTest = Clock::now();
-        const std::vector<double> testX = scaler.transform(test.values, test.rows);
-        const Evaluation eval = evaluate(model, testX, test.rows, x, train.rows, train.cols, precomputed, bestParams,
-                                         std::vector<int>(test.labels.begin(), test.labels.end()), classes);
+        const std::vector<double> testX = scaler.transform(in.test.values, in.test.rows);
+        const Evaluation eval = evaluate(model, testX, in.test.rows, x, train.rows, train.cols, precomputed, bestParams,
+                                         std::vector<int>(in.test.labels.begin(), in.test.labels.end()), classes);
         testSeconds = since(tTest);
-        report[QStringLiteral("test")] = evaluationJson(eval, classNames);
-        writePredictionsCsv(files.predictions(), eval, classNames);
-        writeRocCsvs(o.outDir, eval, classNames);
+        report[QStringLiteral("test")] = evaluationJson(eval, in.classNames);
+        writePredictionsCsv(files.predictions(), eval, in.classNames);
+        writeRocCsvs(o.outDir, eval, in.classNames);
     }
     report[QStringLiteral("timings")] = QJsonObject{{QStringLiteral("grid_search_seconds"), gridSeconds},
                                                    {QStringLiteral("refit_seconds"), refitSeconds},

@@ -5,10 +5,14 @@
 
 #include <QJsonObject>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace deepsvm {
+
+class SvmModel;
+class SvmRows;
 
 /// The seed study's SVM stage, from feature files to a report folder. Defaults reproduce it:
 /// poly kernel, C {0.1, 1, 10, 100} x gamma {1, 0.1, 0.01, 0.001}, 5 stratified folds.
@@ -36,7 +40,7 @@ struct SvmOptions {
 
 /// Scale -> grid search -> refit the best point with probabilities -> evaluate on the test
 /// features -> write DIR (report.json, predictions.csv, roc_<class>.csv, model files).
-/// partialResult carries each finished grid point as a QJsonObject; the result is the report.
+/// partialResult carries each finished grid point (a GridPointResult); the result is the report.
 class SvmTask final : public Task {
     Q_OBJECT
 public:
@@ -46,6 +50,11 @@ protected:
     QVariant execute() override;
 
 private:
+    /// The best point fitted on every training row (with probability estimates if asked).
+    SvmModel refit(const std::vector<double>& x, int64_t dims, const std::shared_ptr<const SvmRows>& features,
+                   const std::vector<int64_t>& allRows, const std::vector<int>& labels, const SvmParams& best,
+                   bool precomputed) const;
+
     SvmOptions m_options;
 };
 

@@ -47,10 +47,6 @@ double ProgressMeter::etaSeconds() const
     return double(m_total - m_done) / rate;
 }
 
-double ProgressMeter::elapsedSeconds() const
-{
-    return std::chrono::duration<double>(m_last - m_start).count();
-}
 
 QString ProgressMeter::formatDuration(double seconds)
 {

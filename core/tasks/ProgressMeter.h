@@ -19,7 +19,6 @@ public:
 
     double ratePerSecond() const;      ///< units per second over the window; 0 if unknown
     double etaSeconds() const;         ///< -1 if unknown
-    double elapsedSeconds() const;
     long long done() const { return m_done; }
     long long total() const { return m_total; }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "io/Cancel.h"
+
 #include <QObject>
 #include <QString>
 #include <QVariant>
@@ -8,8 +10,9 @@
 
 namespace deepsvm {
 
-/// Thrown inside Task::execute() when a cancel request is honoured.
-struct TaskCancelled {};
+/// Thrown inside Task::execute() when a cancel request is honoured: the core's one Cancelled,
+/// so work below the task (a fit, a hash) stops the same way.
+using TaskCancelled = Cancelled;
 
 /// A unit of long work run off the GUI thread. It reports progress and partial results and
 /// ends with exactly one of finished(result), failed(message) or cancelled().
@@ -26,6 +29,8 @@ public:
     /// Thread-safe; the work stops at its next check point.
     void requestCancel() { m_cancel.store(true); }
     bool isCancelRequested() const { return m_cancel.load(); }
+    /// For work below the task (a grid search, a fit): asks isCancelRequested().
+    CancelCheck cancelCheck() const { return [this] { return isCancelRequested(); }; }
 
     enum class State { Pending, Running, Finished, Failed, Cancelled };
     State state() const { return m_state.load(); }

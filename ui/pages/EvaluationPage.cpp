@@ -186,7 +186,6 @@ void EvaluationPage::showRun()
         t->setSortingEnabled(true);
     m_galleryModel->setSource(nullptr, {});
     m_galleryLabel->setText(tr("Click a cell of the confusion matrix to see its test images."));
-    Q_EMIT runShown(run.value(QStringLiteral("id")).toString());
 }
 
 void EvaluationPage::showCell(int truth, int predicted)

@@ -38,9 +38,6 @@ public:
     QTableWidget* ovrTable() const { return m_ovr; }
     QLabel* summary() const { return m_summary; }
 
-Q_SIGNALS:
-    void runShown(const QString& id);
-
 private:
     void showRun();
 

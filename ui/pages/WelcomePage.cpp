@@ -1,8 +1,6 @@
 #include "pages/WelcomePage.h"
 
 #include "Session.h"
-#include "pages/DataPage.h"
-#include "pages/FeaturesPage.h"
 #include "project/Fetch.h"
 
 #include <QDir>
@@ -38,8 +36,8 @@ void clearLayout(QVBoxLayout* layout)
 
 }  // namespace
 
-WelcomePage::WelcomePage(Session* session, DataPage* data, FeaturesPage* features, QWidget* parent)
-    : QWidget(parent), m_session(session), m_data(data), m_features(features)
+WelcomePage::WelcomePage(Session* session, QWidget* parent)
+    : QWidget(parent), m_session(session)
 {
     auto* title = new QLabel(tr("<h2>Welcome to DeepSVM Studio</h2>"
                                 "<p>ResNet features + a multiclass SVM, from images to ROC curves. "
@@ -85,19 +83,20 @@ WelcomePage::WelcomePage(Session* session, DataPage* data, FeaturesPage* feature
     connect(getStl, &QPushButton::clicked, this, [this] { downloadStl10(); });
     connect(locate, &QPushButton::clicked, this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("STL-10 folder"), QDir::homePath());
-        if (!dir.isEmpty() && m_data->openFolder(dir))
-            Q_EMIT datasetChosen();
+        if (!dir.isEmpty())
+            Q_EMIT folderChosen(dir);
     });
     connect(own, &QPushButton::clicked, this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Image folder (one sub-folder per class)"), QDir::homePath());
-        if (!dir.isEmpty() && m_data->openFolder(dir))
-            Q_EMIT datasetChosen();
+        if (!dir.isEmpty())
+            Q_EMIT folderChosen(dir);
     });
     connect(demo, &QPushButton::clicked, this, [this] {
         const QString dir = m_session->workspace() + QStringLiteral("/demo");
-        if (QFileInfo::exists(dir + QStringLiteral("/stl10_binary/train_X.bin")) ? m_data->openFolder(dir)
-                                                                                 : (m_data->makeDemoSet(dir, 100, 80, 0), true))
-            Q_EMIT datasetChosen();
+        if (QFileInfo::exists(dir + QStringLiteral("/stl10_binary/train_X.bin")))
+            Q_EMIT folderChosen(dir);
+        else
+            Q_EMIT demoChosen(dir);
     });
     connect(getWeights, &QPushButton::clicked, this, [this] { downloadWeights(); });
     connect(locateWeights, &QPushButton::clicked, this, [this] {
@@ -118,10 +117,7 @@ void WelcomePage::refresh()
     const QStringList lastUsed = QSettings().value(QStringLiteral("recentDatasets")).toStringList();
     for (const QString& dir : findStl10(lastUsed)) {
         auto* b = bigButton(tr("Open STL-10 found in %1").arg(QDir::toNativeSeparators(dir)), dir, this);
-        connect(b, &QPushButton::clicked, this, [this, dir] {
-            if (m_data->openFolder(dir))
-                Q_EMIT datasetChosen();
-        });
+        connect(b, &QPushButton::clicked, this, [this, dir] { Q_EMIT folderChosen(dir); });
         m_foundData->addWidget(b);
     }
     const QString backbone = m_session->featureSettings().value(QStringLiteral("backbone")).toString(QStringLiteral("resnet50"));
@@ -140,8 +136,7 @@ Task* WelcomePage::downloadStl10(const QString& baseUrl)
     auto task = std::make_unique<FetchTask>(item, dir);
     connect(task.get(), &Task::finished, this, [this, dir](const QVariant&) {
         m_status->setText(tr("STL-10 is ready in %1.").arg(QDir::toNativeSeparators(dir)));
-        if (m_data->openFolder(dir))
-            Q_EMIT datasetChosen();
+        Q_EMIT folderChosen(dir);
     });
     connect(task.get(), &Task::failed, this, [this](const QString& message) {
         m_status->setText(tr("The download stopped: %1").arg(message));

@@ -7,8 +7,6 @@ class QVBoxLayout;
 
 namespace deepsvm {
 
-class DataPage;
-class FeaturesPage;
 class Session;
 class Task;
 
@@ -18,7 +16,7 @@ class Task;
 class WelcomePage final : public QWidget {
     Q_OBJECT
 public:
-    WelcomePage(Session* session, DataPage* data, FeaturesPage* features, QWidget* parent = nullptr);
+    explicit WelcomePage(Session* session, QWidget* parent = nullptr);
 
     /// Looks again for STL-10 folders and weights files on this machine.
     void refresh();
@@ -27,14 +25,14 @@ public:
     Task* downloadWeights(const QString& baseUrl = QString());
 
 Q_SIGNALS:
-    /// The user picked a dataset (or the demo): time to leave this page.
-    void datasetChosen();
+    /// The user picked a dataset folder (STL-10 or a class folder) to open.
+    void folderChosen(const QString& dir);
+    /// The user asked for the offline demo set, to be made in `dir`.
+    void demoChosen(const QString& dir);
     void weightsChosen(const QString& file);
 
 private:
     Session* m_session;
-    DataPage* m_data;
-    FeaturesPage* m_features;
     QVBoxLayout* m_foundData;
     QVBoxLayout* m_foundWeights;
     QLabel* m_status;
