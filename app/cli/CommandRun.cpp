@@ -6,6 +6,7 @@
 #include "charts/Export.h"
 #include "charts/RocChart.h"
 #include "data/Dataset.h"
+#include "data/Stl10.h"
 #include "features/FeatureStore.h"
 #include "features/Npy.h"
 #include "svm/Folds.h"
@@ -141,7 +142,7 @@ int commandRun(const QStringList& arguments)
         if (p.isSet(stlFolds)) {
             if (dataset->kind() != "stl10" || dataset->folds().empty())
                 throw std::invalid_argument("--stl10-folds needs an STL-10 folder with fold_indices.txt");
-            so.foldIndices = dataset->root() + "/fold_indices.txt";
+            so.foldIndices = stl10FoldFile(dataset->root());
         }
     } catch (const std::exception& e) {
         printError(QString::fromUtf8(e.what()));

@@ -3,6 +3,8 @@
 #include "Session.h"
 #include "charts/MatrixViews.h"
 #include "data/Dataset.h"
+#include "data/Stl10.h"
+#include "svm/GridSearch.h"
 #include "svm/SvmTask.h"
 #include "models/RunData.h"
 
@@ -77,6 +79,16 @@ QJsonObject featureKey(const QString& prefix)
                                                                                      : QStringLiteral("random");
     key[QStringLiteral("normalization")] = key.value(QStringLiteral("normalize"));
     return key;
+}
+
+/// The finished point GridSearch::bestIndex picks (highest mean, first on ties, NaN last), or -1.
+int bestPoint(const std::vector<QJsonObject>& points)
+{
+    std::vector<GridPointResult> results(points.size());
+    for (std::size_t i = 0; i < points.size(); ++i)
+        // A point not finished yet (an empty slot) has no mean, so it is never the best.
+        results[i].mean = points[i].value(QStringLiteral("mean")).toDouble(std::nan(""));
+    return GridSearch::bestIndex(results);
 }
 
 QTableWidgetItem* numberItem(double v, int decimals = -1)
@@ -333,11 +345,8 @@ bool SvmPage::buildOptions(SvmOptions* o, QString* error) const
         o->coef0 = parseValueList(m_coef0->text().toStdString(), "coef0");
         o->folds = m_folds->value();
         if (m_stlFolds->isChecked()) {
-            const QString root = m_session->datasetDir();
-            QString file = root + QStringLiteral("/stl10_binary/fold_indices.txt");
-            if (!QFileInfo::exists(file))
-                file = root + QStringLiteral("/fold_indices.txt");
-            o->foldIndices = QDir::toNativeSeparators(file).toStdString();
+            const std::string file = stl10FoldFile(m_session->datasetDir().toStdString());
+            o->foldIndices = QDir::toNativeSeparators(QString::fromStdString(file)).toStdString();
         }
         if (m_holdout->isChecked())
             o->holdOut = m_holdoutFraction->value();
@@ -444,17 +453,7 @@ void SvmPage::addPoint(const QJsonObject& point)
         const QPoint cell = cellOf(params);
         heatmap(tab)->setCell(cell.y(), cell.x(), mean, sd);
     }
-    // The best so far, as GridSearch::bestIndex picks it: highest mean, first on ties, NaN last.
-    int best = -1;
-    for (std::size_t i = 0; i < m_points.size(); ++i) {
-        if (m_points[i].isEmpty())
-            continue;
-        const double m = m_points[i].value(QStringLiteral("mean")).toDouble(std::nan(""));
-        if (std::isnan(m))
-            continue;
-        if (best < 0 || m > m_points[std::size_t(best)].value(QStringLiteral("mean")).toDouble())
-            best = int(i);
-    }
+    const int best = bestPoint(m_points);
     for (int t = 0; t < m_heatmaps->count(); ++t)
         heatmap(t)->setBest(-1, -1);
     if (best >= 0) {
@@ -510,12 +509,8 @@ Task* SvmPage::trainChosen()
     QJsonObject chosen = m_chosen;
     if (chosen.isEmpty()) {
         // No cell chosen: the best finished point, or the only point of a one-point grid.
-        double bestMean = -1;
-        for (const QJsonObject& p : m_points)
-            if (!p.isEmpty() && p.value(QStringLiteral("mean")).toDouble(-1) > bestMean) {
-                bestMean = p.value(QStringLiteral("mean")).toDouble();
-                chosen = p;
-            }
+        if (const int best = bestPoint(m_points); best >= 0)
+            chosen = m_points[std::size_t(best)];
     }
     if (chosen.isEmpty()) {
         if (o.kernels.size() * o.C.size() * o.gamma.size() * o.degree.size() * o.coef0.size() != 1) {
