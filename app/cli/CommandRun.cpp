@@ -9,6 +9,7 @@
 #include "data/Stl10.h"
 #include "features/FeatureStore.h"
 #include "features/Npy.h"
+#include "pipeline/RunRecord.h"
 #include "svm/Folds.h"
 #include "svm/SvmReport.h"
 
@@ -51,30 +52,23 @@ void writeSubset(const FeatureSet& set, const std::vector<int64_t>& rows, const 
 
 void writeCharts(const QString& out, const QJsonObject& report)
 {
-    std::vector<std::string> names;
-    for (const auto& v : report[QStringLiteral("class_names")].toArray())
-        names.push_back(v.toString().toStdString());
-    const int k = int(names.size());
-    std::vector<int> truth, predicted;
-    std::vector<double> scores;
-    if (!readPredictionsCsv((out + QStringLiteral("/predictions.csv")).toStdString(), k, &truth, &predicted, &scores)
-        || scores.empty()) {
+    RunResults results;
+    QString error;
+    if (!RunResults::fromReport(report, out, &results, &error))
+        throw std::runtime_error(error.toStdString());
+    if (!results.hasRoc) {
         std::fprintf(stderr, "no probabilities in predictions.csv: ROC chart not drawn\n");
     } else {
-        std::unique_ptr<QChart> chart(makeRocChart(rocOneVsRest(truth, scores, k), names));
+        std::unique_ptr<QChart> chart(makeRocChart(results.roc, results.classNames));
         if (!saveChartPng(chart.get(), out + QStringLiteral("/roc.png"), QSize(900, 600)))
             throw std::runtime_error((out + QStringLiteral("/roc.png: cannot write")).toStdString());
     }
-    const QJsonArray rows = report[QStringLiteral("test")].toObject()[QStringLiteral("confusion")].toArray();
-    ConfusionMatrix cm;
-    cm.classes = k;
-    for (const auto& row : rows)
-        for (const auto& c : row.toArray())
-            cm.counts.push_back(int64_t(c.toDouble()));
+    // report.json's confusion matrix, also without a test evaluation (an empty matrix), as before.
+    ConfusionMatrix cm = results.confusion;
+    cm.classes = int(results.classNames.size());
     for (bool normalised : {false, true}) {
         const QString path = out + (normalised ? QStringLiteral("/confusion_normalized.png") : QStringLiteral("/confusion.png"));
-        QString error;
-        if (!saveImageAtomically(renderConfusionMatrix(cm, names, normalised, QSize(700, 640)), path, "PNG", &error))
+        if (!saveImageAtomically(renderConfusionMatrix(cm, results.classNames, normalised, QSize(700, 640)), path, "PNG", &error))
             throw std::runtime_error(error.toStdString());
     }
 }

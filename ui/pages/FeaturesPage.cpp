@@ -343,16 +343,16 @@ void FeaturesPage::refreshCache()
         const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
         if (o.value(QStringLiteral("format")).toString() != QStringLiteral("deepsvm-features"))
             continue;
-        const QJsonObject key = o.value(QStringLiteral("key")).toObject();
+        const FeatureKey key = FeatureKey::fromJson(o.value(QStringLiteral("key")).toObject());
         const QString prefix = path.left(path.size() - 5);
         auto* item = new QTreeWidgetItem(m_cache);
         item->setText(0, QFileInfo(prefix).fileName());
-        item->setText(1, key.value(QStringLiteral("split")).toString());
+        item->setText(1, QString::fromStdString(key.split));
         item->setText(2, QString::number(o.value(QStringLiteral("rows")).toDouble()));
         item->setText(3, QString::number(o.value(QStringLiteral("cols")).toDouble()));
-        item->setText(4, key.value(QStringLiteral("backbone")).toString());
-        item->setText(5, QString::number(key.value(QStringLiteral("size")).toInt()));
-        item->setText(6, key.value(QStringLiteral("precision")).toString());
+        item->setText(4, QString::fromStdString(key.backbone));
+        item->setText(5, QString::number(key.size));
+        item->setText(6, QString::fromStdString(key.precision));
         item->setText(7, o.value(QStringLiteral("created")).toString().left(16).replace(QLatin1Char('T'), QLatin1Char(' ')));
         item->setData(0, Qt::UserRole, prefix);
         item->setToolTip(0, QDir::toNativeSeparators(prefix));

@@ -7,6 +7,7 @@
 #include "svm/GridSearch.h"
 #include "svm/SvmTask.h"
 #include "models/RunData.h"
+#include "pipeline/RunRecord.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -58,27 +59,6 @@ QString gammaText(const QJsonObject& p)
     return p.value(QStringLiteral("kernel")).toString() == QStringLiteral("linear")
                ? QStringLiteral("-")
                : QString::number(p.value(QStringLiteral("gamma")).toDouble(), 'g', 6);
-}
-
-/// The cache key of PREFIX.json (backbone, weights SHA-256, layer, size, ...), or empty.
-QJsonObject featureKey(const QString& prefix)
-{
-    QFile f(prefix + QStringLiteral(".json"));
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
-    QJsonObject key = o.value(QStringLiteral("key")).toObject();
-    if (key.isEmpty())
-        key = o.value(QStringLiteral("source_key")).toObject();
-    if (o.contains(QStringLiteral("weights_file")))
-        key[QStringLiteral("weights_file")] = o.value(QStringLiteral("weights_file"));
-    if (o.contains(QStringLiteral("pretrained")))
-        key[QStringLiteral("pretrained")] = o.value(QStringLiteral("pretrained"));
-    // The names the run records and the report use.
-    key[QStringLiteral("weights")] = o.value(QStringLiteral("pretrained")).toBool() ? o.value(QStringLiteral("weights_file")).toString()
-                                                                                     : QStringLiteral("random");
-    key[QStringLiteral("normalization")] = key.value(QStringLiteral("normalize"));
-    return key;
 }
 
 /// The finished point GridSearch::bestIndex picks (highest mean, first on ties, NaN last), or -1.
@@ -322,7 +302,7 @@ bool SvmPage::buildOptions(SvmOptions* o, QString* error) const
         // Train and test must come from the same network and preprocessing, or the test
         // accuracy means nothing even though the columns match.
         if (!m_session->testPrefix().isEmpty()) {
-            QJsonObject a = featureKey(m_session->trainPrefix()), b = featureKey(m_session->testPrefix());
+            QJsonObject a = featureSettingsOf(m_session->trainPrefix()), b = featureSettingsOf(m_session->testPrefix());
             for (const char* volatileField : {"split", "dataset_hash", "datasetHash", "weights_file", "pretrained"}) {
                 a.remove(QLatin1String(volatileField));
                 b.remove(QLatin1String(volatileField));
@@ -545,20 +525,25 @@ Task* SvmPage::launch(const SvmOptions& o, const QString& kind)
         return nullptr;
     }
     auto task = std::make_unique<SvmTask>(o);
-    const QString started = QDateTime::currentDateTime().toString(Qt::ISODate);
-    const QString dir = QString::fromStdString(o.outDir);
-    const QJsonObject svmSettings = settings();
     // What the run used, captured now: the pages may change while it runs.
-    const QString dataset = m_session->datasetDir();
-    QJsonObject features = featureKey(QString::fromStdString(o.trainPrefix));
-    if (features.isEmpty())
-        features = m_session->featureSettings();
+    RunRecord started;
+    started.dir = QString::fromStdString(o.outDir);
+    started.id = QFileInfo(started.dir).fileName();
+    started.kind = kind;
+    started.started = QDateTime::currentDateTime().toString(Qt::ISODate);
+    started.dataset = m_session->datasetDir();
+    started.features = featureSettingsOf(QString::fromStdString(o.trainPrefix));
+    if (started.features.isEmpty())
+        started.features = m_session->featureSettings();
+    started.trainPrefix = QString::fromStdString(o.trainPrefix);
+    started.testPrefix = QString::fromStdString(o.testPrefix);
+    started.svm = settings();
     if (kind == QStringLiteral("grid"))
         connect(task.get(), &Task::partialResult, this, [this](const QVariant& v) { addPoint(v.toJsonObject()); });
     connect(task.get(), &Task::progress, this, [this](qint64 done, qint64 total, const QString& message) {
         m_status->setText(tr("%1 of %2 grid points · %3").arg(done).arg(total).arg(message));
     });
-    connect(task.get(), &Task::finished, this, [this, started, dir, kind, svmSettings, o, dataset, features](const QVariant& v) {
+    connect(task.get(), &Task::finished, this, [this, started](const QVariant& v) {
         m_running = nullptr;
         setRunning(false);
         const QJsonObject report = v.toJsonObject();
@@ -567,33 +552,18 @@ Task* SvmPage::launch(const SvmOptions& o, const QString& kind)
             if (heatmap(t)->bestCell().x() >= 0)
                 m_heatmaps->setCurrentIndex(t);
         m_table->sortItems(5, Qt::DescendingOrder);
+        RunRecord record = started;
+        record.finished = QDateTime::currentDateTime().toString(Qt::ISODate);
+        record.takeReport(report);
+        const QJsonObject run = record.toJson();
         const QJsonObject test = report.value(QStringLiteral("test")).toObject();
-        QJsonObject run{{QStringLiteral("id"), QFileInfo(dir).fileName()},
-                        {QStringLiteral("dir"), dir},
-                        {QStringLiteral("kind"), kind},
-                        {QStringLiteral("started"), started},
-                        {QStringLiteral("finished"), QDateTime::currentDateTime().toString(Qt::ISODate)},
-                        {QStringLiteral("dataset"), dataset},
-                        {QStringLiteral("features"), features},
-                        {QStringLiteral("train_prefix"), QString::fromStdString(o.trainPrefix)},
-                        {QStringLiteral("test_prefix"), QString::fromStdString(o.testPrefix)},
-                        {QStringLiteral("svm"), svmSettings},
-                        {QStringLiteral("best"), report.value(QStringLiteral("best"))},
-                        {QStringLiteral("grid_points"), report.value(QStringLiteral("cv")).toArray().size()},
-                        {QStringLiteral("timings"), report.value(QStringLiteral("timings"))}};
-        if (!test.isEmpty())
-            run[QStringLiteral("test")] = QJsonObject{{QStringLiteral("accuracy"), test.value(QStringLiteral("accuracy"))},
-                                                      {QStringLiteral("balanced_accuracy"), test.value(QStringLiteral("balanced_accuracy"))},
-                                                      {QStringLiteral("f1_macro"), test.value(QStringLiteral("f1_macro"))},
-                                                      {QStringLiteral("roc_auc_macro"), test.value(QStringLiteral("roc_auc_macro"))},
-                                                      {QStringLiteral("rows"), test.value(QStringLiteral("rows"))}};
         const QString best = describeParams(report.value(QStringLiteral("best")).toObject());
         m_status->setText(test.isEmpty()
                               ? tr("Done: %1. No test features, so nothing was evaluated.").arg(best)
                               : tr("Done: %1 · test accuracy %2 · model in %3")
                                     .arg(best)
                                     .arg(test.value(QStringLiteral("accuracy")).toDouble(), 0, 'f', 4)
-                                    .arg(QDir::toNativeSeparators(dir)));
+                                    .arg(QDir::toNativeSeparators(record.dir)));
         m_session->addRun(run);
         m_session->setCurrentRun(run);
         Q_EMIT runFinished(run);
