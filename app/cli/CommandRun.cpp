@@ -7,16 +7,12 @@
 #include "charts/RocChart.h"
 #include "data/Dataset.h"
 #include "data/Stl10.h"
-#include "features/FeatureStore.h"
-#include "features/Npy.h"
 #include "pipeline/RunRecord.h"
-#include "svm/Folds.h"
+#include "pipeline/Study.h"
 #include "svm/SvmReport.h"
 
 #include <QChart>
 #include <QDir>
-#include <QFile>
-#include <QJsonArray>
 #include <QJsonDocument>
 
 #include <cstdio>
@@ -26,29 +22,6 @@
 namespace deepsvm::cli {
 
 namespace {
-
-/// Writes the rows `rows` of `set` as a feature file set under `prefix`.
-void writeSubset(const FeatureSet& set, const std::vector<int64_t>& rows, const std::string& prefix, const char* split)
-{
-    std::vector<float> values;
-    std::vector<int64_t> labels;
-    QJsonArray ids;
-    for (int64_t r : rows) {
-        values.insert(values.end(), set.values.begin() + r * set.cols, set.values.begin() + (r + 1) * set.cols);
-        labels.push_back(set.labels[std::size_t(r)]);
-        if (std::size_t(r) < set.ids.size())
-            ids.append(QString::fromStdString(set.ids[std::size_t(r)]));
-    }
-    writeNpy(FeatureStore::featuresPath(prefix), values.data(), int64_t(rows.size()), set.cols);
-    writeNpy(FeatureStore::labelsPath(prefix), labels.data(), int64_t(labels.size()));
-    QJsonObject side = set.sidecar;
-    side[QStringLiteral("ids")] = ids;
-    side[QStringLiteral("rows")] = double(rows.size());
-    side[QStringLiteral("derived_split")] = QString::fromLatin1(split);
-    side.remove(QStringLiteral("key"));  // a derived file is not a cache entry
-    side[QStringLiteral("source_key")] = set.sidecar[QStringLiteral("key")];
-    FeatureStore::writeSidecar(prefix, side);
-}
 
 void writeCharts(const QString& out, const QJsonObject& report)
 {
@@ -118,21 +91,12 @@ int commandRun(const QStringList& arguments)
         QJsonObject extracted;
         if (const int rc = runExtractTask(eo, &extracted); rc != 0)
             return rc;
-        if (hasTest) {
-            so.trainPrefix = eo.outPrefix + ".train";
-            so.testPrefix = eo.outPrefix + ".test";
-        } else {
-            // No test split: a stratified, seeded hold-out of the images becomes the test set.
-            const FeatureSet all = FeatureStore::load(eo.outPrefix);
-            const std::vector<int> labels(all.labels.begin(), all.labels.end());
-            const Fold split = holdOut(labels, p.value(testFraction).toDouble(), so.seed).front();
-            so.trainPrefix = eo.outPrefix + ".train";
-            so.testPrefix = eo.outPrefix + ".test";
-            writeSubset(all, split.train, so.trainPrefix, "train");
-            writeSubset(all, split.validation, so.testPrefix, "test");
-            std::fprintf(stderr, "no test split: %zu images for training, %zu held out for testing\n", split.train.size(),
-                         split.validation.size());
-        }
+        const StudySplits study = studySplits(eo.outPrefix, hasTest, p.value(testFraction).toDouble(), so.seed);
+        so.trainPrefix = study.trainPrefix;
+        so.testPrefix = study.testPrefix;
+        if (study.heldOut)
+            std::fprintf(stderr, "no test split: %zu images for training, %zu held out for testing\n", study.trainRows,
+                         study.testRows);
         if (p.isSet(stlFolds)) {
             if (dataset->kind() != "stl10" || dataset->folds().empty())
                 throw std::invalid_argument("--stl10-folds needs an STL-10 folder with fold_indices.txt");
