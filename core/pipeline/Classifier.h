@@ -24,7 +24,8 @@ public:
         std::string error;             ///< empty when the image was classified
         std::vector<Ranked> top;       ///< best first
         /// Norm of the scaled feature vector: the distance from the mean of all training rows
-        /// (the scaler maps it to the origin), in per-feature standard deviations.
+        /// (the scaler maps it to the origin), in per-feature standard deviations; in raw
+        /// feature units for a model trained without scaling (identity scaler).
         double distance = 0;
         bool farFromTraining = false;  ///< distance beyond features.json's outlier_norm
     };
