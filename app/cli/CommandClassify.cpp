@@ -1,7 +1,7 @@
 #include "cli/Cli.h"
 #include "cli/SvmCliOptions.h"
 
-#include "svm/Classifier.h"
+#include "pipeline/Classifier.h"
 
 #include <cstdio>
 #include <stdexcept>

@@ -2,11 +2,9 @@
 #include "cli/Progress.h"
 
 #include "charts/SweepChart.h"
-#include "features/FeatureStore.h"
 #include "finetune/FineTune.h"
+#include "pipeline/LayerSweep.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
 
 #include <cstdio>
@@ -188,8 +186,7 @@ int commandSweep(const QStringList& arguments)
         const FineTuneOptions common = cli.read();
         installInterruptHandler();
         const QString out = cli.p.value(cli.out);
-        QJsonArray rows;
-        QString csv = QStringLiteral("layer,trainable_parameters,train_loss,train_accuracy,val_loss,val_accuracy,seconds\n");
+        LayerSweep sweep(fineTuneOptionsJson(common));
         std::vector<SweepBar> bars;
         for (const QString& candidate : cli.p.value(cli.candidates).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
             FineTuneOptions o = common;
@@ -199,31 +196,12 @@ int commandSweep(const QStringList& arguments)
             QJsonObject result;
             if (const int rc = runFineTune(o, &result); rc != 0)
                 return rc;
-            const QJsonObject last = result.value(QStringLiteral("epochs")).toArray().last().toObject();
-            double seconds = 0;
-            for (const auto& e : result.value(QStringLiteral("epochs")).toArray()) seconds += e.toObject().value(QStringLiteral("seconds")).toDouble();
-            QJsonObject row{{QStringLiteral("layer"), candidate.trimmed()},
-                            {QStringLiteral("trainable_parameters"), result.value(QStringLiteral("trainable_parameters"))},
-                            {QStringLiteral("train_loss"), last.value(QStringLiteral("train_loss"))},
-                            {QStringLiteral("train_accuracy"), last.value(QStringLiteral("train_accuracy"))},
-                            {QStringLiteral("val_loss"), last.value(QStringLiteral("val_loss"))},
-                            {QStringLiteral("val_accuracy"), last.value(QStringLiteral("val_accuracy"))},
-                            {QStringLiteral("seconds"), seconds},
-                            {QStringLiteral("weights"), result.value(QStringLiteral("weights"))}};
-            rows.append(row);
-            csv += QStringLiteral("%1,%2,%3,%4,%5,%6,%7\n").arg(candidate.trimmed())
-                       .arg(row.value(QStringLiteral("trainable_parameters")).toDouble(), 0, 'f', 0)
-                       .arg(row.value(QStringLiteral("train_loss")).toDouble(), 0, 'g', 8)
-                       .arg(row.value(QStringLiteral("train_accuracy")).toDouble(), 0, 'g', 8)
-                       .arg(row.value(QStringLiteral("val_loss")).toDouble(), 0, 'g', 8)
-                       .arg(row.value(QStringLiteral("val_accuracy")).toDouble(), 0, 'g', 8)
-                       .arg(seconds, 0, 'f', 2);
-            bars.push_back({candidate.trimmed(), row.value(QStringLiteral("train_loss")).toDouble(), row.value(QStringLiteral("val_loss")).toDouble(),
-                            row.value(QStringLiteral("val_accuracy")).toDouble()});
+            const SweepRow& row = sweep.add(candidate.trimmed(), result);
+            // sweep.png has always drawn a missing validation score as 0.
+            bars.push_back({row.layer, row.trainLoss, row.json.value(QStringLiteral("val_loss")).toDouble(),
+                            row.json.value(QStringLiteral("val_accuracy")).toDouble()});
         }
-        writeFileAtomically((out + QStringLiteral("/sweep.csv")).toStdString(), csv.toUtf8());
-        writeFileAtomically((out + QStringLiteral("/sweep.json")).toStdString(),
-                            QJsonDocument(QJsonObject{{QStringLiteral("options"), fineTuneOptionsJson(common)}, {QStringLiteral("layers"), rows}}).toJson());
+        sweep.write(out);
         if (!writeSweepChart(bars, out + QStringLiteral("/sweep.png")))
             throw std::runtime_error((out + QStringLiteral("/sweep.png: cannot write")).toStdString());
         std::fprintf(stderr, "wrote %s/sweep.csv, sweep.json, sweep.png\n", out.toUtf8().constData());

@@ -6,15 +6,13 @@
 #include "charts/Export.h"
 #include "charts/RocChart.h"
 #include "data/Dataset.h"
-#include "features/FeatureStore.h"
-#include "features/Npy.h"
-#include "svm/Folds.h"
+#include "data/Stl10.h"
+#include "pipeline/RunRecord.h"
+#include "pipeline/Study.h"
 #include "svm/SvmReport.h"
 
 #include <QChart>
 #include <QDir>
-#include <QFile>
-#include <QJsonArray>
 #include <QJsonDocument>
 
 #include <cstdio>
@@ -25,55 +23,25 @@ namespace deepsvm::cli {
 
 namespace {
 
-/// Writes the rows `rows` of `set` as a feature file set under `prefix`.
-void writeSubset(const FeatureSet& set, const std::vector<int64_t>& rows, const std::string& prefix, const char* split)
-{
-    std::vector<float> values;
-    std::vector<int64_t> labels;
-    QJsonArray ids;
-    for (int64_t r : rows) {
-        values.insert(values.end(), set.values.begin() + r * set.cols, set.values.begin() + (r + 1) * set.cols);
-        labels.push_back(set.labels[std::size_t(r)]);
-        if (std::size_t(r) < set.ids.size())
-            ids.append(QString::fromStdString(set.ids[std::size_t(r)]));
-    }
-    writeNpy(FeatureStore::featuresPath(prefix), values.data(), int64_t(rows.size()), set.cols);
-    writeNpy(FeatureStore::labelsPath(prefix), labels.data(), int64_t(labels.size()));
-    QJsonObject side = set.sidecar;
-    side[QStringLiteral("ids")] = ids;
-    side[QStringLiteral("rows")] = double(rows.size());
-    side[QStringLiteral("derived_split")] = QString::fromLatin1(split);
-    side.remove(QStringLiteral("key"));  // a derived file is not a cache entry
-    side[QStringLiteral("source_key")] = set.sidecar[QStringLiteral("key")];
-    FeatureStore::writeSidecar(prefix, side);
-}
-
 void writeCharts(const QString& out, const QJsonObject& report)
 {
-    std::vector<std::string> names;
-    for (const auto& v : report[QStringLiteral("class_names")].toArray())
-        names.push_back(v.toString().toStdString());
-    const int k = int(names.size());
-    std::vector<int> truth, predicted;
-    std::vector<double> scores;
-    if (!readPredictionsCsv((out + QStringLiteral("/predictions.csv")).toStdString(), k, &truth, &predicted, &scores)
-        || scores.empty()) {
+    RunResults results;
+    QString error;
+    if (!RunResults::fromReport(report, out, &results, &error))
+        throw std::runtime_error(error.toStdString());
+    if (!results.hasRoc) {
         std::fprintf(stderr, "no probabilities in predictions.csv: ROC chart not drawn\n");
     } else {
-        std::unique_ptr<QChart> chart(makeRocChart(rocOneVsRest(truth, scores, k), names));
+        std::unique_ptr<QChart> chart(makeRocChart(results.roc, results.classNames));
         if (!saveChartPng(chart.get(), out + QStringLiteral("/roc.png"), QSize(900, 600)))
             throw std::runtime_error((out + QStringLiteral("/roc.png: cannot write")).toStdString());
     }
-    const QJsonArray rows = report[QStringLiteral("test")].toObject()[QStringLiteral("confusion")].toArray();
-    ConfusionMatrix cm;
-    cm.classes = k;
-    for (const auto& row : rows)
-        for (const auto& c : row.toArray())
-            cm.counts.push_back(int64_t(c.toDouble()));
+    // report.json's confusion matrix, also without a test evaluation (an empty matrix), as before.
+    ConfusionMatrix cm = results.confusion;
+    cm.classes = int(results.classNames.size());
     for (bool normalised : {false, true}) {
         const QString path = out + (normalised ? QStringLiteral("/confusion_normalized.png") : QStringLiteral("/confusion.png"));
-        QString error;
-        if (!saveImageAtomically(renderConfusionMatrix(cm, names, normalised, QSize(700, 640)), path, "PNG", &error))
+        if (!saveImageAtomically(renderConfusionMatrix(cm, results.classNames, normalised, QSize(700, 640)), path, "PNG", &error))
             throw std::runtime_error(error.toStdString());
     }
 }
@@ -123,25 +91,16 @@ int commandRun(const QStringList& arguments)
         QJsonObject extracted;
         if (const int rc = runExtractTask(eo, &extracted); rc != 0)
             return rc;
-        if (hasTest) {
-            so.trainPrefix = eo.outPrefix + ".train";
-            so.testPrefix = eo.outPrefix + ".test";
-        } else {
-            // No test split: a stratified, seeded hold-out of the images becomes the test set.
-            const FeatureSet all = FeatureStore::load(eo.outPrefix);
-            const std::vector<int> labels(all.labels.begin(), all.labels.end());
-            const Fold split = holdOut(labels, p.value(testFraction).toDouble(), so.seed).front();
-            so.trainPrefix = eo.outPrefix + ".train";
-            so.testPrefix = eo.outPrefix + ".test";
-            writeSubset(all, split.train, so.trainPrefix, "train");
-            writeSubset(all, split.validation, so.testPrefix, "test");
-            std::fprintf(stderr, "no test split: %zu images for training, %zu held out for testing\n", split.train.size(),
-                         split.validation.size());
-        }
+        const StudySplits study = studySplits(eo.outPrefix, hasTest, p.value(testFraction).toDouble(), so.seed);
+        so.trainPrefix = study.trainPrefix;
+        so.testPrefix = study.testPrefix;
+        if (study.heldOut)
+            std::fprintf(stderr, "no test split: %zu images for training, %zu held out for testing\n", study.trainRows,
+                         study.testRows);
         if (p.isSet(stlFolds)) {
             if (dataset->kind() != "stl10" || dataset->folds().empty())
                 throw std::invalid_argument("--stl10-folds needs an STL-10 folder with fold_indices.txt");
-            so.foldIndices = dataset->root() + "/fold_indices.txt";
+            so.foldIndices = stl10FoldFile(dataset->root());
         }
     } catch (const std::exception& e) {
         printError(QString::fromUtf8(e.what()));

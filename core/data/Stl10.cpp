@@ -161,6 +161,12 @@ Stl10Dataset::Stl10Dataset(const std::string& dir) : m_dir(dir)
 
 Stl10Dataset::~Stl10Dataset() = default;
 
+std::string stl10FoldFile(const std::string& dir)
+{
+    const std::string nested = join(join(dir, "stl10_binary"), "fold_indices.txt");
+    return QFileInfo::exists(QString::fromStdString(nested)) ? nested : join(dir, "fold_indices.txt");
+}
+
 std::vector<std::string> Stl10Dataset::splits() const
 {
     std::vector<std::string> out;

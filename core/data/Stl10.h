@@ -33,6 +33,11 @@ private:
     std::vector<std::pair<std::string, std::shared_ptr<const ImageSource>>> m_splits;
 };
 
+/// STL-10's fold_indices.txt for a dataset folder: DIR/stl10_binary/fold_indices.txt if it
+/// exists, else DIR/fold_indices.txt (DIR is the stl10_binary folder itself). Whether that file
+/// exists is for the caller (SvmTask names it when it cannot read it).
+std::string stl10FoldFile(const std::string& dir);
+
 /// Converts one STL-10 record (3 planes, each column-major) to an RGB image.
 RgbImage stl10RecordToImage(const std::uint8_t* record);
 

@@ -3,12 +3,8 @@
 #include "data/Image.h"
 #include "features/Preprocess.h"
 #include "nets/Weights.h"
-#include "svm/Scaler.h"
+#include "pipeline/BundleNetwork.h"
 #include "svm/SvmReport.h"
-
-#include <QFile>
-#include <QJsonDocument>
-#include <QJsonObject>
 
 #include <fstream>
 #include <sstream>
@@ -47,14 +43,6 @@ HeatMap gradCam(ResNet& net, const torch::Tensor& input, const std::function<tor
 }
 
 namespace {
-
-QJsonObject readObject(const std::string& path)
-{
-    QFile f(QString::fromStdString(path));
-    if (!f.open(QIODevice::ReadOnly))
-        throw std::runtime_error(path + ": cannot read");
-    return QJsonDocument::fromJson(f.readAll()).object();
-}
 
 /// A libsvm C-SVC model file in tensors: support vectors (nSV x D), per-class blocks and the
 /// one-vs-one coefficients and rho.
@@ -165,25 +153,22 @@ struct SvmGradCam::Impl {
 
 SvmGradCam::SvmGradCam(const std::string& modelDir) : d(std::make_unique<Impl>())
 {
-    const ModelFiles files{modelDir};
-    d->classNames = readClassesJson(files.classes());
-    const QJsonObject settings = readObject(files.featureSettings());
-    const QJsonObject key = settings[QStringLiteral("key")].toObject();
-    if (key.isEmpty())
-        throw std::runtime_error(files.featureSettings() + ": has no feature settings; the model cannot be traced back to images");
-    if (key[QStringLiteral("layer")].toString() == QStringLiteral("fc"))
-        throw std::runtime_error(files.featureSettings() + ": the model uses the fc layer's outputs; Grad-CAM here needs avgpool features");
-    const auto [weights, seed] = weightsOfKey(settings[QStringLiteral("weights_file")].toString().toStdString(),
-                                              key[QStringLiteral("weights_sha256")].toString().toStdString());
-    WeightsInfo info;
-    d->net = makeResNet(key[QStringLiteral("backbone")].toString().toStdString(), weights, &info, seed);
-    d->size = key[QStringLiteral("size")].toInt(224);
-    d->normalization = key[QStringLiteral("normalize")].toString(QStringLiteral("imagenet")).toStdString();
-    const Scaler scaler = Scaler::load(files.scaler());
-    const int64_t dims = scaler.dims();
-    d->mean = torch::tensor(scaler.mean(), torch::kDouble).view({1, dims});
-    d->scale = torch::tensor(scaler.scale(), torch::kDouble).view({1, dims});
-    d->model = readLibsvmModel(files.model(), dims);
+    const ModelBundle bundle = ModelBundle::read(modelDir);
+    bundle.requireFeatureKey("; the model cannot be traced back to images");
+    const FeatureKey& key = bundle.features.key;
+    if (key.layer == "fc")
+        throw std::runtime_error(ModelFiles{modelDir}.featureSettings()
+                                 + ": the model uses the fc layer's outputs; Grad-CAM here needs avgpool features");
+    d->classNames = bundle.classNames;
+    d->net = buildNetwork(bundle);
+    d->size = key.size;
+    // Older feature settings did not record the normalisation; extraction defaulted to ImageNet's.
+    d->normalization = key.normalization.empty() ? std::string("imagenet") : key.normalization;
+    const int64_t dims = bundle.scaler.dims();
+    d->mean = torch::tensor(bundle.scaler.mean(), torch::kDouble).view({1, dims});
+    d->scale = torch::tensor(bundle.scaler.scale(), torch::kDouble).view({1, dims});
+    // libsvm's own copy of the model cannot be differentiated: the file again, as tensors.
+    d->model = readLibsvmModel(ModelFiles{modelDir}.model(), dims);
 }
 
 SvmGradCam::~SvmGradCam() = default;

@@ -8,6 +8,7 @@
 #include "features/FeatureStore.h"
 #include "models/ImageLookup.h"
 #include "models/ThumbnailModel.h"
+#include "pipeline/FeatureCache.h"
 #include "project/Fetch.h"
 #include "tasks/FunctionTask.h"
 
@@ -343,16 +344,16 @@ void FeaturesPage::refreshCache()
         const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
         if (o.value(QStringLiteral("format")).toString() != QStringLiteral("deepsvm-features"))
             continue;
-        const QJsonObject key = o.value(QStringLiteral("key")).toObject();
+        const FeatureKey key = FeatureKey::fromJson(o.value(QStringLiteral("key")).toObject());
         const QString prefix = path.left(path.size() - 5);
         auto* item = new QTreeWidgetItem(m_cache);
         item->setText(0, QFileInfo(prefix).fileName());
-        item->setText(1, key.value(QStringLiteral("split")).toString());
+        item->setText(1, QString::fromStdString(key.split));
         item->setText(2, QString::number(o.value(QStringLiteral("rows")).toDouble()));
         item->setText(3, QString::number(o.value(QStringLiteral("cols")).toDouble()));
-        item->setText(4, key.value(QStringLiteral("backbone")).toString());
-        item->setText(5, QString::number(key.value(QStringLiteral("size")).toInt()));
-        item->setText(6, key.value(QStringLiteral("precision")).toString());
+        item->setText(4, QString::fromStdString(key.backbone));
+        item->setText(5, QString::number(key.size));
+        item->setText(6, QString::fromStdString(key.precision));
         item->setText(7, o.value(QStringLiteral("created")).toString().left(16).replace(QLatin1Char('T'), QLatin1Char(' ')));
         item->setData(0, Qt::UserRole, prefix);
         item->setToolTip(0, QDir::toNativeSeparators(prefix));
@@ -396,24 +397,8 @@ Task* FeaturesPage::startExtraction()
     o.precision = s.value(QStringLiteral("precision")).toString().toStdString();
     o.batchSize = s.value(QStringLiteral("batch_size")).toInt();
     o.limit = m_limit->value() > 0 ? m_limit->value() : -1;
-    const QString name = QStringLiteral("%1-%2-%3-%4-%5%6")
-                             .arg(QFileInfo(m_session->datasetDir()).fileName(), QString::fromStdString(o.backbone),
-                                  QString::fromStdString(o.layer))
-                             .arg(o.size)
-                             .arg(QString::fromStdString(o.precision),
-                                  o.weights == "random" ? QStringLiteral("-random") : QString())
-                         + (o.limit > 0 ? QStringLiteral("-first%1").arg(o.limit) : QString());
-    // A short hash of everything else that makes features differ (full dataset path, weights
-    // file, normalisation, limit), so two settings never share one cache name.
-    const QByteArray identity = (QFileInfo(m_session->datasetDir()).absoluteFilePath() + QLatin1Char('|')
-                                 + QString::fromStdString(o.weights) + QLatin1Char('|') + QString::fromStdString(o.normalization))
-                                    .toUtf8();
-    const QString tag = QString::fromLatin1(QCryptographicHash::hash(identity, QCryptographicHash::Sha256).toHex().left(8));
     QDir().mkpath(featureFolder());
-    o.outPrefix = QDir::toNativeSeparators(featureFolder() + QLatin1Char('/') + name + QLatin1Char('-') + tag).toStdString();
-    // Several splits always get PREFIX.<split>; one split gets the same name, so the cache is shared.
-    if (o.splits.size() == 1)
-        o.outPrefix += "." + o.splits.front();
+    o.outPrefix = featureCachePrefix(featureFolder(), m_session->datasetDir(), o).toStdString();
     auto task = std::make_unique<ExtractTask>(o);
     const QString datasetAtStart = m_session->datasetDir();
     connect(task.get(), &Task::progress, this, [this](qint64 done, qint64 total, const QString& message) {

@@ -385,15 +385,15 @@ Task* FineTunePage::start(bool resume)
                               .arg(r.value(QStringLiteral("stopped_early")).toBool() ? tr(" (stopped early)") : QString()));
         if (!m_sweepQueue.isEmpty() || !m_sweepDir.isEmpty()) {
             const auto layers = r.value(QStringLiteral("options")).toObject().value(QStringLiteral("layers")).toArray();
-            SweepBar bar{layers.isEmpty() ? QStringLiteral("head") : layers.first().toString(), last.value(QStringLiteral("train_loss")).toDouble(),
-                         last.value(QStringLiteral("val_loss")).toDouble(std::nan("")), last.value(QStringLiteral("val_accuracy")).toDouble(std::nan(""))};
+            const SweepRow& done = m_layerSweep.add(layers.isEmpty() ? QStringLiteral("head") : layers.first().toString(), r);
+            const SweepBar bar{done.layer, done.trainLoss, done.validationLoss, done.validationAccuracy};
             m_sweepBars.push_back(bar);
             const int row = m_sweepTable->rowCount();
             m_sweepTable->insertRow(row);
             m_sweepTable->setItem(row, 0, new QTableWidgetItem(bar.layer));
-            m_sweepTable->setItem(row, 1, new QTableWidgetItem(QLocale().toString(qlonglong(r.value(QStringLiteral("trainable_parameters")).toDouble()))));
+            m_sweepTable->setItem(row, 1, new QTableWidgetItem(QLocale().toString(qlonglong(done.trainableParameters))));
             int c = 2;
-            for (double value : {bar.trainLoss, last.value(QStringLiteral("train_accuracy")).toDouble(), bar.validationLoss, bar.validationAccuracy})
+            for (double value : {bar.trainLoss, done.trainAccuracy, bar.validationLoss, bar.validationAccuracy})
                 m_sweepTable->setItem(row, c++, new QTableWidgetItem(QString::number(value, 'f', 4)));
             m_sweepChart->setChart(makeSweepChart(m_sweepBars, true));
             runNextSweepCandidate();
@@ -425,6 +425,7 @@ void FineTunePage::startSweep(const QStringList& candidates)
     m_sweepQueue = candidates;
     m_sweepDir = m_session->workspace() + QStringLiteral("/sweeps/") + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
     m_sweepBars.clear();
+    m_layerSweep = LayerSweep(fineTuneOptionsJson(options()));
     m_sweepTable->setRowCount(0);
     runNextSweepCandidate();
 }
@@ -432,10 +433,16 @@ void FineTunePage::startSweep(const QStringList& candidates)
 void FineTunePage::runNextSweepCandidate()
 {
     if (m_sweepQueue.isEmpty()) {
+        QString written = tr("Sweep done: %n layer(s) compared.", nullptr, int(m_sweepBars.size()));
+        try {
+            m_layerSweep.write(m_sweepDir);
+        } catch (const std::exception& e) {
+            written += QLatin1Char(' ') + tr("sweep.csv/sweep.json not written: %1").arg(QString::fromUtf8(e.what()));
+        }
         writeSweepChart(m_sweepBars, m_sweepDir + QStringLiteral("/sweep.png"));
         m_sweepDir.clear();
         setRunning(false);
-        m_status->setText(tr("Sweep done: %n layer(s) compared.", nullptr, int(m_sweepBars.size())));
+        m_status->setText(written);
         Q_EMIT sweepFinished(true);
         return;
     }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "charts/SweepChart.h"
+#include "pipeline/LayerSweep.h"
 
 #include <QJsonObject>
 #include <QWidget>
@@ -101,6 +102,7 @@ private:
     QStringList m_sweepQueue;
     QString m_sweepDir;
     std::vector<SweepBar> m_sweepBars;
+    LayerSweep m_layerSweep;  ///< the rows of sweep.csv and sweep.json
 };
 
 }  // namespace deepsvm

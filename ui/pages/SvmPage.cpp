@@ -3,8 +3,11 @@
 #include "Session.h"
 #include "charts/MatrixViews.h"
 #include "data/Dataset.h"
+#include "data/Stl10.h"
+#include "svm/GridSearch.h"
 #include "svm/SvmTask.h"
 #include "models/RunData.h"
+#include "pipeline/RunRecord.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -58,25 +61,14 @@ QString gammaText(const QJsonObject& p)
                : QString::number(p.value(QStringLiteral("gamma")).toDouble(), 'g', 6);
 }
 
-/// The cache key of PREFIX.json (backbone, weights SHA-256, layer, size, ...), or empty.
-QJsonObject featureKey(const QString& prefix)
+/// The finished point GridSearch::bestIndex picks (highest mean, first on ties, NaN last), or -1.
+int bestPoint(const std::vector<QJsonObject>& points)
 {
-    QFile f(prefix + QStringLiteral(".json"));
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
-    QJsonObject key = o.value(QStringLiteral("key")).toObject();
-    if (key.isEmpty())
-        key = o.value(QStringLiteral("source_key")).toObject();
-    if (o.contains(QStringLiteral("weights_file")))
-        key[QStringLiteral("weights_file")] = o.value(QStringLiteral("weights_file"));
-    if (o.contains(QStringLiteral("pretrained")))
-        key[QStringLiteral("pretrained")] = o.value(QStringLiteral("pretrained"));
-    // The names the run records and the report use.
-    key[QStringLiteral("weights")] = o.value(QStringLiteral("pretrained")).toBool() ? o.value(QStringLiteral("weights_file")).toString()
-                                                                                     : QStringLiteral("random");
-    key[QStringLiteral("normalization")] = key.value(QStringLiteral("normalize"));
-    return key;
+    std::vector<GridPointResult> results(points.size());
+    for (std::size_t i = 0; i < points.size(); ++i)
+        // A point not finished yet (an empty slot) has no mean, so it is never the best.
+        results[i].mean = points[i].value(QStringLiteral("mean")).toDouble(std::nan(""));
+    return GridSearch::bestIndex(results);
 }
 
 QTableWidgetItem* numberItem(double v, int decimals = -1)
@@ -310,7 +302,7 @@ bool SvmPage::buildOptions(SvmOptions* o, QString* error) const
         // Train and test must come from the same network and preprocessing, or the test
         // accuracy means nothing even though the columns match.
         if (!m_session->testPrefix().isEmpty()) {
-            QJsonObject a = featureKey(m_session->trainPrefix()), b = featureKey(m_session->testPrefix());
+            QJsonObject a = featureSettingsOf(m_session->trainPrefix()), b = featureSettingsOf(m_session->testPrefix());
             for (const char* volatileField : {"split", "dataset_hash", "datasetHash", "weights_file", "pretrained"}) {
                 a.remove(QLatin1String(volatileField));
                 b.remove(QLatin1String(volatileField));
@@ -333,11 +325,8 @@ bool SvmPage::buildOptions(SvmOptions* o, QString* error) const
         o->coef0 = parseValueList(m_coef0->text().toStdString(), "coef0");
         o->folds = m_folds->value();
         if (m_stlFolds->isChecked()) {
-            const QString root = m_session->datasetDir();
-            QString file = root + QStringLiteral("/stl10_binary/fold_indices.txt");
-            if (!QFileInfo::exists(file))
-                file = root + QStringLiteral("/fold_indices.txt");
-            o->foldIndices = QDir::toNativeSeparators(file).toStdString();
+            const std::string file = stl10FoldFile(m_session->datasetDir().toStdString());
+            o->foldIndices = QDir::toNativeSeparators(QString::fromStdString(file)).toStdString();
         }
         if (m_holdout->isChecked())
             o->holdOut = m_holdoutFraction->value();
@@ -444,17 +433,7 @@ void SvmPage::addPoint(const QJsonObject& point)
         const QPoint cell = cellOf(params);
         heatmap(tab)->setCell(cell.y(), cell.x(), mean, sd);
     }
-    // The best so far, as GridSearch::bestIndex picks it: highest mean, first on ties, NaN last.
-    int best = -1;
-    for (std::size_t i = 0; i < m_points.size(); ++i) {
-        if (m_points[i].isEmpty())
-            continue;
-        const double m = m_points[i].value(QStringLiteral("mean")).toDouble(std::nan(""));
-        if (std::isnan(m))
-            continue;
-        if (best < 0 || m > m_points[std::size_t(best)].value(QStringLiteral("mean")).toDouble())
-            best = int(i);
-    }
+    const int best = bestPoint(m_points);
     for (int t = 0; t < m_heatmaps->count(); ++t)
         heatmap(t)->setBest(-1, -1);
     if (best >= 0) {
@@ -510,12 +489,8 @@ Task* SvmPage::trainChosen()
     QJsonObject chosen = m_chosen;
     if (chosen.isEmpty()) {
         // No cell chosen: the best finished point, or the only point of a one-point grid.
-        double bestMean = -1;
-        for (const QJsonObject& p : m_points)
-            if (!p.isEmpty() && p.value(QStringLiteral("mean")).toDouble(-1) > bestMean) {
-                bestMean = p.value(QStringLiteral("mean")).toDouble();
-                chosen = p;
-            }
+        if (const int best = bestPoint(m_points); best >= 0)
+            chosen = m_points[std::size_t(best)];
     }
     if (chosen.isEmpty()) {
         if (o.kernels.size() * o.C.size() * o.gamma.size() * o.degree.size() * o.coef0.size() != 1) {
@@ -550,20 +525,25 @@ Task* SvmPage::launch(const SvmOptions& o, const QString& kind)
         return nullptr;
     }
     auto task = std::make_unique<SvmTask>(o);
-    const QString started = QDateTime::currentDateTime().toString(Qt::ISODate);
-    const QString dir = QString::fromStdString(o.outDir);
-    const QJsonObject svmSettings = settings();
     // What the run used, captured now: the pages may change while it runs.
-    const QString dataset = m_session->datasetDir();
-    QJsonObject features = featureKey(QString::fromStdString(o.trainPrefix));
-    if (features.isEmpty())
-        features = m_session->featureSettings();
+    RunRecord started;
+    started.dir = QString::fromStdString(o.outDir);
+    started.id = QFileInfo(started.dir).fileName();
+    started.kind = kind;
+    started.started = QDateTime::currentDateTime().toString(Qt::ISODate);
+    started.dataset = m_session->datasetDir();
+    started.features = featureSettingsOf(QString::fromStdString(o.trainPrefix));
+    if (started.features.isEmpty())
+        started.features = m_session->featureSettings();
+    started.trainPrefix = QString::fromStdString(o.trainPrefix);
+    started.testPrefix = QString::fromStdString(o.testPrefix);
+    started.svm = settings();
     if (kind == QStringLiteral("grid"))
         connect(task.get(), &Task::partialResult, this, [this](const QVariant& v) { addPoint(v.toJsonObject()); });
     connect(task.get(), &Task::progress, this, [this](qint64 done, qint64 total, const QString& message) {
         m_status->setText(tr("%1 of %2 grid points · %3").arg(done).arg(total).arg(message));
     });
-    connect(task.get(), &Task::finished, this, [this, started, dir, kind, svmSettings, o, dataset, features](const QVariant& v) {
+    connect(task.get(), &Task::finished, this, [this, started](const QVariant& v) {
         m_running = nullptr;
         setRunning(false);
         const QJsonObject report = v.toJsonObject();
@@ -572,33 +552,18 @@ Task* SvmPage::launch(const SvmOptions& o, const QString& kind)
             if (heatmap(t)->bestCell().x() >= 0)
                 m_heatmaps->setCurrentIndex(t);
         m_table->sortItems(5, Qt::DescendingOrder);
+        RunRecord record = started;
+        record.finished = QDateTime::currentDateTime().toString(Qt::ISODate);
+        record.takeReport(report);
+        const QJsonObject run = record.toJson();
         const QJsonObject test = report.value(QStringLiteral("test")).toObject();
-        QJsonObject run{{QStringLiteral("id"), QFileInfo(dir).fileName()},
-                        {QStringLiteral("dir"), dir},
-                        {QStringLiteral("kind"), kind},
-                        {QStringLiteral("started"), started},
-                        {QStringLiteral("finished"), QDateTime::currentDateTime().toString(Qt::ISODate)},
-                        {QStringLiteral("dataset"), dataset},
-                        {QStringLiteral("features"), features},
-                        {QStringLiteral("train_prefix"), QString::fromStdString(o.trainPrefix)},
-                        {QStringLiteral("test_prefix"), QString::fromStdString(o.testPrefix)},
-                        {QStringLiteral("svm"), svmSettings},
-                        {QStringLiteral("best"), report.value(QStringLiteral("best"))},
-                        {QStringLiteral("grid_points"), report.value(QStringLiteral("cv")).toArray().size()},
-                        {QStringLiteral("timings"), report.value(QStringLiteral("timings"))}};
-        if (!test.isEmpty())
-            run[QStringLiteral("test")] = QJsonObject{{QStringLiteral("accuracy"), test.value(QStringLiteral("accuracy"))},
-                                                      {QStringLiteral("balanced_accuracy"), test.value(QStringLiteral("balanced_accuracy"))},
-                                                      {QStringLiteral("f1_macro"), test.value(QStringLiteral("f1_macro"))},
-                                                      {QStringLiteral("roc_auc_macro"), test.value(QStringLiteral("roc_auc_macro"))},
-                                                      {QStringLiteral("rows"), test.value(QStringLiteral("rows"))}};
         const QString best = describeParams(report.value(QStringLiteral("best")).toObject());
         m_status->setText(test.isEmpty()
                               ? tr("Done: %1. No test features, so nothing was evaluated.").arg(best)
                               : tr("Done: %1 · test accuracy %2 · model in %3")
                                     .arg(best)
                                     .arg(test.value(QStringLiteral("accuracy")).toDouble(), 0, 'f', 4)
-                                    .arg(QDir::toNativeSeparators(dir)));
+                                    .arg(QDir::toNativeSeparators(record.dir)));
         m_session->addRun(run);
         m_session->setCurrentRun(run);
         Q_EMIT runFinished(run);

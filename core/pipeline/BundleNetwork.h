@@ -1,0 +1,14 @@
+#pragma once
+
+// The LibTorch side of a model folder: only the few files that run the network include this.
+#include "nets/ResNet.h"
+#include "pipeline/ModelBundle.h"
+
+namespace deepsvm {
+
+/// The network of `bundle`'s features.json (backbone and weights of its feature key). Throws
+/// std::runtime_error if the weights file's SHA-256 differs from the one the model was trained
+/// with (random weights are rebuilt from their seed and need no check).
+ResNet buildNetwork(const ModelBundle& bundle);
+
+}  // namespace deepsvm

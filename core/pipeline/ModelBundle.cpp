@@ -1,0 +1,92 @@
+#include "pipeline/ModelBundle.h"
+
+#include "svm/SvmModel.h"
+#include "svm/SvmReport.h"
+
+#include <QFile>
+#include <QJsonDocument>
+
+#include <stdexcept>
+
+namespace deepsvm {
+
+namespace {
+
+QJsonObject readObject(const std::string& path)
+{
+    QFile f(QString::fromStdString(path));
+    if (!f.open(QIODevice::ReadOnly))
+        throw std::runtime_error(path + ": missing; is this a model folder written by 'deepsvm svm' or 'deepsvm run'?");
+    QJsonParseError err{};
+    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &err);
+    if (err.error != QJsonParseError::NoError || !doc.isObject())
+        throw std::runtime_error(path + ": not valid JSON (" + err.errorString().toStdString() + ")");
+    return doc.object();
+}
+
+}  // namespace
+
+QJsonObject FeatureSettings::toJson() const
+{
+    QJsonObject o{{QStringLiteral("format"), QStringLiteral("deepsvm-feature-settings")},
+                  {QStringLiteral("version"), 1},
+                  {QStringLiteral("outlier_norm"), outlierNorm}};
+    if (hasKey)
+        o[QStringLiteral("key")] = key.toJson();
+    if (!weightsFile.empty())
+        o[QStringLiteral("weights_file")] = QString::fromStdString(weightsFile);
+    return o;
+}
+
+FeatureSettings FeatureSettings::fromJson(const QJsonObject& o)
+{
+    FeatureSettings s;
+    const QJsonObject key = o[QStringLiteral("key")].toObject();
+    s.hasKey = !key.isEmpty();
+    s.key = FeatureKey::fromJson(key);
+    // Model folders from before the input size was recorded were made at 224 x 224.
+    s.key.size = key[QStringLiteral("size")].toInt(224);
+    s.weightsFile = o[QStringLiteral("weights_file")].toString().toStdString();
+    s.outlierNorm = o[QStringLiteral("outlier_norm")].toDouble(0);
+    return s;
+}
+
+ModelBundle::ModelBundle() = default;
+ModelBundle::ModelBundle(ModelBundle&&) noexcept = default;
+ModelBundle& ModelBundle::operator=(ModelBundle&&) noexcept = default;
+ModelBundle::~ModelBundle() = default;
+
+ModelBundle ModelBundle::read(const std::string& dir)
+{
+    const ModelFiles files{dir};
+    ModelBundle b;
+    b.dir = dir;
+    b.classNames = readClassesJson(files.classes());
+    b.scaler = Scaler::load(files.scaler());
+    b.model = std::make_unique<SvmModel>(SvmModel::load(files.model()));
+    b.features = FeatureSettings::fromJson(readObject(files.featureSettings()));
+    for (int label : b.model->labels())
+        if (label < 0 || label >= int(b.classNames.size()))
+            throw std::runtime_error(files.model() + ": has class " + std::to_string(label) + " but " + files.classes()
+                                     + " names " + std::to_string(b.classNames.size()) + " classes; the files come from different models");
+    return b;
+}
+
+void ModelBundle::write(const std::string& dir) const
+{
+    if (!model)
+        throw std::logic_error("ModelBundle::write: no SVM model to write");
+    const ModelFiles files{dir};
+    writeClassesJson(files.classes(), classNames);
+    scaler.save(files.scaler());
+    model->save(files.model());
+    writeJson(files.featureSettings(), features.toJson());
+}
+
+void ModelBundle::requireFeatureKey(const std::string& why) const
+{
+    if (!features.hasKey)
+        throw std::runtime_error(ModelFiles{dir}.featureSettings() + ": has no feature settings" + why);
+}
+
+}  // namespace deepsvm
