@@ -131,7 +131,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Ses
     m_classify = new ClassifyPage(m_session, this);
     m_runs = new RunsPage(m_session, this);
     m_welcome = new WelcomePage(m_session, this);
-    m_fineTune = new FineTunePage(m_session, m_features, this);
+    m_fineTune = new FineTunePage(m_session, this);
 
     m_sidebar = new QListWidget(this);
     m_stack = new QStackedWidget(this);
@@ -163,6 +163,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Ses
         showPage(Data);
     });
     connect(m_welcome, &WelcomePage::weightsChosen, m_features, &FeaturesPage::setWeightsFile);
+    connect(m_fineTune, &FineTunePage::featureSettingsProposed, m_features, &FeaturesPage::applySettings);
 
     m_banner = new QLabel(this);
     m_banner->setWordWrap(true);
@@ -360,8 +361,6 @@ void MainWindow::autosave()
 {
     if (m_session->isLoading() || !m_restoreDone)
         return;
-    m_session->setFeatureSettings(m_features->settings());
-    m_session->setSvmSettings(m_svm->settings());
     // Nothing lost on a crash: the experiment is written after every run and feature change.
     QDir().mkpath(m_session->workspace());
     QString error;
@@ -414,8 +413,7 @@ void MainWindow::showNotice(const QString& text)
 
 bool MainWindow::saveExperiment(const QString& path, QString* error)
 {
-    m_session->setFeatureSettings(m_features->settings());
-    m_session->setSvmSettings(m_svm->settings());
+    // The pages keep the Session's settings current as the user edits them.
     if (!m_session->save(path, error))
         return false;
     m_experimentPath = path;
@@ -602,8 +600,8 @@ void MainWindow::closeEvent(QCloseEvent* event)
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
     settings.setValue(QStringLiteral("window/page"), int(currentPage()));
-    settings.setValue(QStringLiteral("features"), m_features->settings());
-    settings.setValue(QStringLiteral("svm"), m_svm->settings());
+    settings.setValue(QStringLiteral("features"), m_session->featureSettings());
+    settings.setValue(QStringLiteral("svm"), m_session->svmSettings());
     autosave();
     // Every task stops at its next check (between batches, grid points, or every 1,000
     // solver iterations inside a fit), so waiting for them is short; files are written

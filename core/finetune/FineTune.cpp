@@ -8,7 +8,7 @@
 #include "io/JsonFile.h"
 #include "nets/ResNet.h"
 #include "nets/Weights.h"
-#include "svm/Folds.h"
+#include "data/Splits.h"
 
 #include <QDir>
 #include <QFile>

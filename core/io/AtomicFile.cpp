@@ -177,7 +177,7 @@ void writeFileAtomically(const std::string& path, const QByteArray& bytes)
 bool writeAtomically(const QString& path, const std::function<bool(QIODevice*)>& write, QString* error)
 {
     try {
-        AtomicFile file(path.toStdString());
+        AtomicFile file(path.toStdString(), AtomicFile::Folder::MustExist);  // as QSaveFile: a missing folder is an error
         QFile device;
         bool ok = device.open(file.file(), QIODevice::WriteOnly, QFileDevice::DontCloseHandle) && write(&device);
         ok = ok && device.flush();

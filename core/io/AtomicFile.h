@@ -67,7 +67,8 @@ void writeAtomically(const std::string& target, const std::function<void(const s
 /// The whole file at once. Throws IoError naming `path`.
 void writeFileAtomically(const std::string& path, const QByteArray& bytes);
 /// For Qt writers (QImage::save, QPdfWriter, QSvgGenerator): `write` fills the device and
-/// returns whether it succeeded. Returns false with a message naming `path` instead of throwing.
+/// returns whether it succeeded. The folder must exist (a user picked it in a dialog).
+/// Returns false with a message naming `path` instead of throwing.
 bool writeAtomically(const QString& path, const std::function<bool(QIODevice*)>& write, QString* error);
 
 /// Whether `name` (a file name, no folder) is a temporary of this program that its writer

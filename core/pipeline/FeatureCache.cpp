@@ -1,6 +1,7 @@
 #include "pipeline/FeatureCache.h"
 
-#include <QCryptographicHash>
+#include "io/Digest.h"
+
 #include <QDir>
 #include <QFileInfo>
 
@@ -18,7 +19,7 @@ QString featureCachePrefix(const QString& folder, const QString& datasetDir, con
     const QByteArray identity = (QFileInfo(datasetDir).absoluteFilePath() + QLatin1Char('|') + QString::fromStdString(o.weights)
                                  + QLatin1Char('|') + QString::fromStdString(o.normalization))
                                     .toUtf8();
-    const QString tag = QString::fromLatin1(QCryptographicHash::hash(identity, QCryptographicHash::Sha256).toHex().left(8));
+    const QString tag = QString::fromStdString(sha256Hex(identity.toStdString()).substr(0, 8));
     QString prefix = QDir::toNativeSeparators(folder + QLatin1Char('/') + name + QLatin1Char('-') + tag);
     // Several splits always get PREFIX.<split>; one split gets the same name, so the cache is shared.
     if (o.splits.size() == 1)

@@ -1,10 +1,9 @@
 #include "pipeline/ModelBundle.h"
 
+#include "io/JsonFile.h"
 #include "svm/SvmModel.h"
 #include "svm/SvmReport.h"
 
-#include <QFile>
-#include <QJsonDocument>
 
 #include <stdexcept>
 
@@ -14,14 +13,9 @@ namespace {
 
 QJsonObject readObject(const std::string& path)
 {
-    QFile f(QString::fromStdString(path));
-    if (!f.open(QIODevice::ReadOnly))
-        throw std::runtime_error(path + ": missing; is this a model folder written by 'deepsvm svm' or 'deepsvm run'?");
-    QJsonParseError err{};
-    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &err);
-    if (err.error != QJsonParseError::NoError || !doc.isObject())
-        throw std::runtime_error(path + ": not valid JSON (" + err.errorString().toStdString() + ")");
-    return doc.object();
+    if (auto o = readJsonObjectIfExists(path))
+        return *o;
+    throw std::runtime_error(path + ": missing; is this a model folder written by 'deepsvm svm' or 'deepsvm run'?");
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 
 #include "features/FeatureStore.h"
 #include "features/Npy.h"
-#include "svm/Folds.h"
+#include "data/Splits.h"
 
 #include <QJsonArray>
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "io/Cancel.h"
-#include "svm/Folds.h"
+#include "data/Splits.h"
 #include "svm/SvmParams.h"
 
 #include <QMetaType>

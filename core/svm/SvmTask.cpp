@@ -5,7 +5,7 @@
 #include "features/Npy.h"
 #include "metrics/Metrics.h"
 #include "svm/DenseSvc.h"
-#include "svm/Folds.h"
+#include "data/Splits.h"
 #include "svm/Scaler.h"
 #include "svm/SvmModel.h"
 #include "svm/SvmReport.h"

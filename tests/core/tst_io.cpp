@@ -127,6 +127,11 @@ void TestIo::qtDeviceWriter()
 {
     const QString target = m_tmp.filePath(QStringLiteral("device/out.txt"));
     QString error;
+    // As with QSaveFile, the folder must exist (a user chose it in a dialog).
+    QVERIFY(!writeAtomically(target, [](QIODevice* d) { return d->write("x") == 1; }, &error));
+    QVERIFY2(error.contains(target), qPrintable(error));
+    QVERIFY(!QFileInfo::exists(m_tmp.filePath(QStringLiteral("device"))));
+    QVERIFY(QDir().mkpath(m_tmp.filePath(QStringLiteral("device"))));
     QVERIFY2(writeAtomically(target, [](QIODevice* d) { return d->write("through Qt") == 10; }, &error), qPrintable(error));
     QCOMPARE(readAll(target), QByteArray("through Qt"));
     QVERIFY(!writeAtomically(target, [](QIODevice* d) { d->write("partial"); return false; }, &error));

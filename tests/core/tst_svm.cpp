@@ -3,7 +3,7 @@
 
 #include "features/Npy.h"
 #include "metrics/Metrics.h"
-#include "svm/Folds.h"
+#include "data/Splits.h"
 #include "svm/DenseSvc.h"
 #include "svm/GridSearch.h"
 #include "svm/Gram.h"

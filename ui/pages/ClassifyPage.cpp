@@ -5,7 +5,7 @@
 #include "data/Image.h"
 #include "finetune/GradCam.h"
 #include "models/ThumbnailModel.h"
-#include "svm/Classifier.h"
+#include "pipeline/Classifier.h"
 #include "tasks/FunctionTask.h"
 
 #include <QApplication>
@@ -143,7 +143,10 @@ Task* ClassifyPage::classifyPaths(const QStringList& paths)
         QStringList images;
         int skippedOverLimit = 0;
         auto reject = [&t](const QString& path, const QString& why) {
-            t.emitPartial(QVariantMap{{QStringLiteral("path"), path}, {QStringLiteral("error"), why}});
+            ClassifiedImage refused;
+            refused.path = path;
+            refused.result.error = why.toStdString();
+            t.emitPartial(QVariant::fromValue(refused));
         };
         auto accept = [&](const QString& f) {
             if (images.size() < kLimit)
@@ -192,29 +195,22 @@ Task* ClassifyPage::classifyPaths(const QStringList& paths)
         }
         for (qsizetype i = 0; i < images.size(); ++i) {
             t.step(i, images.size(), QFileInfo(images[i]).fileName());
-            const Classifier::Result r = classifier->classify(QDir::toNativeSeparators(images[i]).toStdString(), 5);
-            QVariantList top;
-            for (const auto& c : r.top)
-                top << QVariantMap{{QStringLiteral("name"), QString::fromStdString(c.name)}, {QStringLiteral("p"), c.probability}};
-            QImage thumb;
-            if (r.error.empty()) {
+            ClassifiedImage c;
+            c.result = classifier->classify(QDir::toNativeSeparators(images[i]).toStdString(), 5);
+            c.path = images[i];
+            if (c.result.error.empty()) {
                 try {
-                    thumb = toQImage(loadImageFile(QDir::toNativeSeparators(images[i]).toStdString()))
-                                .scaled(96, 96, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+                    c.thumbnail = toQImage(loadImageFile(QDir::toNativeSeparators(images[i]).toStdString()))
+                                      .scaled(96, 96, Qt::KeepAspectRatio, Qt::SmoothTransformation);
                 } catch (const std::exception&) {
                 }
             }
-            t.emitPartial(QVariantMap{{QStringLiteral("path"), images[i]},
-                                      {QStringLiteral("error"), QString::fromStdString(r.error)},
-                                      {QStringLiteral("top"), top},
-                                      {QStringLiteral("far"), r.farFromTraining},
-                                      {QStringLiteral("distance"), r.distance},
-                                      {QStringLiteral("thumbnail"), thumb}});
+            t.emitPartial(QVariant::fromValue(c));
         }
         t.step(images.size(), images.size());
         return QVariant(int(images.size()));
     });
-    connect(task.get(), &Task::partialResult, this, [this](const QVariant& v) { addResult(v.toMap()); });
+    connect(task.get(), &Task::partialResult, this, [this](const QVariant& v) { addResult(v.value<ClassifiedImage>()); });
     connect(task.get(), &Task::finished, this, [this](const QVariant&) { Q_EMIT classificationFinished(); });
     connect(task.get(), &Task::failed, this, [this](const QString& message) {
         addRejected(tr("the model"), message);
@@ -224,12 +220,12 @@ Task* ClassifyPage::classifyPaths(const QStringList& paths)
     return m_session->start(std::move(task));
 }
 
-void ClassifyPage::addResult(const QVariantMap& r)
+void ClassifyPage::addResult(const ClassifiedImage& c)
 {
-    const QString path = r.value(QStringLiteral("path")).toString();
-    const QString error = r.value(QStringLiteral("error")).toString();
-    if (!error.isEmpty()) {
-        addRejected(path, error);
+    const QString& path = c.path;
+    const Classifier::Result& r = c.result;
+    if (!r.error.empty()) {
+        addRejected(path, QString::fromStdString(r.error));
         return;
     }
     auto* row = new QWidget(m_results);
@@ -237,7 +233,7 @@ void ClassifyPage::addResult(const QVariantMap& r)
     auto* thumb = new QLabel(row);
     thumb->setFixedSize(100, 100);
     thumb->setAlignment(Qt::AlignCenter);
-    const QPixmap original = QPixmap::fromImage(r.value(QStringLiteral("thumbnail")).value<QImage>());
+    const QPixmap original = QPixmap::fromImage(c.thumbnail);
     thumb->setPixmap(original);
     auto* thumbColumn = new QVBoxLayout;
     thumbColumn->addWidget(thumb);
@@ -247,20 +243,18 @@ void ClassifyPage::addResult(const QVariantMap& r)
     layout->addLayout(thumbColumn);
     connect(camBox, &QCheckBox::toggled, this, [this, path, thumb, original](bool on) { toggleGradCam(path, thumb, original, on); });
     auto* text = new QVBoxLayout;
-    const QVariantList top = r.value(QStringLiteral("top")).toList();
+    const QString topName = r.top.empty() ? QString() : QString::fromStdString(r.top.front().name);
     auto* title = new QLabel(row);
-    title->setText(tr("<b>%1</b> → %2").arg(QFileInfo(path).fileName().toHtmlEscaped(),
-                                             top.isEmpty() ? QString() : top[0].toMap().value(QStringLiteral("name")).toString().toHtmlEscaped()));
+    title->setText(tr("<b>%1</b> → %2").arg(QFileInfo(path).fileName().toHtmlEscaped(), topName.toHtmlEscaped()));
     title->setToolTip(QDir::toNativeSeparators(path));
     text->addWidget(title);
-    for (const QVariant& v : top) {
-        const QVariantMap c = v.toMap();
+    for (const Classifier::Ranked& ranked : r.top) {
         auto* line = new QHBoxLayout;
-        auto* name = new QLabel(c.value(QStringLiteral("name")).toString(), row);
+        auto* name = new QLabel(QString::fromStdString(ranked.name), row);
         name->setMinimumWidth(110);
         auto* bar = new QProgressBar(row);
         bar->setRange(0, 1000);
-        const double p = c.value(QStringLiteral("p")).toDouble();
+        const double p = ranked.probability;
         bar->setValue(int(std::clamp(p, 0.0, 1.0) * 1000));
         bar->setFormat(QStringLiteral("%1%").arg(100 * p, 0, 'f', 1));
         bar->setMaximumHeight(16);
@@ -268,9 +262,9 @@ void ClassifyPage::addResult(const QVariantMap& r)
         line->addWidget(bar, 1);
         text->addLayout(line);
     }
-    if (r.value(QStringLiteral("far")).toBool()) {
+    if (r.farFromTraining) {
         auto* warn = new QLabel(tr("⚠ This image looks unlike the training images (distance %1): treat the answer with care.")
-                                    .arg(r.value(QStringLiteral("distance")).toDouble(), 0, 'f', 1), row);
+                                    .arg(r.distance, 0, 'f', 1), row);
         warn->setStyleSheet(QStringLiteral("color: #b45309;"));
         warn->setWordWrap(true);
         text->addWidget(warn);
@@ -278,7 +272,7 @@ void ClassifyPage::addResult(const QVariantMap& r)
     layout->addLayout(text, 1);
     auto* item = new QListWidgetItem(m_results);
     item->setData(Qt::UserRole, QStringLiteral("classified"));
-    item->setData(Qt::UserRole + 1, top.isEmpty() ? QString() : top[0].toMap().value(QStringLiteral("name")).toString());
+    item->setData(Qt::UserRole + 1, topName);
     item->setData(Qt::UserRole + 2, path);
     item->setSizeHint(row->sizeHint());
     m_results->setItemWidget(item, row);

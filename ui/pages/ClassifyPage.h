@@ -1,5 +1,9 @@
 #pragma once
 
+#include "pipeline/Classifier.h"
+
+#include <QImage>
+#include <QMetaType>
 #include <QStringList>
 #include <QWidget>
 
@@ -12,10 +16,16 @@ class QPushButton;
 
 namespace deepsvm {
 
-class Classifier;
 class SvmGradCam;
 class Session;
 class Task;
+
+/// One classified file, as the classification task hands it to the page.
+struct ClassifiedImage {
+    QString path;
+    Classifier::Result result;
+    QImage thumbnail;  ///< empty if the file could not be read
+};
 
 /// Classify new photos: drop files or folders anywhere on the window, paste, or Open. Each
 /// image gets its thumbnail, the top-5 classes with probability bars, and a warning when it
@@ -46,7 +56,7 @@ Q_SIGNALS:
 
 private:
     void addRejected(const QString& path, const QString& reason);
-    void addResult(const QVariantMap& result);
+    void addResult(const ClassifiedImage& image);
     void paste();
 
     Session* m_session;
@@ -71,3 +81,5 @@ private:
 };
 
 }  // namespace deepsvm
+
+Q_DECLARE_METATYPE(deepsvm::ClassifiedImage)

@@ -1,5 +1,7 @@
 #include "pages/DataPage.h"
 
+#include "models/ImageDecode.h"
+
 #include "Session.h"
 #include "charts/ChartWidgets.h"
 #include "data/Dataset.h"
@@ -24,7 +26,6 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
-#include <QThreadPool>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -304,17 +305,8 @@ void DataPage::showImage(const QModelIndex& index)
     const qint64 image = m_model->imageIndex(index.row());
     m_previewText->setText(tr("Loading image %1...").arg(image));
     // Decode off the GUI thread: an image file can be large.
-    QThreadPool::globalInstance()->start([this, source, image, guard = QPointer<DataPage>(this)] {
-        QImage picture;
-        QString error;
-        try {
-            picture = toQImage(source->load(image));
-        } catch (const std::exception& e) {
-            error = QString::fromUtf8(e.what());
-        }
-        if (!guard)
-            return;
-        QMetaObject::invokeMethod(guard.data(), [this, source, image, picture, error] {
+    decodeImageAsync(this, [source, image] { return toQImage(source->load(image)); },
+                     [this, source, image](const QImage& picture, const QString& error) {
             if (m_model->source() != source || m_model->imageIndex(m_grid->currentIndex().row()) != image)
                 return;  // the user has moved on
             if (!error.isEmpty()) {
@@ -332,7 +324,6 @@ void DataPage::showImage(const QModelIndex& index)
                                        .arg(picture.width())
                                        .arg(picture.height())
                                        .arg(QString::fromStdString(source->id(image)).toHtmlEscaped()));
-        }, Qt::QueuedConnection);
     });
 }
 

@@ -6,6 +6,8 @@
 #include "data/Dataset.h"
 #include "features/ExtractTask.h"
 #include "features/FeatureStore.h"
+#include "io/Digest.h"
+#include "models/ImageDecode.h"
 #include "models/ImageLookup.h"
 #include "models/ThumbnailModel.h"
 #include "pipeline/FeatureCache.h"
@@ -14,7 +16,6 @@
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QCryptographicHash>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -33,7 +34,6 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardPaths>
-#include <QThreadPool>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -239,8 +239,10 @@ QJsonObject FeaturesPage::settings() const
 
 void FeaturesPage::applySettings(const QJsonObject& s)
 {
-    if (s.isEmpty())
+    if (s.isEmpty()) {
+        m_session->setFeatureSettings(settings());  // nothing to apply: the Session holds what is shown
         return;
+    }
     m_backbone->setCurrentText(s.value(QStringLiteral("backbone")).toString(m_backbone->currentText()));
     const QString w = s.value(QStringLiteral("weights")).toString();
     m_weights->setText(w == QStringLiteral("random") ? QString() : w);
@@ -251,6 +253,7 @@ void FeaturesPage::applySettings(const QJsonObject& s)
     m_batch->setValue(s.value(QStringLiteral("batch_size")).toInt(m_batch->value()));
     m_limit->setValue(s.value(QStringLiteral("limit")).toInt(0));
     refreshWeightsInfo();
+    m_session->setFeatureSettings(settings());
 }
 
 void FeaturesPage::setWeightsFile(const QString& file)
@@ -305,19 +308,9 @@ void FeaturesPage::refreshWeightsInfo()
     }
     m_weightsInfo->setText(tr("Computing SHA-256..."));
     auto task = std::make_unique<FunctionTask>(tr("Hashing weights"), [file](FunctionTask& t) {
-        QFile f(file);
-        if (!f.open(QIODevice::ReadOnly))
-            throw std::runtime_error(file.toStdString() + ": cannot read");
-        QCryptographicHash hash(QCryptographicHash::Sha256);
-        const qint64 total = f.size();
-        qint64 done = 0;
-        while (!f.atEnd()) {
-            const QByteArray chunk = f.read(1 << 22);
-            hash.addData(chunk);
-            done += chunk.size();
-            t.step(done, total);
-        }
-        return QVariant(QString::fromLatin1(hash.result().toHex()));
+        const std::string sha = fileDigest(file.toStdString(), DigestAlgorithm::Sha256,
+                                           [&t](int64_t done, int64_t total) { t.step(done, total); });
+        return QVariant(QString::fromStdString(sha));
     });
     connect(task.get(), &Task::finished, this, [this, file](const QVariant& sha) {
         if (m_weights->text().trimmed() != file)
@@ -553,25 +546,19 @@ void FeaturesPage::showHover(int row, const QPoint& globalPos)
     const auto source = found.source;
     const qint64 index = found.index;
     m_hoverRow = row;
-    QPointer<FeaturesPage> self(this);
-    QThreadPool::globalInstance()->start([self, source, index, row, globalPos] {
-        QImage image;
-        try {
-            image = toQImage(source->load(index)).scaled(128, 128, Qt::KeepAspectRatio, Qt::SmoothTransformation);
-        } catch (const std::exception&) {
-            return;
-        }
-        if (!self)
-            return;
-        QMetaObject::invokeMethod(self.data(), [self, image, row, globalPos] {
-            if (!self || self->m_hoverRow != row)
+    decodeImageAsync(
+        this,
+        [source, index] {
+            return toQImage(source->load(index)).scaled(128, 128, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+        },
+        [this, row, globalPos](const QImage& image, const QString& error) {
+            if (!error.isEmpty() || m_hoverRow != row)
                 return;
-            self->m_hoverPopup->setPixmap(QPixmap::fromImage(image));
-            self->m_hoverPopup->adjustSize();
-            self->m_hoverPopup->move(globalPos + QPoint(16, 16));
-            self->m_hoverPopup->show();
-        }, Qt::QueuedConnection);
-    });
+            m_hoverPopup->setPixmap(QPixmap::fromImage(image));
+            m_hoverPopup->adjustSize();
+            m_hoverPopup->move(globalPos + QPoint(16, 16));
+            m_hoverPopup->show();
+        });
 }
 
 }  // namespace deepsvm

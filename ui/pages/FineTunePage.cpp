@@ -5,7 +5,6 @@
 #include "charts/EpochChart.h"
 #include "charts/SweepChart.h"
 #include "finetune/FineTune.h"
-#include "pages/FeaturesPage.h"
 #include "tasks/FunctionTask.h"
 
 #include <QCheckBox>
@@ -35,8 +34,8 @@
 
 namespace deepsvm {
 
-FineTunePage::FineTunePage(Session* session, FeaturesPage* features, QWidget* parent)
-    : QWidget(parent), m_session(session), m_features(features)
+FineTunePage::FineTunePage(Session* session, QWidget* parent)
+    : QWidget(parent), m_session(session)
 {
     m_backbone = new QComboBox(this);
     m_backbone->addItems({QStringLiteral("resnet18"), QStringLiteral("resnet34"), QStringLiteral("resnet50"),
@@ -218,10 +217,10 @@ FineTunePage::FineTunePage(Session* session, FeaturesPage* features, QWidget* pa
     });
     connect(m_sweep, &QPushButton::clicked, this, [this] { startSweep(m_candidates->text().split(QLatin1Char(','), Qt::SkipEmptyParts)); });
     connect(m_useWeights, &QPushButton::clicked, this, [this] {
-        QJsonObject s = m_features->settings();
+        QJsonObject s = m_session->featureSettings();
         s[QStringLiteral("backbone")] = m_backbone->currentText();
         s[QStringLiteral("weights")] = m_lastWeights;
-        m_features->applySettings(s);
+        Q_EMIT featureSettingsProposed(s);
         m_status->setText(tr("The Features page now uses %1; extract again to use it for the SVM.").arg(QDir::toNativeSeparators(m_lastWeights)));
     });
     connect(m_saveWeights, &QPushButton::clicked, this, [this] {
@@ -314,7 +313,7 @@ FineTuneOptions FineTunePage::options() const
     FineTuneOptions o;
     o.data = QDir::toNativeSeparators(m_session->datasetDir()).toStdString();
     o.backbone = m_backbone->currentText().toStdString();
-    const QString weights = m_features->settings().value(QStringLiteral("weights")).toString(QStringLiteral("random"));
+    const QString weights = m_session->featureSettings().value(QStringLiteral("weights")).toString(QStringLiteral("random"));
     // Start from the Features page's weights when they are for this backbone.
     o.weights = QFileInfo(weights).fileName().startsWith(m_backbone->currentText() + QLatin1Char('-')) ? weights.toStdString() : "random";
     o.layers = selection();

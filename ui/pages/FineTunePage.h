@@ -23,7 +23,6 @@ namespace deepsvm {
 
 class ChartWidget;
 class EpochChartWidget;
-class FeaturesPage;
 class Session;
 class Task;
 struct FineTuneOptions;
@@ -35,7 +34,7 @@ struct FineTuneOptions;
 class FineTunePage final : public QWidget {
     Q_OBJECT
 public:
-    FineTunePage(Session* session, FeaturesPage* features, QWidget* parent = nullptr);
+    explicit FineTunePage(Session* session, QWidget* parent = nullptr);
 
     /// Checks exactly these modules in the tree (the head is always trained).
     void setSelection(const std::vector<std::string>& modules);
@@ -59,6 +58,8 @@ Q_SIGNALS:
     void runFinished(bool ok);
     void sweepFinished(bool ok);
     void treeReady();
+    /// "Use for features": the feature settings with the tuned weights, for the Features page.
+    void featureSettingsProposed(const QJsonObject& settings);
 
 private:
     void rebuildTree();
@@ -67,7 +68,6 @@ private:
     void setRunning(bool running);
 
     Session* m_session;
-    FeaturesPage* m_features;
     QComboBox* m_backbone;
     QComboBox* m_preset;
     QTreeWidget* m_tree;

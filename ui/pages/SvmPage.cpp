@@ -214,11 +214,18 @@ SvmPage::SvmPage(Session* session, QWidget* parent) : QWidget(parent), m_session
     });
     connect(m_session, &Session::datasetChanged, this, &SvmPage::updateCvChoices);
     connect(m_session, &Session::featuresChanged, this, &SvmPage::updateCvChoices);
+    // The Session always holds what the page shows, so saving an experiment needs no page.
     auto store = [this] { m_session->setSvmSettings(settings()); };
     for (QLineEdit* e : {m_C, m_gamma, m_degree, m_coef0})
-        connect(e, &QLineEdit::editingFinished, this, store);
+        connect(e, &QLineEdit::textChanged, this, store);
     for (auto& [name, box] : m_kernels)
         connect(box, &QCheckBox::toggled, this, store);
+    for (QAbstractButton* b : std::initializer_list<QAbstractButton*>{m_kfold, m_stlFolds, m_holdout, m_scale, m_probability})
+        connect(b, &QAbstractButton::toggled, this, store);
+    for (QSpinBox* box : {m_folds, m_seed})
+        connect(box, &QSpinBox::valueChanged, this, store);
+    connect(m_holdoutFraction, &QDoubleSpinBox::valueChanged, this, store);
+    connect(m_metric, &QComboBox::currentIndexChanged, this, store);
     updateCvChoices();
 }
 
@@ -256,8 +263,10 @@ QJsonObject SvmPage::settings() const
 
 void SvmPage::applySettings(const QJsonObject& s)
 {
-    if (s.isEmpty())
+    if (s.isEmpty()) {
+        m_session->setSvmSettings(settings());  // nothing to apply: the Session holds what is shown
         return;
+    }
     const QJsonArray kernels = s.value(QStringLiteral("kernels")).toArray();
     for (auto& [name, box] : m_kernels)
         box->setChecked(kernels.contains(name));
@@ -274,6 +283,7 @@ void SvmPage::applySettings(const QJsonObject& s)
     m_scale->setChecked(s.value(QStringLiteral("scale")).toBool(true));
     m_probability->setChecked(s.value(QStringLiteral("probability")).toBool(true));
     m_seed->setValue(s.value(QStringLiteral("seed")).toInt(0));
+    m_session->setSvmSettings(settings());
 }
 
 void SvmPage::updateCvChoices()

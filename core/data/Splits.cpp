@@ -1,4 +1,4 @@
-#include "svm/Folds.h"
+#include "data/Splits.h"
 
 #include <algorithm>
 #include <cmath>
