@@ -1,9 +1,10 @@
 #include "cli/Cli.h"
 #include "cli/Progress.h"
 
-#include "charts/SweepChart.h"
 #include "features/FeatureStore.h"
 #include "finetune/FineTune.h"
+
+#include "render/SweepImage.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

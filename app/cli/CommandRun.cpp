@@ -2,23 +2,22 @@
 #include "cli/ExtractCliOptions.h"
 #include "cli/SvmCliOptions.h"
 
-#include "charts/ConfusionMatrixImage.h"
-#include "charts/Export.h"
-#include "charts/RocChart.h"
 #include "data/Dataset.h"
 #include "features/FeatureStore.h"
 #include "features/Npy.h"
 #include "svm/Folds.h"
 #include "svm/SvmReport.h"
 
-#include <QChart>
+#include "render/ConfusionMatrixImage.h"
+#include "render/Export.h"
+#include "render/RocImage.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 
 #include <cstdio>
-#include <memory>
 #include <stdexcept>
 
 namespace deepsvm::cli {
@@ -60,9 +59,9 @@ void writeCharts(const QString& out, const QJsonObject& report)
         || scores.empty()) {
         std::fprintf(stderr, "no probabilities in predictions.csv: ROC chart not drawn\n");
     } else {
-        std::unique_ptr<QChart> chart(makeRocChart(rocOneVsRest(truth, scores, k), names));
-        if (!saveChartPng(chart.get(), out + QStringLiteral("/roc.png"), QSize(900, 600)))
-            throw std::runtime_error((out + QStringLiteral("/roc.png: cannot write")).toStdString());
+        QString error;
+        if (!writeRocChart(rocOneVsRest(truth, scores, k), names, out + QStringLiteral("/roc.png"), QSize(900, 600), 2.0, &error))
+            throw std::runtime_error(error.toStdString());
     }
     const QJsonArray rows = report[QStringLiteral("test")].toObject()[QStringLiteral("confusion")].toArray();
     ConfusionMatrix cm;
