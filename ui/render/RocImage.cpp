@@ -93,7 +93,7 @@ void paintRocChart(QPainter& p, const QSizeF& size, const RocSet& roc, const std
     const QFont base = p.font();
     const QFont label = render::chartFont(base, 12), axisTitle = render::chartFont(base, 13);
     const QFontMetricsF fmLabel(label), fmTitle(axisTitle);
-    const double margin = 14, titleHeight = 34;
+    const double margin = 18, titleHeight = 34;
     const double top = margin + titleHeight, bottom = size.height() - margin - fmLabel.height() - fmTitle.height() - 14;
     std::vector<LegendEntry> legend = rocLegend(roc, names);
     const QFont legendFont = fitLegend(&legend, base, bottom - top, roc.perClass.size());

@@ -28,34 +28,49 @@ const Series kSeries[3] = {
     {QStringLiteral("validation accuracy"), [](const SweepBar& b) { return b.validationAccuracy; }},
 };
 
-/// Layer names under their groups: level when they fit, slanted when one does not.
-double drawLayerNames(QPainter& p, const QRectF& plot, const std::vector<SweepBar>& bars, bool measureOnly)
+constexpr double kMaxLabel = 260;  // longer layer names are elided
+
+struct LabelLayout {
+    bool slanted = false;
+    double height = 0;    ///< below the plot
+    double overhang = 0;  ///< how far the first slanted name reaches left of the plot
+};
+
+/// Layer names go level under their groups when they fit, else slanted by 30°.
+LabelLayout layoutLayerNames(const QFontMetricsF& fm, double plotWidth, const std::vector<SweepBar>& bars)
+{
+    const double group = plotWidth / double(std::max<std::size_t>(bars.size(), 1));
+    double widest = 0;
+    for (const SweepBar& b : bars)
+        widest = std::max(widest, std::min(kMaxLabel, fm.horizontalAdvance(b.layer)));
+    LabelLayout l;
+    l.slanted = widest > group - 6;
+    l.height = (l.slanted ? widest * 0.5 + fm.height() : fm.height()) + 8;
+    if (l.slanted && !bars.empty())
+        l.overhang = std::max(0.0, std::min(kMaxLabel, fm.horizontalAdvance(bars[0].layer)) * 0.87 - group / 2);
+    return l;
+}
+
+void drawLayerNames(QPainter& p, const QRectF& plot, const std::vector<SweepBar>& bars, const LabelLayout& l)
 {
     const QFontMetricsF fm(p.font());
     const double group = plot.width() / double(std::max<std::size_t>(bars.size(), 1));
-    double widest = 0;
-    for (const SweepBar& b : bars)
-        widest = std::max(widest, fm.horizontalAdvance(b.layer));
-    const bool slanted = widest > group - 6;
-    const double height = slanted ? widest * 0.5 + fm.height() : fm.height();
-    if (measureOnly)
-        return height + 8;
     p.save();
     p.setPen(QColor(40, 40, 40));
     for (std::size_t i = 0; i < bars.size(); ++i) {
         const double centre = plot.left() + (double(i) + 0.5) * group;
-        if (!slanted) {
-            p.drawText(QRectF(centre - group / 2, plot.bottom() + 6, group, fm.height()), Qt::AlignCenter, bars[i].layer);
+        const QString name = fm.elidedText(bars[i].layer, Qt::ElideMiddle, kMaxLabel);
+        if (!l.slanted) {
+            p.drawText(QRectF(centre - group / 2, plot.bottom() + 6, group, fm.height()), Qt::AlignCenter, name);
             continue;
         }
         p.save();
         p.translate(centre + fm.ascent() / 2, plot.bottom() + 8);
         p.rotate(-30);
-        p.drawText(QPointF(-fm.horizontalAdvance(bars[i].layer), 0), bars[i].layer);
+        p.drawText(QPointF(-fm.horizontalAdvance(name), 0), name);
         p.restore();
     }
     p.restore();
-    return height + 8;
 }
 
 void drawBars(QPainter& p, const QRectF& plot, const std::vector<SweepBar>& bars, double top)
@@ -118,17 +133,19 @@ void paintSweepChart(QPainter& p, const QSizeF& size, const std::vector<SweepBar
     QRectF plot(margin + fm.height() + 12 + widestTick, margin + titleHeight + 10, 0, 0);
     plot.setRight(size.width() - margin - 10);
     plot.setBottom(size.height() - margin - legendBox.height() - 12);
-    plot.setBottom(plot.bottom() - drawLayerNames(p, plot, bars, true));
+    const LabelLayout labels = layoutLayerNames(fm, plot.width(), bars);
+    plot.setLeft(std::max(plot.left(), margin + labels.overhang));
+    plot.setBottom(plot.bottom() - labels.height);
 
     render::drawChartTitle(p, QRectF(QPointF(0, 0), size), margin + titleHeight,
                            QCoreApplication::translate("QObject", "Fine-tuning one layer at a time: final epoch"));
     render::drawValueAxisY(p, plot, ticks, false);
-    render::drawAxisTitleY(p, plot, margin + fm.height() / 2, QStringLiteral("loss / accuracy"));
+    render::drawAxisTitleY(p, plot, plot.left() - widestTick - 12 - fm.height() / 2, QStringLiteral("loss / accuracy"));
     if (bars.empty()) {
         p.setPen(QColor(120, 120, 120));
         p.drawText(plot, Qt::AlignCenter, QStringLiteral("no tuned layers"));
     } else {
-        drawLayerNames(p, plot, bars, false);
+        drawLayerNames(p, plot, bars, labels);
         p.setFont(valueFont);
         drawBars(p, plot, bars, ticks.back());
     }
