@@ -64,7 +64,8 @@ void TestCli::launcherKeepsSvmLight()
     QVERIFY2(ldd.out.contains("libsvm.so"), ldd.out.constData());
     for (const char* heavy : {"libtorch", "libc10", "libopencv", "libQt6Gui", "libQt6Widgets"})
         QVERIFY2(!ldd.out.contains(heavy), heavy);
-    // Everything else goes to deepsvm-studio next to it; without it, a message saying so.
+    // Commands go to deepsvm-cli next to it, the window to deepsvm-studio (also the fallback for
+    // commands); without either, a message naming deepsvm-studio.
     const QString alone = m_tmp.path() + QStringLiteral("/alone");
     QVERIFY(QDir().mkpath(alone));
     QVERIFY(QFile::copy(test::deepsvmBinary(), alone + QStringLiteral("/deepsvm")));
