@@ -1,9 +1,10 @@
 // `deepsvm`, the program users and scripts call. `deepsvm svm` runs right here, in a process
 // that loads only Qt Core, libsvm and BLAS: it starts in about 0.02 s, where loading LibTorch,
 // OpenCV and Qt's GUI libraries takes 0.6 s on this kind of machine, which is a fifth of a
-// whole 1,000-row grid search. Everything else (the desktop application and the other
-// commands) is deepsvm-studio, installed next to this file: it is exec'd in place, with the
-// same arguments, environment and process id.
+// whole 1,000-row grid search. The other commands run in deepsvm-cli (headless: no Qt Widgets,
+// no Qt Charts) and the desktop application is deepsvm-studio, both installed next to this
+// file: the right one is exec'd in place, with the same arguments, environment and process id
+// (cli::opensWindow decides). deepsvm-studio runs the commands too: it is the fallback.
 #include "cli/Cli.h"
 #include "svm/Gram.h"
 
@@ -20,7 +21,8 @@
 
 namespace {
 
-std::string studioPath()
+/// The folder this executable is in.
+std::string ownFolder()
 {
     char self[PATH_MAX];
     const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -30,7 +32,7 @@ std::string studioPath()
         dir.assign(self);
         dir.erase(dir.rfind('/'));
     }
-    return dir + "/deepsvm-studio";
+    return dir;
 }
 
 }  // namespace
@@ -46,9 +48,16 @@ int main(int argc, char** argv)
         arguments[0] = QStringLiteral("deepsvm svm");
         return deepsvm::cli::commandSvm(arguments);
     }
-    const std::string studio = studioPath();
+    const std::string dir = ownFolder();
+    const std::string studio = dir + "/deepsvm-studio";
+    std::string tried;
+    if (!deepsvm::cli::opensWindow(argc, argv)) {
+        const std::string cli = dir + "/deepsvm-cli";
+        execv(cli.c_str(), argv);
+        tried = cli + " (" + std::strerror(errno) + ") nor ";
+    }
     execv(studio.c_str(), argv);
-    std::fprintf(stderr, "deepsvm: cannot start %s: %s; reinstall DeepSVM Studio (or rebuild: cmake --build build)\n",
-                 studio.c_str(), std::strerror(errno));
+    std::fprintf(stderr, "deepsvm: cannot start %s%s: %s; reinstall DeepSVM Studio (or rebuild: cmake --build build)\n",
+                 tried.c_str(), studio.c_str(), std::strerror(errno));
     return 127;
 }

@@ -1,4 +1,5 @@
-// No arguments: the desktop application. A command: the same engine, headless.
+// deepsvm-studio: the desktop application. Given a command it runs it headless, with the same
+// code as deepsvm-cli (cli::runHeadless).
 #include "cli/Cli.h"
 #include "svm/Gram.h"
 
@@ -125,24 +126,9 @@ int main(int argc, char** argv)
     std::signal(SIGXFSZ, SIG_IGN);
     if (argc >= 2 && std::strcmp(argv[1], "--write-icons") == 0)
         return writeIcons(argc, argv);
-    bool gui = argc == 1;
-    for (const char* option : {"--demo", "--data", "--weights", "--screenshot-tour"})
-        gui = gui || (argc >= 2 && std::strcmp(argv[1], option) == 0);
-    // Opened from the desktop with files ("Open with", Exec=deepsvm %F): the window classifies them.
-    gui = gui || (argc >= 2 && argv[1][0] != '-' && QFileInfo::exists(QString::fromLocal8Bit(argv[1])));
-    if (gui)
+    if (deepsvm::cli::opensWindow(argc, argv))
         return runDesktop(argc, argv);
-    // `run`, `sweep` and `gradcam` render pictures: it needs a QApplication, but never a screen.
-    const bool rendersCharts = argc >= 2 && (std::strcmp(argv[1], "run") == 0 || std::strcmp(argv[1], "sweep") == 0
-                                             || std::strcmp(argv[1], "gradcam") == 0);
-    if (rendersCharts) {
-        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-            qputenv("QT_QPA_PLATFORM", "offscreen");
-        QApplication app(argc, argv);
-        deepsvm::cli::setUpApplication();
-        return deepsvm::cli::run(app.arguments());
-    }
-    QCoreApplication app(argc, argv);
-    deepsvm::cli::setUpApplication();
-    return deepsvm::cli::run(app.arguments());
+    // A command: the same code as deepsvm-cli (which the launcher uses), so
+    // `deepsvm-studio <command>` keeps working.
+    return deepsvm::cli::runHeadless(argc, argv);
 }

@@ -4,7 +4,7 @@
 #include "nets/TorchSetup.h"
 
 #include <QCoreApplication>
-#include <QTextStream>
+#include <QGuiApplication>
 
 #include <cstdio>
 #include <functional>
@@ -17,18 +17,19 @@ namespace {
 struct Command {
     QString summary;
     std::function<int(const QStringList&)> run;
+    bool drawsPictures = false;  ///< writes charts or heat maps: needs a QGuiApplication
 };
 
 const std::map<QString, Command>& commands()
 {
     static const std::map<QString, Command> all = {
         {QStringLiteral("extract"), {QStringLiteral("extract ResNet features of a dataset to .npy + .json"), commandExtract}},
-        {QStringLiteral("run"), {QStringLiteral("the whole study: features, grid search, final model, report and charts"), commandRun}},
+        {QStringLiteral("run"), {QStringLiteral("the whole study: features, grid search, final model, report and charts"), commandRun, true}},
         {QStringLiteral("classify"), {QStringLiteral("classify image files with a trained model"), commandClassify}},
         {QStringLiteral("svm"), {QStringLiteral("grid-search, train and evaluate an SVM on feature files"), commandSvm}},
         {QStringLiteral("finetune"), {QStringLiteral("fine-tune chosen layers of a ResNet with a new head (resumable)"), commandFinetune}},
-        {QStringLiteral("sweep"), {QStringLiteral("fine-tune each candidate layer with one budget and compare them"), commandSweep}},
-        {QStringLiteral("gradcam"), {QStringLiteral("Grad-CAM heat map of an image, through an SVM model or a network's head"), commandGradCam}},
+        {QStringLiteral("sweep"), {QStringLiteral("fine-tune each candidate layer with one budget and compare them"), commandSweep, true}},
+        {QStringLiteral("gradcam"), {QStringLiteral("Grad-CAM heat map of an image, through an SVM model or a network's head"), commandGradCam, true}},
         {QStringLiteral("fetch"), {QStringLiteral("download STL-10 or torchvision's ImageNet weights (resumable, checksummed)"), commandFetch}},
         {QStringLiteral("demo-data"), {QStringLiteral("write a synthetic dataset in the STL-10 layout"), commandDemoData}},
     };
@@ -58,6 +59,26 @@ void setUpApplication()
     setUpIdentity();
     configureImageDecoding();
     setUpTorch();
+}
+
+bool drawsPictures(const QString& command)
+{
+    const auto it = commands().find(command);
+    return it != commands().end() && it->second.drawsPictures;
+}
+
+int runHeadless(int argc, char** argv)
+{
+    if (argc >= 2 && drawsPictures(QString::fromLocal8Bit(argv[1]))) {
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        QGuiApplication app(argc, argv);
+        setUpApplication();
+        return run(app.arguments());
+    }
+    QCoreApplication app(argc, argv);
+    setUpApplication();
+    return run(app.arguments());
 }
 
 int run(const QStringList& arguments)

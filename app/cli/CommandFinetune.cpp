@@ -1,9 +1,10 @@
 #include "cli/Cli.h"
 #include "cli/Progress.h"
 
-#include "charts/SweepChart.h"
 #include "finetune/FineTune.h"
 #include "pipeline/LayerSweep.h"
+
+#include "render/SweepImage.h"
 
 #include <QJsonObject>
 

@@ -1,9 +1,10 @@
 #include "cli/Cli.h"
 
-#include "charts/Export.h"
-#include "charts/HeatOverlay.h"
 #include "data/Image.h"
 #include "finetune/GradCam.h"
+
+#include "render/Export.h"
+#include "render/HeatOverlay.h"
 
 #include <QFileInfo>
 #include <QImage>

@@ -2,21 +2,20 @@
 #include "cli/ExtractCliOptions.h"
 #include "cli/SvmCliOptions.h"
 
-#include "charts/ConfusionMatrixImage.h"
-#include "charts/Export.h"
-#include "charts/RocChart.h"
 #include "data/Dataset.h"
 #include "data/Stl10.h"
 #include "pipeline/RunRecord.h"
 #include "pipeline/Study.h"
 #include "svm/SvmReport.h"
 
-#include <QChart>
+#include "render/ConfusionMatrixImage.h"
+#include "render/Export.h"
+#include "render/RocImage.h"
+
 #include <QDir>
 #include <QJsonDocument>
 
 #include <cstdio>
-#include <memory>
 #include <stdexcept>
 
 namespace deepsvm::cli {
@@ -32,9 +31,8 @@ void writeCharts(const QString& out, const QJsonObject& report)
     if (!results.hasRoc) {
         std::fprintf(stderr, "no probabilities in predictions.csv: ROC chart not drawn\n");
     } else {
-        std::unique_ptr<QChart> chart(makeRocChart(results.roc, results.classNames));
-        if (!saveChartPng(chart.get(), out + QStringLiteral("/roc.png"), QSize(900, 600)))
-            throw std::runtime_error((out + QStringLiteral("/roc.png: cannot write")).toStdString());
+        if (!writeRocChart(results.roc, results.classNames, out + QStringLiteral("/roc.png"), QSize(900, 600), 2.0, &error))
+            throw std::runtime_error(error.toStdString());
     }
     // report.json's confusion matrix, also without a test evaluation (an empty matrix), as before.
     ConfusionMatrix cm = results.confusion;

@@ -3,12 +3,16 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
+#include <QImageReader>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <cstdlib>
 
 using namespace deepsvm;
 
@@ -24,6 +28,7 @@ class TestCli : public QObject {
 private Q_SLOTS:
     void versionAndHelp();
     void launcherKeepsSvmLight();
+    void commandsRunWithoutWidgets();
     void usageErrors_data();
     void usageErrors();
     void demoDataThenExtract();
@@ -59,7 +64,8 @@ void TestCli::launcherKeepsSvmLight()
     QVERIFY2(ldd.out.contains("libsvm.so"), ldd.out.constData());
     for (const char* heavy : {"libtorch", "libc10", "libopencv", "libQt6Gui", "libQt6Widgets"})
         QVERIFY2(!ldd.out.contains(heavy), heavy);
-    // Everything else goes to deepsvm-studio next to it; without it, a message saying so.
+    // Commands go to deepsvm-cli next to it, the window to deepsvm-studio (also the fallback for
+    // commands); without either, a message naming deepsvm-studio.
     const QString alone = m_tmp.path() + QStringLiteral("/alone");
     QVERIFY(QDir().mkpath(alone));
     QVERIFY(QFile::copy(test::deepsvmBinary(), alone + QStringLiteral("/deepsvm")));
@@ -72,6 +78,60 @@ void TestCli::launcherKeepsSvmLight()
     r = test::runProcess(alone + QStringLiteral("/deepsvm"), {QStringLiteral("svm"), QStringLiteral("--help")});
     QCOMPARE(r.exitCode, 0);
     QVERIFY(r.out.contains("--fold-indices"));
+}
+
+void TestCli::commandsRunWithoutWidgets()
+{
+    // The commands run in deepsvm-cli, next to the launcher: Qt Gui draws their charts, and
+    // neither Qt 6 Widgets nor Qt Charts may be among the libraries it loads. (Debian's
+    // libtorch_cpu itself needs libopencv_highgui, hence Qt 5's libraries: not ours to drop.)
+    const QString cli = QStringLiteral(DEEPSVM_CLI_BINARY);
+    QCOMPARE(QFileInfo(cli).absolutePath(), QFileInfo(test::deepsvmBinary()).absolutePath());
+    QCOMPARE(QFileInfo(cli).fileName(), QStringLiteral("deepsvm-cli"));
+    const auto ldd = test::runProcess(QStringLiteral("ldd"), {cli});
+    QCOMPARE(ldd.exitCode, 0);
+    QVERIFY2(ldd.out.contains("libQt6Gui"), ldd.out.constData());
+    for (const char* heavy : {"libQt6Widgets", "libQt6Charts"})
+        QVERIFY2(!ldd.out.contains(heavy), heavy);
+    // The launcher execs deepsvm-cli for a command (here alone with it: no deepsvm-studio) and
+    // deepsvm-studio for the window.
+    const QString dir = m_tmp.path() + QStringLiteral("/clionly");
+    QVERIFY(QDir().mkpath(dir));
+    QVERIFY(QFile::copy(test::deepsvmBinary(), dir + QStringLiteral("/deepsvm")));
+    QFile::setPermissions(dir + QStringLiteral("/deepsvm"), QFile::permissions(test::deepsvmBinary()));
+    QVERIFY(QFile::link(cli, dir + QStringLiteral("/deepsvm-cli")));
+    auto r = test::runProcess(dir + QStringLiteral("/deepsvm"), {QStringLiteral("run"), QStringLiteral("--help")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY(r.out.contains("--stl10-folds"));
+    r = test::runProcess(dir + QStringLiteral("/deepsvm"), {QStringLiteral("--demo")});
+    QCOMPARE(r.exitCode, 127);
+    QVERIFY2(r.err.contains(QFile::encodeName(dir + QStringLiteral("/deepsvm-studio"))), r.err.constData());
+
+    // `deepsvm run` still draws its ROC chart there: a real PNG, 900 x 600 at 2x.
+    const QString demo = m_tmp.path() + QStringLiteral("/clidemo");
+    r = runDeepsvm({QStringLiteral("demo-data"), QStringLiteral("--out"), demo, QStringLiteral("--train-per-class"),
+                    QStringLiteral("6"), QStringLiteral("--test-per-class"), QStringLiteral("3")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QString out = m_tmp.path() + QStringLiteral("/clirun");
+    r = runDeepsvm({QStringLiteral("run"), QStringLiteral("--data"), demo, QStringLiteral("--backbone"), QStringLiteral("resnet18"),
+                    QStringLiteral("--size"), QStringLiteral("64"), QStringLiteral("--C"), QStringLiteral("1"),
+                    QStringLiteral("--gamma"), QStringLiteral("0.01"), QStringLiteral("--stl10-folds"), QStringLiteral("--out"), out});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QString roc = out + QStringLiteral("/roc.png");
+    QVERIFY(QFileInfo(roc).size() > 20000);
+    QImageReader reader(roc);
+    QCOMPARE(reader.format(), QByteArray("png"));
+    QCOMPARE(reader.size(), QSize(1800, 1200));
+    const QImage image = reader.read();
+    QVERIFY2(!image.isNull(), qPrintable(reader.errorString()));
+    // Not a blank page: the class curves are in colour.
+    int coloured = 0;
+    for (int y = 0; y < image.height(); y += 3)
+        for (int x = 0; x < image.width(); x += 3) {
+            const QColor c = image.pixelColor(x, y);
+            coloured += std::abs(c.red() - c.blue()) > 80 || std::abs(c.green() - c.blue()) > 80;
+        }
+    QVERIFY2(coloured > 200, qPrintable(QString::number(coloured)));
 }
 
 void TestCli::usageErrors_data()

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Builds the .deb with CPack and checks what it installs: the binary (which prints --version),
-# the desktop entry, AppStream metainfo, icons and the man page.
+# Builds the .deb with CPack and checks what it installs: the binaries (deepsvm, which prints
+# --version through deepsvm-cli; deepsvm-cli without Qt Widgets / Qt Charts; deepsvm-studio),
+# the desktop entry, AppStream metainfo, icons and the man pages.
 #   check_deb.sh BUILD_DIR
 set -euo pipefail
 build=$1
@@ -13,9 +14,10 @@ echo "package: $(basename "$deb")"
 dpkg-deb -x "$deb" "$work/root"
 dpkg-deb -f "$deb" Depends | tee "$work/depends"
 fail() { echo "FAIL: $*"; exit 1; }
-for f in usr/bin/deepsvm usr/bin/deepsvm-studio usr/share/applications/org.deepsvm.Studio.desktop usr/share/metainfo/org.deepsvm.Studio.metainfo.xml \
+for f in usr/bin/deepsvm usr/bin/deepsvm-cli usr/bin/deepsvm-studio usr/share/applications/org.deepsvm.Studio.desktop usr/share/metainfo/org.deepsvm.Studio.metainfo.xml \
          usr/share/icons/hicolor/scalable/apps/deepsvm.svg usr/share/icons/hicolor/48x48/apps/deepsvm.png \
-         usr/share/icons/hicolor/256x256/apps/deepsvm.png usr/share/man/man1/deepsvm.1; do
+         usr/share/icons/hicolor/256x256/apps/deepsvm.png usr/share/man/man1/deepsvm.1 usr/share/man/man1/deepsvm-cli.1 \
+         usr/share/man/man1/deepsvm-studio.1; do
   [ -s "$work/root/$f" ] || fail "$f missing from the package"
 done
 for dep in libtorch libqt6widgets6 libopencv libsvm3 libarchive13 libopenblas0-pthread; do
@@ -25,6 +27,13 @@ file "$work/root/usr/share/icons/hicolor/256x256/apps/deepsvm.png" | grep -q "25
 version=$("$work/root/usr/bin/deepsvm" --version)
 echo "binary: $version"
 echo "$version" | grep -q "0\.[0-9]" || fail "--version printed '$version'"
+cli_version=$("$work/root/usr/bin/deepsvm-cli" --version)
+[ "$cli_version" = "$version" ] || fail "deepsvm-cli --version printed '$cli_version'"
+ldd "$work/root/usr/bin/deepsvm-cli" > "$work/cli.ldd" || fail "ldd deepsvm-cli failed"
+for heavy in libQt6Widgets libQt6Charts; do
+  if grep -q "$heavy" "$work/cli.ldd"; then fail "deepsvm-cli links $heavy"; fi
+done
+grep -q 'deepsvm\\-cli' "$work/root/usr/share/man/man1/deepsvm.1" || fail "man page does not name deepsvm-cli"
 grep -q '^Exec=deepsvm' "$work/root/usr/share/applications/org.deepsvm.Studio.desktop" || fail "desktop entry has no Exec"
 grep -q 'COMMAND: fetch' "$work/root/usr/share/man/man1/deepsvm.1" || fail "man page lacks the fetch command"
 if command -v desktop-file-validate > /dev/null; then

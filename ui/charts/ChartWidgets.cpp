@@ -1,7 +1,7 @@
 #include "charts/ChartWidgets.h"
 
 #include "charts/Export.h"
-#include "charts/Palette.h"
+#include "render/Palette.h"
 #include "charts/RocChart.h"
 
 #include <QBarCategoryAxis>

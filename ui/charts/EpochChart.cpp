@@ -1,6 +1,6 @@
 #include "charts/EpochChart.h"
 
-#include "charts/Palette.h"
+#include "render/Palette.h"
 
 #include <QChart>
 #include <QLegend>

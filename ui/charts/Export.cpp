@@ -9,78 +9,40 @@
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGraphicsScene>
-#include <QImage>
 #include <QMenu>
 #include <QMessageBox>
 #include <QPainter>
-#include <QPdfWriter>
 #include <QPointer>
 #include <QSpinBox>
 #include <QSvgGenerator>
 
 namespace deepsvm {
 
-bool saveImageAtomically(const QImage& image, const QString& path, const char* format, QString* error)
-{
-    return writeAtomically(path, [&](QIODevice* device) { return image.save(device, format); }, error);
-}
-
 bool exportPicture(const QString& path, const QSize& size, double dpr, const PicturePainter& paint, QString* error)
 {
+    // PNG and PDF need Qt Gui alone (ui/render); SVG needs Qt Svg, so it is written here.
     const QString suffix = QFileInfo(path).suffix().toLower();
-    const QRectF target(QPointF(0, 0), QSizeF(size));
-    auto fail = [&](const QString& why) {
+    if (suffix == QStringLiteral("png") || suffix == QStringLiteral("pdf") || size.isEmpty())
+        return writePicture(path, size, dpr, paint, error);
+    if (suffix != QStringLiteral("svg")) {
         if (error)
-            *error = QStringLiteral("%1: %2").arg(path, why);
+            *error = QStringLiteral("%1: unknown format \"%2\"; use .png, .svg or .pdf").arg(path, suffix);
         return false;
-    };
-    if (size.isEmpty())
-        return fail(QStringLiteral("the size %1 x %2 is empty").arg(size.width()).arg(size.height()));
-    if (suffix == QStringLiteral("png")) {
-        QImage image(size * dpr, QImage::Format_ARGB32_Premultiplied);
-        image.setDevicePixelRatio(dpr);
-        image.fill(Qt::white);
-        {
-            QPainter p(&image);
-            p.setRenderHint(QPainter::Antialiasing);
-            paint(p, target);
-        }
-        return saveImageAtomically(image, path, "PNG", error);
     }
-    if (suffix == QStringLiteral("svg")) {
-        return writeAtomically(path, [&](QIODevice* device) {
-            QSvgGenerator svg;
-            svg.setOutputDevice(device);
-            svg.setSize(size);
-            svg.setViewBox(target);
-            svg.setTitle(QFileInfo(path).completeBaseName());
-            svg.setDescription(QStringLiteral("DeepSVM Studio"));
-            QPainter p;
-            if (!p.begin(&svg))
-                return false;
-            paint(p, target);
-            return p.end();
-        }, error);
-    }
-    if (suffix == QStringLiteral("pdf")) {
-        return writeAtomically(path, [&](QIODevice* device) {
-            QPdfWriter pdf(device);
-            pdf.setTitle(QFileInfo(path).completeBaseName());
-            pdf.setCreator(QStringLiteral("DeepSVM Studio"));
-            // Page the size of the picture, in points (1 logical pixel = 1 pt).
-            pdf.setPageSize(QPageSize(QSizeF(size), QPageSize::Point));
-            pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
-            pdf.setResolution(72 * 4);
-            QPainter p;
-            if (!p.begin(&pdf))
-                return false;
-            p.scale(4.0, 4.0);
-            p.setRenderHint(QPainter::Antialiasing);
-            paint(p, target);
-            return p.end();
-        }, error);
-    }
-    return fail(QStringLiteral("unknown format \"%1\"; use .png, .svg or .pdf").arg(suffix));
+    const QRectF target(QPointF(0, 0), QSizeF(size));
+    return writeAtomically(path, [&](QIODevice* device) {
+        QSvgGenerator svg;
+        svg.setOutputDevice(device);
+        svg.setSize(size);
+        svg.setViewBox(target);
+        svg.setTitle(QFileInfo(path).completeBaseName());
+        svg.setDescription(QStringLiteral("DeepSVM Studio"));
+        QPainter p;
+        if (!p.begin(&svg))
+            return false;
+        paint(p, target);
+        return p.end();
+    }, error);
 }
 
 PicturePainter chartPainter(QChart* chart)

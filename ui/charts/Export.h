@@ -1,29 +1,18 @@
 #pragma once
 
-#include "io/AtomicFile.h"  // writeAtomically
+#include "render/Export.h"
 
 #include <QSize>
 #include <QString>
 
-#include <functional>
-
 class QChart;
-class QImage;
-class QIODevice;
-class QPainter;
-class QRectF;
 class QWidget;
 
 namespace deepsvm {
 
-/// Paints a picture into `target` (logical units); used for every export format.
-using PicturePainter = std::function<void(QPainter& painter, const QRectF& target)>;
-
-/// Through the one atomic writer (io/AtomicFile.h): returns false and sets *error naming the file.
-bool saveImageAtomically(const QImage& image, const QString& path, const char* format, QString* error);
-
 /// Writes the picture to `path` as PNG, SVG or PDF (from the suffix) at `size` logical pixels;
-/// PNG is rendered at `devicePixelRatio` x the size. Returns false and sets *error naming the file.
+/// PNG is rendered at `devicePixelRatio` x the size (PNG and PDF through writePicture).
+/// Returns false and sets *error naming the file.
 bool exportPicture(const QString& path, const QSize& size, double devicePixelRatio, const PicturePainter& paint,
                    QString* error);
 

@@ -1,6 +1,6 @@
 #include "charts/MatrixViews.h"
 
-#include "charts/ConfusionMatrixImage.h"
+#include "render/ConfusionMatrixImage.h"
 #include "charts/Export.h"
 
 #include <QMouseEvent>

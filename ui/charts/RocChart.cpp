@@ -2,7 +2,7 @@
 
 #include "charts/Export.h"
 
-#include "charts/Palette.h"
+#include "render/Palette.h"
 
 #include <QChart>
 #include <QGraphicsScene>

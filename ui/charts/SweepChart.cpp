@@ -1,7 +1,6 @@
 #include "charts/SweepChart.h"
 
-#include "charts/Export.h"
-#include "charts/Palette.h"
+#include "render/Palette.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSeries>
@@ -12,7 +11,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <memory>
 
 namespace deepsvm {
 
@@ -56,12 +54,6 @@ QChart* makeSweepChart(const std::vector<SweepBar>& bars, bool compact)
     series->attachAxis(y);
     chart->legend()->setAlignment(Qt::AlignBottom);
     return chart;
-}
-
-bool writeSweepChart(const std::vector<SweepBar>& bars, const QString& path)
-{
-    std::unique_ptr<QChart> chart(makeSweepChart(bars));
-    return exportPicture(path, QSize(std::max(700, 160 * int(bars.size()) + 200), 500), 2.0, chartPainter(chart.get()), nullptr);
 }
 
 }  // namespace deepsvm

@@ -1,6 +1,6 @@
 #include "report/RunReport.h"
 
-#include "charts/ConfusionMatrixImage.h"
+#include "render/ConfusionMatrixImage.h"
 #include "charts/Export.h"
 #include "charts/MatrixViews.h"
 #include "charts/RocChart.h"

@@ -1,4 +1,4 @@
-#include "charts/ConfusionMatrixImage.h"
+#include "render/ConfusionMatrixImage.h"
 
 #include <QFontMetrics>
 #include <QPainter>

@@ -1,7 +1,7 @@
-#include "charts/HeatOverlay.h"
+#include "render/HeatOverlay.h"
 
+#include "data/Image.h"
 #include "finetune/GradCam.h"
-#include "models/ThumbnailModel.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,6 +9,15 @@
 namespace deepsvm {
 
 namespace {
+
+/// RGB8 pixels as a QImage (deep copy); ThumbnailModel's toQImage lives in the Widgets library.
+QImage rgbImage(const RgbImage& image)
+{
+    if (image.empty())
+        return {};
+    const QImage view(image.pixels.data(), image.width, image.height, image.width * 3, QImage::Format_RGB888);
+    return view.copy();
+}
 
 QRgb jet(float v)
 {
@@ -22,7 +31,7 @@ QRgb jet(float v)
 
 QImage heatOverlay(const RgbImage& image, const HeatMap& map)
 {
-    QImage picture = toQImage(image).scaled(map.size, map.size, Qt::KeepAspectRatioByExpanding, Qt::SmoothTransformation);
+    QImage picture = rgbImage(image).scaled(map.size, map.size, Qt::KeepAspectRatioByExpanding, Qt::SmoothTransformation);
     picture = picture.copy((picture.width() - map.size) / 2, (picture.height() - map.size) / 2, map.size, map.size)
                   .convertToFormat(QImage::Format_RGB32);
     for (int y = 0; y < map.size; ++y) {

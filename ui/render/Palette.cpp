@@ -1,4 +1,4 @@
-#include "charts/Palette.h"
+#include "render/Palette.h"
 
 #include <cstdlib>
 
