@@ -65,6 +65,30 @@ void ExtractCliOptions::read(const QCommandLineParser& p, ExtractOptions* o) con
     o->reuseCache = !p.isSet(noCache);
 }
 
+void printExtraction(const QJsonObject& result)
+{
+    for (const auto& value : result[QStringLiteral("splits")].toArray()) {
+        const QJsonObject s = value.toObject();
+        const QByteArray split = s[QStringLiteral("split")].toString().toUtf8();
+        const QByteArray prefix = s[QStringLiteral("prefix")].toString().toUtf8();
+        if (s[QStringLiteral("reused")].toBool()) {
+            std::fprintf(stderr, "%s: %lld rows reused from the cache (%s.*)\n", split.constData(),
+                         static_cast<long long>(s[QStringLiteral("rows")].toDouble()), prefix.constData());
+            continue;
+        }
+        std::fprintf(stderr, "%s: %lld x %lld features in %.1f s (%.1f img/s) -> %s.features.npy\n", split.constData(),
+                     static_cast<long long>(s[QStringLiteral("rows")].toDouble()),
+                     static_cast<long long>(s[QStringLiteral("cols")].toDouble()), s[QStringLiteral("seconds")].toDouble(),
+                     s[QStringLiteral("images_per_second")].toDouble(), prefix.constData());
+        const QJsonArray skipped = s[QStringLiteral("skipped")].toArray();
+        if (!skipped.isEmpty()) {
+            std::fprintf(stderr, "skipped %lld file(s):\n", static_cast<long long>(skipped.size()));
+            for (const auto& k : skipped)
+                std::fprintf(stderr, "  %s\n", k.toString().toUtf8().constData());
+        }
+    }
+}
+
 int runExtractTask(const ExtractOptions& options, QJsonObject* result)
 {
     installInterruptHandler();
@@ -89,26 +113,7 @@ int runExtractTask(const ExtractOptions& options, QJsonObject* result)
     QObject::connect(&task, &Task::finished, &task, [&](const QVariant& v) {
         printer.finish();
         *result = v.toJsonObject();
-        for (const auto& value : (*result)[QStringLiteral("splits")].toArray()) {
-            const QJsonObject s = value.toObject();
-            const QByteArray split = s[QStringLiteral("split")].toString().toUtf8();
-            const QByteArray prefix = s[QStringLiteral("prefix")].toString().toUtf8();
-            if (s[QStringLiteral("reused")].toBool()) {
-                std::fprintf(stderr, "%s: %lld rows reused from the cache (%s.*)\n", split.constData(),
-                             static_cast<long long>(s[QStringLiteral("rows")].toDouble()), prefix.constData());
-                continue;
-            }
-            std::fprintf(stderr, "%s: %lld x %lld features in %.1f s (%.1f img/s) -> %s.features.npy\n", split.constData(),
-                         static_cast<long long>(s[QStringLiteral("rows")].toDouble()),
-                         static_cast<long long>(s[QStringLiteral("cols")].toDouble()), s[QStringLiteral("seconds")].toDouble(),
-                         s[QStringLiteral("images_per_second")].toDouble(), prefix.constData());
-            const QJsonArray skipped = s[QStringLiteral("skipped")].toArray();
-            if (!skipped.isEmpty()) {
-                std::fprintf(stderr, "skipped %lld file(s):\n", static_cast<long long>(skipped.size()));
-                for (const auto& k : skipped)
-                    std::fprintf(stderr, "  %s\n", k.toString().toUtf8().constData());
-            }
-        }
+        printExtraction(*result);
         exitCode = 0;
     });
     task.run();

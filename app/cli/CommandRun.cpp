@@ -1,9 +1,8 @@
 #include "cli/Cli.h"
+#include "cli/Progress.h"
 #include "cli/ExtractCliOptions.h"
 #include "cli/SvmCliOptions.h"
 
-#include "data/Dataset.h"
-#include "data/Stl10.h"
 #include "pipeline/RunRecord.h"
 #include "pipeline/Study.h"
 #include "svm/SvmReport.h"
@@ -44,6 +43,51 @@ void writeCharts(const QString& out, const QJsonObject& report)
     }
 }
 
+/// Runs a StudyTask: extraction progress, then each grid point, on stderr. Returns the exit code.
+int runStudyTask(const StudyOptions& options, StudyResult* result)
+{
+    StudyTask task(options);
+    installInterruptHandler(&task);  // a signal cancels the study at once, inside a fit too
+    ProgressPrinter printer(QStringLiteral("img"));
+    bool extracting = true;
+    int exitCode = 1;
+    QObject::connect(&task, &Task::progress, &task, [&](qint64 done, qint64 total, const QString& msg) {
+        if (extracting)
+            printer.update(done, total, msg);
+    });
+    QObject::connect(&task, &Task::partialResult, &task, [&](const QVariant& v) {
+        if (v.canConvert<StudyExtracted>()) {
+            printer.finish();
+            extracting = false;
+            const StudyExtracted e = v.value<StudyExtracted>();
+            printExtraction(e.extraction);
+            if (e.splits.heldOut)
+                std::fprintf(stderr, "no test split: %zu images for training, %zu held out for testing\n",
+                             e.splits.trainRows, e.splits.testRows);
+        } else if (v.canConvert<GridPointResult>()) {
+            printGridPoint(v.value<GridPointResult>());
+        }
+    });
+    QObject::connect(&task, &Task::failed, &task, [&](const QString& msg) {
+        printer.finish();
+        printError(msg);
+        exitCode = 1;
+    });
+    QObject::connect(&task, &Task::cancelled, &task, [&] {
+        printer.finish();
+        printError(extracting ? QStringLiteral("extraction cancelled; no partial files were left")
+                              : QStringLiteral("cancelled"));
+        exitCode = 130;
+    });
+    QObject::connect(&task, &Task::finished, &task, [&](const QVariant& v) {
+        *result = v.value<StudyResult>();
+        exitCode = 0;
+    });
+    task.run();
+    installInterruptHandler(nullptr);
+    return exitCode;
+}
+
 }  // namespace
 
 int commandRun(const QStringList& arguments)
@@ -69,45 +113,22 @@ int commandRun(const QStringList& arguments)
         printError(QStringLiteral("run needs --data DIR and --out DIR (see --help)"));
         return 2;
     }
-    ExtractOptions eo;
-    SvmOptions so;
+    StudyOptions study;
     try {
-        extract.read(p, &eo);
-        svm.read(p, &so);
+        extract.read(p, &study.extract);
+        svm.read(p, &study.svm);
     } catch (const std::exception& e) {
         printError(QString::fromUtf8(e.what()));
         return 2;
     }
     const QString outDir = p.value(out);
-    QDir().mkpath(outDir + QStringLiteral("/features"));
-    try {
-        const auto dataset = openDataset(eo.data);
-        const auto splits = dataset->splits();
-        const bool hasTest = std::find(splits.begin(), splits.end(), "test") != splits.end();
-        eo.splits = hasTest ? std::vector<std::string>{"train", "test"} : std::vector<std::string>{splits.front()};
-        eo.outPrefix = (outDir + QStringLiteral("/features/features")).toStdString();
-        QJsonObject extracted;
-        if (const int rc = runExtractTask(eo, &extracted); rc != 0)
-            return rc;
-        const StudySplits study = studySplits(eo.outPrefix, hasTest, p.value(testFraction).toDouble(), so.seed);
-        so.trainPrefix = study.trainPrefix;
-        so.testPrefix = study.testPrefix;
-        if (study.heldOut)
-            std::fprintf(stderr, "no test split: %zu images for training, %zu held out for testing\n", study.trainRows,
-                         study.testRows);
-        if (p.isSet(stlFolds)) {
-            if (dataset->kind() != "stl10" || dataset->folds().empty())
-                throw std::invalid_argument("--stl10-folds needs an STL-10 folder with fold_indices.txt");
-            so.foldIndices = stl10FoldFile(dataset->root());
-        }
-    } catch (const std::exception& e) {
-        printError(QString::fromUtf8(e.what()));
-        return 1;
-    }
-    so.outDir = outDir.toStdString();
-    QJsonObject report;
-    if (const int rc = runSvmTask(so, &report); rc != 0)
+    study.svm.outDir = outDir.toStdString();
+    study.testFraction = p.value(testFraction).toDouble();
+    study.stl10Folds = p.isSet(stlFolds);
+    StudyResult result;
+    if (const int rc = runStudyTask(study, &result); rc != 0)
         return rc;
+    const QJsonObject& report = result.report;
     try {
         writeCharts(outDir, report);
     } catch (const std::exception& e) {

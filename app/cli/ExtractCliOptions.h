@@ -31,5 +31,7 @@ struct ExtractCliOptions {
 
 /// Runs an ExtractTask with progress on stderr; returns the exit code, the result in `result`.
 int runExtractTask(const ExtractOptions& options, QJsonObject* result);
+/// Prints an ExtractTask's result on stderr: rows, speed and skipped files per split.
+void printExtraction(const QJsonObject& result);
 
 }  // namespace deepsvm::cli

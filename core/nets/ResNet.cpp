@@ -17,11 +17,6 @@ ResNetSpec resnetSpec(const std::string& name)
     throw std::invalid_argument("unknown backbone '" + name + "' (known: resnet18, resnet34, resnet50, resnet101, resnet152)");
 }
 
-std::vector<std::string> resnetNames()
-{
-    return {"resnet18", "resnet34", "resnet50", "resnet101", "resnet152"};
-}
-
 namespace {
 
 nn::Conv2d conv(int64_t in, int64_t out, int64_t k, int64_t stride)

@@ -16,7 +16,6 @@ struct ResNetSpec {
 };
 /// Throws std::invalid_argument listing the known names.
 ResNetSpec resnetSpec(const std::string& name);
-std::vector<std::string> resnetNames();
 
 /// One residual block (BasicBlock or Bottleneck) with torchvision's member names.
 class BlockImpl : public torch::nn::Module {

@@ -147,6 +147,15 @@ void ZipReader::parseEndRecords(std::uint64_t& cdOffset, std::uint64_t& cdSize, 
     cdLimit = rec;
 }
 
+/// One central directory entry as readCentral found it.
+struct ZipReader::Central {
+    Entry entry;        ///< name and crc; locateData adds the data's offset and size
+    std::string shown;  ///< the name made printable, for messages (names are untrusted text)
+    std::uint16_t flags = 0, method = 0;
+    std::uint64_t csize = 0, usize = 0, disk = 0, local = 0;
+    std::uint64_t varLen = 0;  ///< name, extra field and comment, after the fixed part
+};
+
 void ZipReader::parseCentralDirectory(std::uint64_t cdOffset, std::uint64_t cdSize, std::uint64_t count)
 {
     const std::uint64_t cdEnd = cdOffset + cdSize;
@@ -154,81 +163,14 @@ void ZipReader::parseCentralDirectory(std::uint64_t cdOffset, std::uint64_t cdSi
     std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;  // [local header, data end)
     m_entries.reserve(static_cast<std::size_t>(count));
     for (std::uint64_t i = 0; i < count; ++i) {
-        if (cdEnd - p < kCentralSize)
-            fail("truncated zip (central directory entry " + std::to_string(i) + " beyond its end)");
-        if (le32(m_bytes, p) != kCentralSig)
-            fail("corrupt zip (bad central directory signature in entry " + std::to_string(i) + ")");
-        const std::uint16_t flags = le16(m_bytes, p + 8), method = le16(m_bytes, p + 10);
-        const std::uint32_t crc = le32(m_bytes, p + 16);
-        std::uint64_t csize = le32(m_bytes, p + 20), usize = le32(m_bytes, p + 24);
-        const std::uint16_t nameLen = le16(m_bytes, p + 28), extraLen = le16(m_bytes, p + 30);
-        const std::uint16_t commentLen = le16(m_bytes, p + 32);
-        std::uint64_t disk = le16(m_bytes, p + 34), local = le32(m_bytes, p + 42);
-        const std::uint64_t varLen = std::uint64_t(nameLen) + extraLen + commentLen;
-        if (cdEnd - p - kCentralSize < varLen)
-            fail("truncated zip (central directory entry " + std::to_string(i) + " beyond its end)");
-        Entry e;
-        e.name = m_bytes.substr(p + kCentralSize, nameLen);
-        const std::string shown = pickle::printable(e.name);  // names are untrusted text
-        e.crc = crc;
-        // Zip64 sizes and offsets live in extra field 0x0001, in this order, only for the
-        // fields whose 32-bit slot holds the 0xFFFFFFFF sentinel.
-        std::uint64_t x = p + kCentralSize + nameLen;
-        const std::uint64_t xEnd = x + extraLen;
-        while (xEnd - x >= 4) {
-            const std::uint16_t id = le16(m_bytes, x), len = le16(m_bytes, x + 2);
-            if (xEnd - x - 4 < len)
-                fail("corrupt zip (bad extra field in entry '" + shown + "')");
-            if (id == 0x0001) {
-                std::uint64_t q = x + 4, qEnd = q + len;
-                for (std::uint64_t* field : {&usize, &csize, &local}) {
-                    if (*field != 0xFFFFFFFF)
-                        continue;
-                    if (qEnd - q < 8)
-                        fail("corrupt zip (short zip64 extra field in entry '" + shown + "')");
-                    *field = le64(m_bytes, q);
-                    q += 8;
-                }
-                if (disk == 0xFFFF && qEnd - q >= 4)
-                    disk = le32(m_bytes, q);
-            }
-            x += 4 + len;
-        }
-        p += kCentralSize + varLen;
-
-        if (e.name.empty())
-            fail("corrupt zip (entry " + std::to_string(i) + " has an empty name)");
-        if (flags & 0x1)
-            fail("zip entry '" + shown + "' is encrypted");
-        if (method != 0)
-            fail("zip entry '" + shown + "' is compressed (method " + std::to_string(method)
-                 + "); PyTorch files store entries uncompressed");
-        if (csize != usize)
-            fail("corrupt zip (entry '" + shown + "' is stored but its sizes differ)");
-        if (disk != 0)
-            fail("multi-disk zip archives are not supported");
-        // The local header repeats name and extra lengths that may differ from the central
-        // ones; only they locate the data. Its sizes may be zero (data-descriptor flag), so
-        // the central directory's sizes are the ones used.
-        if (local > cdOffset || cdOffset - local < kLocalSize)
-            fail("truncated zip (local header of '" + shown + "' beyond the central directory)");
-        if (le32(m_bytes, local) != kLocalSig)
-            fail("corrupt zip (bad local header signature for '" + shown + "')");
-        if (le16(m_bytes, local + 8) != 0)
-            fail("zip entry '" + shown + "' is compressed (method " + std::to_string(le16(m_bytes, local + 8))
-                 + " in its local header); PyTorch files store entries uncompressed");
-        const std::uint64_t localVar = std::uint64_t(le16(m_bytes, local + 26)) + le16(m_bytes, local + 28);
-        if (cdOffset - local - kLocalSize < localVar)
-            fail("truncated zip (local header of '" + shown + "' beyond the central directory)");
-        if (m_bytes.compare(local + kLocalSize, le16(m_bytes, local + 26), e.name) != 0)
-            fail("corrupt zip (local and central names differ for '" + shown + "')");
-        e.dataOffset = local + kLocalSize + localVar;
-        e.size = usize;
-        if (e.size > cdOffset - e.dataOffset)
-            fail("truncated zip (data of '" + shown + "' beyond the central directory)");
-        ranges.emplace_back(local, e.dataOffset + e.size);
+        Central c = readCentral(p, cdEnd, i);
+        p += kCentralSize + c.varLen;
+        checkStored(c, i);
+        locateData(c, cdOffset);
+        Entry& e = c.entry;
+        ranges.emplace_back(c.local, e.dataOffset + e.size);
         if (!m_index.emplace(e.name, m_entries.size()).second)
-            fail("corrupt zip (duplicate entry '" + shown + "')");
+            fail("corrupt zip (duplicate entry '" + c.shown + "')");
         m_entries.push_back(std::move(e));
     }
     if (p != cdEnd)
@@ -238,6 +180,103 @@ void ZipReader::parseCentralDirectory(std::uint64_t cdOffset, std::uint64_t cdSi
     for (std::size_t i = 1; i < ranges.size(); ++i)
         if (ranges[i].first < ranges[i - 1].second)
             fail("corrupt zip (overlapping entries)");
+}
+
+ZipReader::Central ZipReader::readCentral(std::uint64_t p, std::uint64_t cdEnd, std::uint64_t i) const
+{
+    if (cdEnd - p < kCentralSize)
+        fail("truncated zip (central directory entry " + std::to_string(i) + " beyond its end)");
+    if (le32(m_bytes, p) != kCentralSig)
+        fail("corrupt zip (bad central directory signature in entry " + std::to_string(i) + ")");
+    Central c;
+    c.flags = le16(m_bytes, p + 8);
+    c.method = le16(m_bytes, p + 10);
+    const std::uint32_t crc = le32(m_bytes, p + 16);
+    c.csize = le32(m_bytes, p + 20);
+    c.usize = le32(m_bytes, p + 24);
+    const std::uint16_t nameLen = le16(m_bytes, p + 28), extraLen = le16(m_bytes, p + 30);
+    const std::uint16_t commentLen = le16(m_bytes, p + 32);
+    c.disk = le16(m_bytes, p + 34);
+    c.local = le32(m_bytes, p + 42);
+    c.varLen = std::uint64_t(nameLen) + extraLen + commentLen;
+    if (cdEnd - p - kCentralSize < c.varLen)
+        fail("truncated zip (central directory entry " + std::to_string(i) + " beyond its end)");
+    c.entry.name = m_bytes.substr(p + kCentralSize, nameLen);
+    c.shown = pickle::printable(c.entry.name);
+    c.entry.crc = crc;
+    const std::uint64_t x = p + kCentralSize + nameLen;
+    applyZip64Extra(x, x + extraLen, c);
+    return c;
+}
+
+/// Zip64 sizes and offsets live in extra field 0x0001, in this order, only for the fields
+/// whose 32-bit slot holds the 0xFFFFFFFF sentinel. Walks the extra fields in [x, xEnd).
+void ZipReader::applyZip64Extra(std::uint64_t x, std::uint64_t xEnd, Central& c) const
+{
+    while (xEnd - x >= 4) {
+        const std::uint16_t id = le16(m_bytes, x), len = le16(m_bytes, x + 2);
+        if (xEnd - x - 4 < len)
+            fail("corrupt zip (bad extra field in entry '" + c.shown + "')");
+        if (id == 0x0001) {
+            std::uint64_t q = x + 4, qEnd = q + len;
+            for (std::uint64_t* field : {&c.usize, &c.csize, &c.local}) {
+                if (*field != 0xFFFFFFFF)
+                    continue;
+                if (qEnd - q < 8)
+                    fail("corrupt zip (short zip64 extra field in entry '" + c.shown + "')");
+                *field = le64(m_bytes, q);
+                q += 8;
+            }
+            if (c.disk == 0xFFFF && qEnd - q >= 4)
+                c.disk = le32(m_bytes, q);
+        }
+        x += 4 + len;
+    }
+}
+
+/// What torch.save writes: a named, unencrypted, STORED entry on disk 0.
+void ZipReader::checkStored(const Central& c, std::uint64_t i) const
+{
+    const std::string& shown = c.shown;
+    if (c.entry.name.empty())
+        fail("corrupt zip (entry " + std::to_string(i) + " has an empty name)");
+    if (c.flags & 0x1)
+        fail("zip entry '" + shown + "' is encrypted");
+    if (c.method != 0)
+        fail("zip entry '" + shown + "' is compressed (method " + std::to_string(c.method)
+             + "); PyTorch files store entries uncompressed");
+    if (c.csize != c.usize)
+        fail("corrupt zip (entry '" + shown + "' is stored but its sizes differ)");
+    if (c.disk != 0)
+        fail("multi-disk zip archives are not supported");
+}
+
+/// Sets the entry's data offset and size from its local header, which must lie (with the
+/// data) before the central directory at `cdOffset`.
+void ZipReader::locateData(Central& c, std::uint64_t cdOffset) const
+{
+    const std::uint64_t local = c.local;
+    const std::string& shown = c.shown;
+    Entry& e = c.entry;
+    // The local header repeats name and extra lengths that may differ from the central
+    // ones; only they locate the data. Its sizes may be zero (data-descriptor flag), so
+    // the central directory's sizes are the ones used.
+    if (local > cdOffset || cdOffset - local < kLocalSize)
+        fail("truncated zip (local header of '" + shown + "' beyond the central directory)");
+    if (le32(m_bytes, local) != kLocalSig)
+        fail("corrupt zip (bad local header signature for '" + shown + "')");
+    if (le16(m_bytes, local + 8) != 0)
+        fail("zip entry '" + shown + "' is compressed (method " + std::to_string(le16(m_bytes, local + 8))
+             + " in its local header); PyTorch files store entries uncompressed");
+    const std::uint64_t localVar = std::uint64_t(le16(m_bytes, local + 26)) + le16(m_bytes, local + 28);
+    if (cdOffset - local - kLocalSize < localVar)
+        fail("truncated zip (local header of '" + shown + "' beyond the central directory)");
+    if (m_bytes.compare(local + kLocalSize, le16(m_bytes, local + 26), e.name) != 0)
+        fail("corrupt zip (local and central names differ for '" + shown + "')");
+    e.dataOffset = local + kLocalSize + localVar;
+    e.size = c.usize;
+    if (e.size > cdOffset - e.dataOffset)
+        fail("truncated zip (data of '" + shown + "' beyond the central directory)");
 }
 
 const ZipReader::Entry* ZipReader::find(const std::string& name) const

@@ -40,6 +40,12 @@ private:
     void parseEndRecords(std::uint64_t& cdOffset, std::uint64_t& cdSize, std::uint64_t& count,
                          std::uint64_t& cdLimit) const;
     void parseCentralDirectory(std::uint64_t cdOffset, std::uint64_t cdSize, std::uint64_t count);
+    struct Central;
+    /// Central directory entry `i` at `p` (which must end by `cdEnd`), zip64 values applied.
+    Central readCentral(std::uint64_t p, std::uint64_t cdEnd, std::uint64_t i) const;
+    void applyZip64Extra(std::uint64_t x, std::uint64_t xEnd, Central& c) const;
+    void checkStored(const Central& c, std::uint64_t i) const;
+    void locateData(Central& c, std::uint64_t cdOffset) const;
 
     const std::string& m_bytes;
     std::string m_name;

@@ -2,9 +2,19 @@
 
 #include "features/FeatureStore.h"
 #include "features/Npy.h"
+#include "data/Dataset.h"
 #include "data/Splits.h"
+#include "data/Stl10.h"
 
+#include "io/JsonFile.h"
+
+#include <QDir>
+#include <QFileInfo>
 #include <QJsonArray>
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
 
 #include <vector>
 
@@ -53,6 +63,72 @@ StudySplits studySplits(const std::string& prefix, bool hasTest, double testFrac
     s.trainRows = split.train.size();
     s.testRows = split.validation.size();
     return s;
+}
+
+StudySplits cachedHoldOut(const std::string& prefix, double testFraction, uint64_t seed)
+{
+    char tag[64];
+    std::snprintf(tag, sizeof tag, ".holdout-%g-s%llu", testFraction, static_cast<unsigned long long>(seed));
+    const std::string base = prefix + tag;
+    const FeatureSet all = FeatureStore::load(prefix);
+    StudySplits s;
+    s.trainPrefix = base + ".train";
+    s.testPrefix = base + ".test";
+    s.heldOut = true;
+    const QJsonValue key = all.sidecar.value(QStringLiteral("key"));
+    bool fresh = true;
+    for (const std::string& p : {s.trainPrefix, s.testPrefix}) {
+        const auto side = readJsonObjectIfExists(FeatureStore::sidecarPath(p));
+        fresh = fresh && side && side->value(QStringLiteral("source_key")) == key
+                && QFileInfo::exists(QString::fromStdString(FeatureStore::featuresPath(p)));
+    }
+    if (fresh) {
+        s.trainRows = std::size_t(FeatureStore::load(s.trainPrefix).rows);
+        s.testRows = std::size_t(FeatureStore::load(s.testPrefix).rows);
+        return s;
+    }
+    const std::vector<int> labels(all.labels.begin(), all.labels.end());
+    const Fold split = holdOut(labels, testFraction, seed).front();
+    writeSubset(all, split.train, s.trainPrefix, "train");
+    writeSubset(all, split.validation, s.testPrefix, "test");
+    s.trainRows = split.train.size();
+    s.testRows = split.validation.size();
+    return s;
+}
+
+StudyTask::StudyTask(StudyOptions options, QObject* parent)
+    : Task(QStringLiteral("Study"), parent), m_options(std::move(options))
+{
+}
+
+QVariant StudyTask::execute()
+{
+    StudyOptions o = m_options;
+    const QString outDir = QString::fromStdString(o.svm.outDir);
+    if (!QDir().mkpath(outDir + QStringLiteral("/features")))
+        throw std::runtime_error(o.svm.outDir + ": cannot create the report folder (check the path and its permissions)");
+    const auto dataset = openDataset(o.extract.data);
+    const auto splits = dataset->splits();
+    const bool hasTest = std::find(splits.begin(), splits.end(), "test") != splits.end();
+    o.extract.splits = hasTest ? std::vector<std::string>{"train", "test"} : std::vector<std::string>{splits.front()};
+    o.extract.outPrefix = (outDir + QStringLiteral("/features/features")).toStdString();
+    if (o.stl10Folds && (dataset->kind() != "stl10" || dataset->folds().empty()))
+        throw std::invalid_argument("--stl10-folds needs an STL-10 folder with fold_indices.txt");
+
+    StudyResult result;
+    ExtractTask extract(o.extract);
+    result.extraction = runWithin(extract).toJsonObject();
+    throwIfCancelled();
+    result.splits = studySplits(o.extract.outPrefix, hasTest, o.testFraction, o.svm.seed);
+    Q_EMIT partialResult(QVariant::fromValue(StudyExtracted{result.extraction, result.splits}));
+
+    o.svm.trainPrefix = result.splits.trainPrefix;
+    o.svm.testPrefix = result.splits.testPrefix;
+    if (o.stl10Folds)
+        o.svm.foldIndices = stl10FoldFile(dataset->root());
+    SvmTask svm(o.svm);
+    result.report = runWithin(svm).toJsonObject();
+    return QVariant::fromValue(result);
 }
 
 }  // namespace deepsvm

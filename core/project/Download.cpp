@@ -76,104 +76,125 @@ void verify(const QString& file, const Checksum& c, const QString& url)
     }
 }
 
-}  // namespace
+/// Where a transfer stands: the .part being written and what the reply's handlers update.
+struct Transfer {
+    Transfer(const QString& part, qint64 already) : out(part), already(already) {}
+    QFile out;
+    const qint64 already;  ///< bytes of a .part left by an earlier run (0: none)
+    bool opened = false, cancelled = false, stalled = false, writeFailed = false;
+    qint64 resumedFrom = 0, done = 0, total = -1;
+    QElapsedTimer sinceData;
+};
 
-QJsonObject downloadFile(const DownloadOptions& o, const std::function<bool(qint64, qint64)>& progress)
+/// Makes the target's folder and drops an old .part unless resuming; returns the size of the
+/// .part to resume from (0: none).
+qint64 preparePart(const DownloadOptions& o, const QString& part)
 {
-    const QString part = o.target + QStringLiteral(".part");
-    const QString url = o.url.toString(QUrl::RemoveUserInfo);
     if (!QDir().mkpath(QFileInfo(o.target).absolutePath()))
         throw std::runtime_error(QFileInfo(o.target).absolutePath().toStdString() + ": cannot create the folder");
     if (!o.resume)
         QFile::remove(part);
-    const qint64 already = QFileInfo(part).exists() ? QFileInfo(part).size() : 0;
-    QElapsedTimer clock;
-    clock.start();
+    return QFileInfo(part).exists() ? QFileInfo(part).size() : 0;
+}
 
-    // Honour http_proxy / https_proxy / no_proxy like other programs on the system.
-    static std::once_flag proxyOnce;
-    std::call_once(proxyOnce, [] { QNetworkProxyFactory::setUseSystemConfiguration(true); });
-    QNetworkAccessManager manager;
-    QNetworkRequest request(o.url);
+/// The GET: safe redirects, our User-Agent, and a Range for the bytes already there.
+QNetworkRequest makeRequest(const QUrl& url, qint64 already)
+{
+    QNetworkRequest request(url);
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::NoLessSafeRedirectPolicy);
     request.setMaximumRedirectsAllowed(10);
     request.setHeader(QNetworkRequest::UserAgentHeader, QStringLiteral("DeepSVM-Studio/%1").arg(QStringLiteral(DEEPSVM_VERSION)));
     if (already > 0)
         request.setRawHeader("Range", "bytes=" + QByteArray::number(already) + "-");
-    std::unique_ptr<QNetworkReply> reply(manager.get(request));
+    return request;
+}
 
-    QFile out(part);
-    bool opened = false, cancelled = false, stalled = false, writeFailed = false, rangeDone = false;
-    qint64 resumedFrom = 0, done = 0, total = -1;
-    QElapsedTimer sinceData;
-    sinceData.start();
+/// Opens the .part once the reply has a body to write: appended to if the server honoured the
+/// Range (206), else started over.
+void openOutput(Transfer& t, QNetworkReply& reply)
+{
+    if (t.opened)
+        return;
+    t.opened = true;
+    const int status = reply.attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const qint64 length = reply.header(QNetworkRequest::ContentLengthHeader).toLongLong();
+    if (status == 206 && t.already > 0) {
+        t.resumedFrom = t.already;  // the server honours Range: append
+        if (!t.out.open(QIODevice::Append))
+            t.writeFailed = true;
+    } else {
+        if (!t.out.open(QIODevice::WriteOnly | QIODevice::Truncate))  // full body: start over
+            t.writeFailed = true;
+    }
+    t.done = t.resumedFrom;
+    t.total = length > 0 ? t.resumedFrom + length : -1;
+}
+
+/// Runs the reply to its end in a local event loop: body bytes go to the .part, progress is
+/// asked every 100 ms (false cancels) and a stall aborts. Returns the HTTP status; the .part
+/// is closed.
+int runTransfer(QNetworkReply& reply, Transfer& t, const DownloadOptions& o,
+                const std::function<bool(qint64, qint64)>& progress)
+{
+    t.sinceData.start();
     QEventLoop loop;
-    auto openOutput = [&] {
-        if (opened)
-            return;
-        opened = true;
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        const qint64 length = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong();
-        if (status == 206 && already > 0) {
-            resumedFrom = already;  // the server honours Range: append
-            if (!out.open(QIODevice::Append))
-                writeFailed = true;
-        } else {
-            if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate))  // full body: start over
-                writeFailed = true;
-        }
-        done = resumedFrom;
-        total = length > 0 ? resumedFrom + length : -1;
-    };
-    QObject::connect(reply.get(), &QNetworkReply::readyRead, &loop, [&] {
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    QObject::connect(&reply, &QNetworkReply::readyRead, &loop, [&] {
+        const int status = reply.attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         if (status >= 300)
             return;  // an error page's body is never written
-        openOutput();
-        const QByteArray chunk = reply->readAll();
-        if (out.write(chunk) != chunk.size())
-            writeFailed = true;
-        done += chunk.size();
-        sinceData.restart();
-        if (writeFailed)
-            reply->abort();
+        openOutput(t, reply);
+        const QByteArray chunk = reply.readAll();
+        if (t.out.write(chunk) != chunk.size())
+            t.writeFailed = true;
+        t.done += chunk.size();
+        t.sinceData.restart();
+        if (t.writeFailed)
+            reply.abort();
     });
-    QObject::connect(reply.get(), &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QObject::connect(&reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
     QTimer poll;
     poll.setInterval(100);
     QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
-        if (progress && !progress(done, total)) {
-            cancelled = true;
-            reply->abort();
-        } else if (sinceData.elapsed() > o.stallTimeoutMs) {
-            stalled = true;
-            reply->abort();
+        if (progress && !progress(t.done, t.total)) {
+            t.cancelled = true;
+            reply.abort();
+        } else if (t.sinceData.elapsed() > o.stallTimeoutMs) {
+            t.stalled = true;
+            reply.abort();
         }
     });
     poll.start();
-    if (!reply->isFinished())
+    if (!reply.isFinished())
         loop.exec();
     poll.stop();
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    if (!opened && status < 300 && reply->error() == QNetworkReply::NoError)
-        openOutput();  // an empty body
-    out.close();
+    const int status = reply.attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (!t.opened && status < 300 && reply.error() == QNetworkReply::NoError)
+        openOutput(t, reply);  // an empty body
+    t.out.close();
+    return status;
+}
 
-    if (cancelled) {
+/// Throws DownloadCancelled (the .part removed) or std::runtime_error for a write failure, an
+/// HTTP or network error, or a short transfer. A 416 on a resume means the .part was complete.
+void checkTransfer(Transfer& t, QNetworkReply& reply, int status, const DownloadOptions& o, const QString& part,
+                   const QString& url)
+{
+    bool rangeDone = false;
+    if (t.cancelled) {
         QFile::remove(part);
         throw DownloadCancelled{};
     }
-    if (writeFailed)
-        throw std::runtime_error(part.toStdString() + ": cannot write (" + out.errorString().toStdString()
+    if (t.writeFailed)
+        throw std::runtime_error(part.toStdString() + ": cannot write (" + t.out.errorString().toStdString()
                                  + "); check the disk has space");
-    if (status == 416 && already > 0) {
+    if (status == 416 && t.already > 0) {
         rangeDone = true;  // asked for bytes past the end: the .part is already complete
-        done = already;
+        t.done = t.already;
     }
-    if (!rangeDone && (reply->error() != QNetworkReply::NoError || status >= 400)) {
-        const QString why = stalled ? QStringLiteral("no data for %1 s").arg(o.stallTimeoutMs / 1000)
-                            : status >= 400 ? QStringLiteral("HTTP %1 %2").arg(status).arg(reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString())
-                                            : reply->errorString();
+    if (!rangeDone && (reply.error() != QNetworkReply::NoError || status >= 400)) {
+        const QString why = t.stalled ? QStringLiteral("no data for %1 s").arg(o.stallTimeoutMs / 1000)
+                            : status >= 400 ? QStringLiteral("HTTP %1 %2").arg(status).arg(reply.attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString())
+                                            : reply.errorString();
         if (status >= 400)
             QFile::remove(part);  // nothing to resume from an error page
         throw std::runtime_error(QStringLiteral("%1: %2%3")
@@ -182,12 +203,34 @@ QJsonObject downloadFile(const DownloadOptions& o, const std::function<bool(qint
                                                                   : QString())
                                      .toStdString());
     }
-    if (total > 0 && done != total) {
+    if (t.total > 0 && t.done != t.total) {
         throw std::runtime_error(QStringLiteral("%1: the transfer ended after %2 of %3 bytes; run it again to resume")
-                                     .arg(url).arg(done).arg(total).toStdString());
+                                     .arg(url).arg(t.done).arg(t.total).toStdString());
     }
+}
+
+}  // namespace
+
+QJsonObject downloadFile(const DownloadOptions& o, const std::function<bool(qint64, qint64)>& progress)
+{
+    const QString part = o.target + QStringLiteral(".part");
+    const QString url = o.url.toString(QUrl::RemoveUserInfo);
+    const qint64 already = preparePart(o, part);
+    QElapsedTimer clock;
+    clock.start();
+
+    // Honour http_proxy / https_proxy / no_proxy like other programs on the system.
+    static std::once_flag proxyOnce;
+    std::call_once(proxyOnce, [] { QNetworkProxyFactory::setUseSystemConfiguration(true); });
+    QNetworkAccessManager manager;
+    const QNetworkRequest request = makeRequest(o.url, already);
+    std::unique_ptr<QNetworkReply> reply(manager.get(request));
+
+    Transfer t(part, already);
+    const int status = runTransfer(*reply, t, o, progress);
+    checkTransfer(t, *reply, status, o, part, url);
     if (progress)
-        progress(done, done);
+        progress(t.done, t.done);
     verify(part, o.checksum, url);
     QFile::remove(o.target);
     if (!QFile::rename(part, o.target))
@@ -195,7 +238,7 @@ QJsonObject downloadFile(const DownloadOptions& o, const std::function<bool(qint
     return QJsonObject{{QStringLiteral("path"), o.target},
                        {QStringLiteral("url"), url},
                        {QStringLiteral("bytes"), double(QFileInfo(o.target).size())},
-                       {QStringLiteral("resumed_from"), double(resumedFrom)},
+                       {QStringLiteral("resumed_from"), double(t.resumedFrom)},
                        {QStringLiteral("sha256"), QString::fromStdString(sha256OfFile(o.target.toStdString()))},
                        {QStringLiteral("seconds"), double(clock.elapsed()) / 1000.0}};
 }

@@ -1,6 +1,7 @@
 #include "tasks/Task.h"
 
 #include <exception>
+#include <stdexcept>
 
 namespace deepsvm {
 
@@ -36,8 +37,30 @@ void Task::checkpoint(qint64 done, qint64 total, const QString& message)
 
 void Task::throwIfCancelled() const
 {
-    if (m_cancel.load())
+    if (isCancelRequested())
         throw TaskCancelled{};
+}
+
+QVariant Task::runWithin(Task& inner)
+{
+    inner.m_outer.store(this);
+    const auto forwardProgress = connect(&inner, &Task::progress, this, &Task::progress, Qt::DirectConnection);
+    const auto forwardPartial = connect(&inner, &Task::partialResult, this, &Task::partialResult, Qt::DirectConnection);
+    QVariant result;
+    QString failure;
+    const auto onFinished = connect(&inner, &Task::finished, this, [&](const QVariant& v) { result = v; },
+                                    Qt::DirectConnection);
+    const auto onFailed = connect(&inner, &Task::failed, this, [&](const QString& m) { failure = m; },
+                                  Qt::DirectConnection);
+    inner.run();
+    for (const auto& c : {forwardProgress, forwardPartial, onFinished, onFailed})
+        disconnect(c);
+    inner.m_outer.store(nullptr);
+    switch (inner.state()) {
+    case State::Finished: return result;
+    case State::Cancelled: throw TaskCancelled{};
+    default: throw std::runtime_error(failure.toStdString());
+    }
 }
 
 }  // namespace deepsvm

@@ -28,7 +28,12 @@ public:
     void run();
     /// Thread-safe; the work stops at its next check point.
     void requestCancel() { m_cancel.store(true); }
-    bool isCancelRequested() const { return m_cancel.load(); }
+    /// Also true once the task this one runs within (runWithin) was asked to cancel.
+    bool isCancelRequested() const
+    {
+        const Task* outer = m_outer.load();
+        return m_cancel.load() || (outer && outer->isCancelRequested());
+    }
     /// For work below the task (a grid search, a fit): asks isCancelRequested().
     CancelCheck cancelCheck() const { return [this] { return isCancelRequested(); }; }
 
@@ -49,11 +54,17 @@ protected:
     /// Reports progress and throws TaskCancelled if a cancel was requested.
     void checkpoint(qint64 done, qint64 total, const QString& message = QString());
     void throwIfCancelled() const;
+    /// Runs `inner` as a stage of this task, on this thread: its progress and partial results
+    /// are re-emitted as this task's, cancelling this task cancels it, and its result is
+    /// returned. Throws TaskCancelled if it was cancelled and std::runtime_error with its
+    /// message if it failed.
+    QVariant runWithin(Task& inner);
 
 private:
     QString m_title;
     std::atomic_bool m_cancel{false};
     std::atomic<State> m_state{State::Pending};
+    std::atomic<const Task*> m_outer{nullptr};
 };
 
 }  // namespace deepsvm

@@ -40,6 +40,19 @@ private:
     int m_units, m_failAt, m_sleepMs;
 };
 
+/// Runs two CountingTasks as its stages, adding their results.
+class StagedTask final : public Task {
+public:
+    StagedTask(CountingTask& first, CountingTask& second) : Task(QStringLiteral("staged")), m_first(first), m_second(second) {}
+
+protected:
+    QVariant execute() override { return runWithin(m_first).toInt() + runWithin(m_second).toInt(); }
+
+private:
+    CountingTask& m_first;
+    CountingTask& m_second;
+};
+
 }  // namespace
 
 class TestTasks : public QObject {
@@ -48,6 +61,8 @@ private Q_SLOTS:
     void finishesWithResult();
     void failureBecomesFailedSignal();
     void cancelStopsBetweenUnits();
+    void stagesReportAsTheirTask();
+    void stageFailureAndCancelReachTheOuterTask();
     void runnerRunsOffTheCallingThread();
     void runnerCancelAll();
     void meterRateAndEta();
@@ -90,6 +105,48 @@ void TestTasks::cancelStopsBetweenUnits()
     QCOMPARE(cancelled.size(), 1);
     QCOMPARE(finished.size(), 0);
     QCOMPARE(t.reached, 7);
+}
+
+void TestTasks::stagesReportAsTheirTask()
+{
+    CountingTask a(3), b(4);
+    StagedTask t(a, b);
+    QSignalSpy progress(&t, &Task::progress), finished(&t, &Task::finished);
+    t.run();
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(finished.at(0).at(0).toInt(), 7);
+    QCOMPARE(progress.count(), 7);  // each stage's checkpoints, as the outer task's progress
+    QCOMPARE(progress.at(6).at(1).toLongLong(), 4);
+    QCOMPARE(int(t.state()), int(Task::State::Finished));
+}
+
+void TestTasks::stageFailureAndCancelReachTheOuterTask()
+{
+    {
+        CountingTask a(3), b(5, 2);
+        StagedTask t(a, b);
+        QSignalSpy failed(&t, &Task::failed);
+        t.run();
+        QCOMPARE(failed.count(), 1);
+        QCOMPARE(failed.at(0).at(0).toString(), QStringLiteral("data.bin: unit 2 is broken"));
+        QCOMPARE(b.reached, 2);
+    }
+    {
+        CountingTask a(3), b(100);
+        StagedTask t(a, b);
+        QSignalSpy cancelled(&t, &Task::cancelled), finished(&t, &Task::finished);
+        // Cancelling the outer task stops the running stage at its next checkpoint.
+        connect(&t, &Task::progress, &t, [&](qint64 done, qint64 total) {
+            if (total == 100 && done == 10)
+                t.requestCancel();
+        });
+        t.run();
+        QCOMPARE(cancelled.count(), 1);
+        QCOMPARE(finished.count(), 0);
+        QCOMPARE(a.reached, 3);
+        QCOMPARE(b.reached, 10);
+        QCOMPARE(int(b.state()), int(Task::State::Cancelled));
+    }
 }
 
 void TestTasks::runnerRunsOffTheCallingThread()

@@ -1,7 +1,7 @@
 #include "pages/ClassifyPage.h"
 
 #include "Session.h"
-#include "charts/HeatOverlay.h"
+#include "render/HeatOverlay.h"
 #include "data/Image.h"
 #include "finetune/GradCam.h"
 #include "models/ThumbnailModel.h"

@@ -56,6 +56,22 @@ QComboBox* combo(QWidget* parent, const QStringList& items, const QString& curre
 
 FeaturesPage::FeaturesPage(Session* session, QWidget* parent) : QWidget(parent), m_session(session)
 {
+    QLayout* weightsRow = buildNetworkControls();
+    buildPreprocessingControls();
+    buildExtractionControls();
+    QWidget* settingsBox = buildSettingsBox(weightsRow);
+    QWidget* cacheBox = buildCacheBox();
+    QWidget* projectionBox = buildProjectionBox();
+    arrangePage(settingsBox, cacheBox, projectionBox);
+    buildHoverPopup();
+    connectSignals();
+    m_session->setFeatureSettings(settings());
+    refreshWeightsInfo();
+    refreshCache();
+}
+
+QLayout* FeaturesPage::buildNetworkControls()
+{
     m_backbone = combo(this, {QStringLiteral("resnet18"), QStringLiteral("resnet34"), QStringLiteral("resnet50"),
                               QStringLiteral("resnet101"), QStringLiteral("resnet152")}, QStringLiteral("resnet50"));
     m_weights = new QLineEdit(this);
@@ -67,6 +83,30 @@ FeaturesPage::FeaturesPage(Session* session, QWidget* parent) : QWidget(parent),
     m_weightsInfo = new QLabel(this);
     m_weightsInfo->setWordWrap(true);
     m_weightsInfo->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* weightsRow = new QHBoxLayout;
+    weightsRow->addWidget(m_weights, 1);
+    weightsRow->addWidget(findButton);
+    weightsRow->addWidget(browse);
+    // Find and Browse are not members: they are connected here.
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Network weights"), QDir::homePath(),
+                                                       tr("PyTorch weights (*.pth *.pt);;All files (*)"));
+        if (!f.isEmpty())
+            m_weights->setText(f);
+    });
+    connect(findButton, &QPushButton::clicked, this, [this] {
+        const QStringList found = findWeights(m_backbone->currentText());
+        if (found.isEmpty())
+            m_weightsInfo->setText(tr("No %1 weights in %2. Download them with <tt>deepsvm fetch %1</tt> (or Help > Getting started), "
+                                      "or Browse to a file.").arg(m_backbone->currentText(), QDir::toNativeSeparators(torchHubCheckpoints())));
+        else
+            setWeightsFile(found.first());
+    });
+    return weightsRow;
+}
+
+void FeaturesPage::buildPreprocessingControls()
+{
     m_layer = combo(this, {QStringLiteral("avgpool"), QStringLiteral("fc")}, QStringLiteral("avgpool"));
     m_layer->setToolTip(tr("avgpool: the 2048-d pooled features (the study's); fc: the 1000 ImageNet logits"));
     m_size = new QSpinBox(this);
@@ -83,6 +123,10 @@ FeaturesPage::FeaturesPage(Session* session, QWidget* parent) : QWidget(parent),
     m_limit->setRange(0, 1000000);
     m_limit->setSpecialValueText(tr("all"));
     m_limit->setToolTip(tr("At most this many images per split (for a quick trial)"));
+}
+
+void FeaturesPage::buildExtractionControls()
+{
     m_train = new QCheckBox(tr("train"), this);
     m_test = new QCheckBox(tr("test"), this);
     m_unlabeled = new QCheckBox(tr("unlabeled"), this);
@@ -95,11 +139,10 @@ FeaturesPage::FeaturesPage(Session* session, QWidget* parent) : QWidget(parent),
     m_cancel->setEnabled(false);
     m_status = new QLabel(tr("Open a dataset on the Data page first."), this);
     m_status->setWordWrap(true);
+}
 
-    auto* weightsRow = new QHBoxLayout;
-    weightsRow->addWidget(m_weights, 1);
-    weightsRow->addWidget(findButton);
-    weightsRow->addWidget(browse);
+QWidget* FeaturesPage::buildSettingsBox(QLayout* weightsRow)
+{
     auto* splits = new QHBoxLayout;
     splits->addWidget(m_train);
     splits->addWidget(m_test);
@@ -124,7 +167,11 @@ FeaturesPage::FeaturesPage(Session* session, QWidget* parent) : QWidget(parent),
     form->addRow(tr("Splits"), splits);
     form->addRow(buttons);
     form->addRow(m_status);
+    return settingsBox;
+}
 
+QWidget* FeaturesPage::buildCacheBox()
+{
     m_cache = new QTreeWidget(this);
     m_cache->setHeaderLabels({tr("Feature set"), tr("Split"), tr("Rows"), tr("Dims"), tr("Backbone"), tr("Size"),
                               tr("Precision"), tr("Created")});
@@ -134,7 +181,11 @@ FeaturesPage::FeaturesPage(Session* session, QWidget* parent) : QWidget(parent),
     auto* cacheBox = new QGroupBox(tr("Cached feature sets"), this);
     auto* cacheLayout = new QVBoxLayout(cacheBox);
     cacheLayout->addWidget(m_cache);
+    return cacheBox;
+}
 
+QWidget* FeaturesPage::buildProjectionBox()
+{
     m_projectionSet = new QComboBox(this);
     m_projectionSet->addItem(tr("training features"), QStringLiteral("train"));
     m_projectionSet->addItem(tr("test features"), QStringLiteral("test"));
@@ -154,7 +205,11 @@ FeaturesPage::FeaturesPage(Session* session, QWidget* parent) : QWidget(parent),
     auto* projectionLayout = new QVBoxLayout(projectionBox);
     projectionLayout->addLayout(projectionRow);
     projectionLayout->addWidget(m_scatter, 1);
+    return projectionBox;
+}
 
+void FeaturesPage::arrangePage(QWidget* settingsBox, QWidget* cacheBox, QWidget* projectionBox)
+{
     auto* left = new QWidget(this);
     auto* leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(0, 0, 0, 0);
@@ -167,25 +222,17 @@ FeaturesPage::FeaturesPage(Session* session, QWidget* parent) : QWidget(parent),
     split->setStretchFactor(1, 3);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(split);
+}
 
+void FeaturesPage::buildHoverPopup()
+{
     m_hoverPopup = new QLabel(this, Qt::ToolTip);
     m_hoverPopup->setFrameShape(QFrame::Box);
     m_hoverPopup->setAlignment(Qt::AlignCenter);
+}
 
-    connect(browse, &QPushButton::clicked, this, [this] {
-        const QString f = QFileDialog::getOpenFileName(this, tr("Network weights"), QDir::homePath(),
-                                                       tr("PyTorch weights (*.pth *.pt);;All files (*)"));
-        if (!f.isEmpty())
-            m_weights->setText(f);
-    });
-    connect(findButton, &QPushButton::clicked, this, [this] {
-        const QStringList found = findWeights(m_backbone->currentText());
-        if (found.isEmpty())
-            m_weightsInfo->setText(tr("No %1 weights in %2. Download them with <tt>deepsvm fetch %1</tt> (or Help > Getting started), "
-                                      "or Browse to a file.").arg(m_backbone->currentText(), QDir::toNativeSeparators(torchHubCheckpoints())));
-        else
-            setWeightsFile(found.first());
-    });
+void FeaturesPage::connectSignals()
+{
     connect(m_weights, &QLineEdit::editingFinished, this, &FeaturesPage::refreshWeightsInfo);
     connect(m_weights, &QLineEdit::textChanged, this, [this] { m_session->setFeatureSettings(settings()); });
     for (QComboBox* box : {m_backbone, m_layer, m_normalization, m_precision})
@@ -218,9 +265,6 @@ FeaturesPage::FeaturesPage(Session* session, QWidget* parent) : QWidget(parent),
                                     .arg(QDir::toNativeSeparators(m_session->trainPrefix()),
                                          m_session->testPrefix().isEmpty() ? tr("none") : QDir::toNativeSeparators(m_session->testPrefix())));
     });
-    m_session->setFeatureSettings(settings());
-    refreshWeightsInfo();
-    refreshCache();
 }
 
 FeaturesPage::~FeaturesPage() = default;
@@ -356,16 +400,30 @@ void FeaturesPage::refreshCache()
 
 Task* FeaturesPage::startExtraction()
 {
+    ExtractOptions o;
+    if (!prepareExtraction(o))
+        return nullptr;
+    auto task = std::make_unique<ExtractTask>(o);
+    const QString datasetAtStart = m_session->datasetDir();
+    connectExtractionTask(task.get(), datasetAtStart);
+    m_extract->setEnabled(false);
+    m_cancel->setEnabled(true);
+    m_status->setText(tr("Starting: loading the network..."));
+    m_running = m_session->start(std::move(task));
+    return m_running;
+}
+
+bool FeaturesPage::prepareExtraction(ExtractOptions& o)
+{
     const auto dataset = m_session->dataset();
     if (!dataset) {
         m_status->setText(tr("Open a dataset on the Data page first."));
-        return nullptr;
+        return false;
     }
     if (m_running) {
         m_status->setText(tr("An extraction is already running."));
-        return nullptr;
+        return false;
     }
-    ExtractOptions o;
     o.data = QDir::toNativeSeparators(m_session->datasetDir()).toStdString();
     const auto available = dataset->splits();
     auto has = [&](const char* s) { return std::find(available.begin(), available.end(), std::string(s)) != available.end(); };
@@ -378,7 +436,7 @@ Task* FeaturesPage::startExtraction()
         o.splits.push_back("unlabeled");
     if (o.splits.empty()) {
         m_status->setText(tr("Tick at least one split to extract."));
-        return nullptr;
+        return false;
     }
     const QJsonObject s = settings();
     m_session->setFeatureSettings(s);
@@ -392,48 +450,15 @@ Task* FeaturesPage::startExtraction()
     o.limit = m_limit->value() > 0 ? m_limit->value() : -1;
     QDir().mkpath(featureFolder());
     o.outPrefix = featureCachePrefix(featureFolder(), m_session->datasetDir(), o).toStdString();
-    auto task = std::make_unique<ExtractTask>(o);
-    const QString datasetAtStart = m_session->datasetDir();
-    connect(task.get(), &Task::progress, this, [this](qint64 done, qint64 total, const QString& message) {
+    return true;
+}
+
+void FeaturesPage::connectExtractionTask(Task* task, const QString& datasetAtStart)
+{
+    connect(task, &Task::progress, this, [this](qint64 done, qint64 total, const QString& message) {
         m_status->setText(tr("Extracting: %1 (%2 of %3 images)").arg(message).arg(done).arg(total));
     });
-    connect(task.get(), &Task::finished, this, [this, datasetAtStart](const QVariant& result) {
-        m_running = nullptr;
-        m_extract->setEnabled(true);
-        m_cancel->setEnabled(false);
-        if (m_session->datasetDir() != datasetAtStart) {
-            // Another dataset was opened meanwhile: these features are cached, not selected.
-            refreshCache();
-            m_status->setText(tr("Features of %1 are cached; another dataset is open now.").arg(QDir::toNativeSeparators(datasetAtStart)));
-            Q_EMIT extractionFinished(true);
-            return;
-        }
-        QString train = m_session->trainPrefix(), test = m_session->testPrefix();
-        QStringList lines;
-        for (const auto& v : result.toJsonObject().value(QStringLiteral("splits")).toArray()) {
-            const QJsonObject r = v.toObject();
-            const QString split = r.value(QStringLiteral("split")).toString();
-            const QString prefix = r.value(QStringLiteral("prefix")).toString();
-            if (split == QStringLiteral("test"))
-                test = prefix;
-            else if (split != QStringLiteral("unlabeled"))
-                train = prefix;
-            lines << (r.value(QStringLiteral("reused")).toBool()
-                          ? tr("%1: %2 rows reused from the cache").arg(split).arg(r.value(QStringLiteral("rows")).toDouble())
-                          : tr("%1: %2 rows x %3 at %4 images/s")
-                                .arg(split)
-                                .arg(r.value(QStringLiteral("rows")).toDouble())
-                                .arg(r.value(QStringLiteral("cols")).toDouble())
-                                .arg(r.value(QStringLiteral("images_per_second")).toDouble(), 0, 'f', 1));
-            const int skipped = int(r.value(QStringLiteral("skipped")).toArray().size());
-            if (skipped > 0)
-                lines.back() += tr(" (%1 images skipped: unreadable)").arg(skipped);
-        }
-        m_session->setFeaturePrefixes(train, test);
-        refreshCache();
-        m_status->setText(tr("Done. ") + lines.join(QStringLiteral("; ")));
-        Q_EMIT extractionFinished(true);
-    });
+    connect(task, &Task::finished, this, [this, datasetAtStart](const QVariant& result) { finishExtraction(result, datasetAtStart); });
     auto ended = [this](const QString& why) {
         m_running = nullptr;
         m_extract->setEnabled(true);
@@ -441,13 +466,47 @@ Task* FeaturesPage::startExtraction()
         m_status->setText(why);
         Q_EMIT extractionFinished(false);
     };
-    connect(task.get(), &Task::failed, this, [ended](const QString& message) { ended(tr("Extraction failed: %1").arg(message)); });
-    connect(task.get(), &Task::cancelled, this, [ended] { ended(tr("Extraction cancelled; the cache holds only complete files.")); });
-    m_extract->setEnabled(false);
-    m_cancel->setEnabled(true);
-    m_status->setText(tr("Starting: loading the network..."));
-    m_running = m_session->start(std::move(task));
-    return m_running;
+    connect(task, &Task::failed, this, [ended](const QString& message) { ended(tr("Extraction failed: %1").arg(message)); });
+    connect(task, &Task::cancelled, this, [ended] { ended(tr("Extraction cancelled; the cache holds only complete files.")); });
+}
+
+void FeaturesPage::finishExtraction(const QVariant& result, const QString& datasetAtStart)
+{
+    m_running = nullptr;
+    m_extract->setEnabled(true);
+    m_cancel->setEnabled(false);
+    if (m_session->datasetDir() != datasetAtStart) {
+        // Another dataset was opened meanwhile: these features are cached, not selected.
+        refreshCache();
+        m_status->setText(tr("Features of %1 are cached; another dataset is open now.").arg(QDir::toNativeSeparators(datasetAtStart)));
+        Q_EMIT extractionFinished(true);
+        return;
+    }
+    QString train = m_session->trainPrefix(), test = m_session->testPrefix();
+    QStringList lines;
+    for (const auto& v : result.toJsonObject().value(QStringLiteral("splits")).toArray()) {
+        const QJsonObject r = v.toObject();
+        const QString split = r.value(QStringLiteral("split")).toString();
+        const QString prefix = r.value(QStringLiteral("prefix")).toString();
+        if (split == QStringLiteral("test"))
+            test = prefix;
+        else if (split != QStringLiteral("unlabeled"))
+            train = prefix;
+        lines << (r.value(QStringLiteral("reused")).toBool()
+                      ? tr("%1: %2 rows reused from the cache").arg(split).arg(r.value(QStringLiteral("rows")).toDouble())
+                      : tr("%1: %2 rows x %3 at %4 images/s")
+                            .arg(split)
+                            .arg(r.value(QStringLiteral("rows")).toDouble())
+                            .arg(r.value(QStringLiteral("cols")).toDouble())
+                            .arg(r.value(QStringLiteral("images_per_second")).toDouble(), 0, 'f', 1));
+        const int skipped = int(r.value(QStringLiteral("skipped")).toArray().size());
+        if (skipped > 0)
+            lines.back() += tr(" (%1 images skipped: unreadable)").arg(skipped);
+    }
+    m_session->setFeaturePrefixes(train, test);
+    refreshCache();
+    m_status->setText(tr("Done. ") + lines.join(QStringLiteral("; ")));
+    Q_EMIT extractionFinished(true);
 }
 
 Task* FeaturesPage::startProjection(const QString& method)

@@ -6,6 +6,7 @@
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QLayout;
 class QLineEdit;
 class QPushButton;
 class QSpinBox;
@@ -17,6 +18,7 @@ class ImageLookup;
 class ScatterChartWidget;
 class Session;
 class Task;
+struct ExtractOptions;
 
 /// Network and preprocessing settings, extraction with live throughput, the cached feature
 /// sets, and a 2-D projection of the features coloured by class.
@@ -50,6 +52,23 @@ Q_SIGNALS:
     void projectionFinished(bool ok);
 
 private:
+    // The constructor's steps, in the order it runs them (widgets are created in this order).
+    QLayout* buildNetworkControls();  ///< backbone, weights row with Find / Browse (connected here), weights info
+    void buildPreprocessingControls();  ///< layer, input size, normalisation, precision, batch size, limit
+    void buildExtractionControls();     ///< split checkboxes, Extract / Cancel, status line
+    QWidget* buildSettingsBox(QLayout* weightsRow);  ///< the "Network and preprocessing" group
+    QWidget* buildCacheBox();
+    QWidget* buildProjectionBox();
+    void arrangePage(QWidget* settingsBox, QWidget* cacheBox, QWidget* projectionBox);
+    void buildHoverPopup();
+    void connectSignals();
+
+    // startExtraction's steps.
+    /// Checks a dataset is open and nothing runs, fills o from the form; false (status set) if not.
+    bool prepareExtraction(ExtractOptions& o);
+    void connectExtractionTask(Task* task, const QString& datasetAtStart);
+    void finishExtraction(const QVariant& result, const QString& datasetAtStart);
+
     void refreshCache();
     void refreshWeightsInfo();
     void datasetChanged();

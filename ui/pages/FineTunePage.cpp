@@ -37,6 +37,20 @@ namespace deepsvm {
 FineTunePage::FineTunePage(Session* session, QWidget* parent)
     : QWidget(parent), m_session(session)
 {
+    buildSelectionControls();
+    buildTrainingControls();
+    buildRunControls();
+    QWidget* left = buildModulePanel();
+    QWidget* settings = buildSettingsBox();
+    QWidget* sweepBox = buildChartsAndSweepBox();
+    arrangePage(left, settings, sweepBox);
+    connectSelectionSignals();
+    connectButtonSignals();
+    rebuildTree();
+}
+
+void FineTunePage::buildSelectionControls()
+{
     m_backbone = new QComboBox(this);
     m_backbone->addItems({QStringLiteral("resnet18"), QStringLiteral("resnet34"), QStringLiteral("resnet50"),
                           QStringLiteral("resnet101"), QStringLiteral("resnet152")});
@@ -59,7 +73,10 @@ FineTunePage::FineTunePage(Session* session, QWidget* parent)
                           "Unticked parts are frozen and their BatchNorm statistics stay put."));
     m_selectionSummary = new QLabel(this);
     m_selectionSummary->setWordWrap(true);
+}
 
+void FineTunePage::buildTrainingControls()
+{
     m_optimizer = new QComboBox(this);
     m_optimizer->addItems({QStringLiteral("sgd"), QStringLiteral("adam")});
     m_lr = new QDoubleSpinBox(this);
@@ -98,6 +115,10 @@ FineTunePage::FineTunePage(Session* session, QWidget* parent)
     m_limit = new QSpinBox(this);
     m_limit->setRange(0, 1000000);
     m_limit->setSpecialValueText(tr("all"));
+}
+
+void FineTunePage::buildRunControls()
+{
     m_start = new QPushButton(tr("Start"), this);
     m_resume = new QPushButton(tr("Resume"), this);
     m_resume->setToolTip(tr("Continue the last run from its last finished epoch"));
@@ -111,7 +132,20 @@ FineTunePage::FineTunePage(Session* session, QWidget* parent)
     m_saveWeights->setEnabled(false);
     m_status = new QLabel(tr("Open a dataset, choose the modules, press Start."), this);
     m_status->setWordWrap(true);
+}
 
+QWidget* FineTunePage::buildModulePanel()
+{
+    auto* left = new QWidget(this);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(m_tree, 1);
+    leftLayout->addWidget(m_selectionSummary);
+    return left;
+}
+
+QWidget* FineTunePage::buildSettingsBox()
+{
     auto* form = new QFormLayout;
     form->addRow(tr("Backbone"), m_backbone);
     form->addRow(tr("Preset"), m_preset);
@@ -132,12 +166,6 @@ FineTunePage::FineTunePage(Session* session, QWidget* parent)
     auto* weightButtons = new QHBoxLayout;
     weightButtons->addWidget(m_useWeights);
     weightButtons->addWidget(m_saveWeights);
-
-    auto* left = new QWidget(this);
-    auto* leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(0, 0, 0, 0);
-    leftLayout->addWidget(m_tree, 1);
-    leftLayout->addWidget(m_selectionSummary);
     auto* settings = new QGroupBox(tr("Training"), this);
     auto* settingsLayout = new QVBoxLayout(settings);
     settingsLayout->addLayout(form);
@@ -145,7 +173,11 @@ FineTunePage::FineTunePage(Session* session, QWidget* parent)
     settingsLayout->addLayout(weightButtons);
     settingsLayout->addWidget(m_status);
     settingsLayout->addStretch(1);
+    return settings;
+}
 
+QWidget* FineTunePage::buildChartsAndSweepBox()
+{
     m_loss = new EpochChartWidget(tr("Loss (cross-entropy)"), tr("loss"), QStringLiteral("finetune-loss"), this);
     m_accuracy = new EpochChartWidget(tr("Accuracy"), tr("accuracy"), QStringLiteral("finetune-accuracy"), this);
     m_candidates = new QLineEdit(this);
@@ -169,7 +201,11 @@ FineTunePage::FineTunePage(Session* session, QWidget* parent)
     sweepSplit->addWidget(m_sweepChart);
     sweepLayout->addWidget(sweepSplit, 1);
     sweepSplit->setSizes({380, 520});
+    return sweepBox;
+}
 
+void FineTunePage::arrangePage(QWidget* left, QWidget* settings, QWidget* sweepBox)
+{
     auto* charts = new QSplitter(this);
     charts->addWidget(m_loss);
     charts->addWidget(m_accuracy);
@@ -186,7 +222,10 @@ FineTunePage::FineTunePage(Session* session, QWidget* parent)
     split->setSizes({300, 270, 700});
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(split);
+}
 
+void FineTunePage::connectSelectionSignals()
+{
     connect(m_backbone, &QComboBox::currentTextChanged, this, &FineTunePage::rebuildTree);
     connect(m_preset, &QComboBox::currentIndexChanged, this, [this] {
         const QString preset = m_preset->currentData().toString();
@@ -208,6 +247,10 @@ FineTunePage::FineTunePage(Session* session, QWidget* parent)
         for (int i = 0; i < m_tree->topLevelItemCount(); ++i) sum(m_tree->topLevelItem(i));
         m_selectionSummary->setText(tr("%n module(s) ticked, %L1 parameters, plus the new head", nullptr, int(chosen.size())).arg(count));
     });
+}
+
+void FineTunePage::connectButtonSignals()
+{
     connect(m_start, &QPushButton::clicked, this, [this] { start(false); });
     connect(m_resume, &QPushButton::clicked, this, [this] { start(true); });
     connect(m_cancel, &QPushButton::clicked, this, [this] {
@@ -234,7 +277,6 @@ FineTunePage::FineTunePage(Session* session, QWidget* parent)
                                                                  .arg(m_session->classNames().size())
                                                            : tr("Could not write %1").arg(QDir::toNativeSeparators(path)));
     });
-    rebuildTree();
 }
 
 void FineTunePage::rebuildTree()

@@ -62,6 +62,17 @@ Q_SIGNALS:
     void featureSettingsProposed(const QJsonObject& settings);
 
 private:
+    // The constructor's steps, in the order it runs them (widgets are created in this order).
+    void buildSelectionControls();  ///< backbone, preset, module tree, selection summary
+    void buildTrainingControls();   ///< optimiser and the other hyper-parameters
+    void buildRunControls();        ///< Start / Resume / Cancel, weight buttons, status line
+    QWidget* buildModulePanel();    ///< the tree and its summary
+    QWidget* buildSettingsBox();    ///< the "Training" group: form, buttons, status
+    QWidget* buildChartsAndSweepBox();  ///< creates the loss and accuracy charts; returns the sweep group
+    void arrangePage(QWidget* left, QWidget* settings, QWidget* sweepBox);
+    void connectSelectionSignals();
+    void connectButtonSignals();
+
     void rebuildTree();
     FineTuneOptions options() const;
     void runNextSweepCandidate();

@@ -1,0 +1,33 @@
+#pragma once
+
+// Private to core/svm: what DenseSvc.cpp (the one-vs-one problem and the public API),
+// DenseSvcSolver.cpp (libsvm's Solver) and DenseSvcProbability.cpp (the probability
+// estimates) share. Not part of DenseSvc.h.
+
+#include "io/Cancel.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace deepsvm::detail {
+
+/// One binary C-SVC (svm_train_one): rows `sub` with classes `y` (+1/-1), in this order.
+/// Returns alpha times y, as svm_train stores it, and rho.
+struct Binary {
+    std::vector<double> alpha;
+    double rho = 0;
+    int64_t iterations = 0;
+};
+
+/// Builds the subproblem's Q and QD as SVC_Q computes them and runs libsvm's Solver on it
+/// (DenseSvcSolver.cpp).
+Binary solveBinary(const double* kernel, int64_t n, const std::vector<int64_t>& sub, const std::vector<std::int8_t>& y,
+                   double C, double eps, bool shrinking, const CancelCheck& cancelled);
+
+/// svm_binary_svc_probability: 5-fold decision values on the binary problem (`sub`, `y`) with
+/// libsvm's shuffle `perm`, then the sigmoid fitted to them (DenseSvcProbability.cpp).
+void binaryProbability(const double* kernel, int64_t n, const std::vector<int64_t>& sub, const std::vector<std::int8_t>& y,
+                       const std::vector<int>& perm, double C, double eps, bool shrinking, const CancelCheck& cancelled,
+                       double* A, double* B, int64_t* iterations);
+
+}  // namespace deepsvm::detail
