@@ -1,5 +1,7 @@
 #include "Session.h"
 
+#include "pipeline/Study.h"
+
 #include "data/Dataset.h"
 #include "io/AtomicFile.h"
 #include "project/Experiment.h"
@@ -79,11 +81,49 @@ void Session::setFeatureSettings(const QJsonObject& settings)
     Q_EMIT featureSettingsChanged();
 }
 
+bool Session::datasetNeedsHoldOut() const
+{
+    if (!m_dataset)
+        return false;
+    const auto splits = m_dataset->splits();
+    return std::find(splits.begin(), splits.end(), "test") == splits.end();
+}
+
 void Session::setFeaturePrefixes(const QString& train, const QString& test)
 {
     m_trainPrefix = train;
     m_testPrefix = test;
+    m_holdOutSource.clear();
+    m_holdOutSummary.clear();
+    if (test.isEmpty() && !train.isEmpty() && datasetNeedsHoldOut()) {
+        try {
+            const StudySplits s = cachedHoldOut(train.toStdString(), m_testFraction, m_splitSeed);
+            m_holdOutSource = train;
+            m_trainPrefix = QString::fromStdString(s.trainPrefix);
+            m_testPrefix = QString::fromStdString(s.testPrefix);
+            m_holdOutSummary = tr("No test split: %1 training / %2 held-out images (%3% of each class, seed %4)")
+                                   .arg(s.trainRows)
+                                   .arg(s.testRows)
+                                   .arg(m_testFraction * 100, 0, 'g', 3)
+                                   .arg(m_splitSeed);
+        } catch (const std::exception& e) {
+            Q_EMIT message(tr("No test split could be held out of %1: %2").arg(QDir::toNativeSeparators(train), QString::fromUtf8(e.what())));
+        }
+    }
     Q_EMIT featuresChanged();
+    Q_EMIT holdOutChanged();
+}
+
+void Session::setHoldOut(double testFraction, quint64 seed)
+{
+    if (testFraction == m_testFraction && seed == m_splitSeed)
+        return;
+    m_testFraction = testFraction;
+    m_splitSeed = seed;
+    if (!m_holdOutSource.isEmpty())
+        setFeaturePrefixes(m_holdOutSource, QString());  // the same features, split anew
+    else
+        Q_EMIT holdOutChanged();
 }
 
 bool Session::untrainedWeights() const
@@ -129,6 +169,9 @@ QJsonObject Session::toJson() const
     e.trainPrefix = m_trainPrefix;
     e.testPrefix = m_testPrefix;
     e.svm = m_svmSettings;
+    e.split = QJsonObject{{QStringLiteral("test_fraction"), m_testFraction}, {QStringLiteral("seed"), double(m_splitSeed)}};
+    if (!m_holdOutSource.isEmpty())
+        e.split.insert(QStringLiteral("source_prefix"), m_holdOutSource);
     e.runs = m_runs;
     e.currentRun = m_currentRun.value(QStringLiteral("id")).toString();
     return experimentJson(e);
@@ -155,7 +198,14 @@ void Session::apply(const Experiment& e, QString* error)
         Q_EMIT message(tr("The experiment's dataset could not be opened (%1); its runs are loaded.").arg(datasetError));
     setFeatureSettings(e.features);
     setSvmSettings(e.svm);
-    setFeaturePrefixes(e.trainPrefix, e.testPrefix);
+    m_testFraction = e.split.value(QStringLiteral("test_fraction")).toDouble(0.2);
+    m_splitSeed = quint64(e.split.value(QStringLiteral("seed")).toDouble(0));
+    // A held-out split is made again from its source (the cached one is found if unchanged).
+    const QString source = e.split.value(QStringLiteral("source_prefix")).toString();
+    if (!source.isEmpty())
+        setFeaturePrefixes(source, QString());
+    else
+        setFeaturePrefixes(e.trainPrefix, e.testPrefix);
     m_runs = e.runs;
     Q_EMIT runsChanged();
     QJsonObject currentRun;

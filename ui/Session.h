@@ -46,7 +46,18 @@ public:
     void setFeatureSettings(const QJsonObject& settings);
     QString trainPrefix() const { return m_trainPrefix; }
     QString testPrefix() const { return m_testPrefix; }
+    /// Given the features of a dataset without a test split (`test` empty), the test rows are a
+    /// stratified hold-out of testFraction() of `train` (seeded, cached beside it: see
+    /// cachedHoldOut), so the Evaluation page has test rows for a plain class folder too.
     void setFeaturePrefixes(const QString& train, const QString& test);
+    /// The hold-out share and seed for datasets without a test split (saved in the experiment).
+    double testFraction() const { return m_testFraction; }
+    quint64 splitSeed() const { return m_splitSeed; }
+    void setHoldOut(double testFraction, quint64 seed);
+    /// "No test split: 24 training / 6 held-out images (20%, seed 0)"; empty when not held out.
+    QString holdOutSummary() const { return m_holdOutSummary; }
+    /// True when the open dataset has no test split of its own.
+    bool datasetNeedsHoldOut() const;
     /// True when the features come from a network without trained weights.
     bool untrainedWeights() const;
 
@@ -74,6 +85,7 @@ public:
 Q_SIGNALS:
     void datasetChanged();
     void featuresChanged();
+    void holdOutChanged();
     void featureSettingsChanged();
     void runsChanged();
     void currentRunChanged();
@@ -88,6 +100,10 @@ private:
     std::shared_ptr<const Dataset> m_dataset;
     QJsonObject m_featureSettings;
     QString m_trainPrefix, m_testPrefix;
+    QString m_holdOutSource;  ///< the features the hold-out was taken from
+    QString m_holdOutSummary;
+    double m_testFraction = 0.2;
+    quint64 m_splitSeed = 0;
     QJsonObject m_svmSettings;
     QJsonArray m_runs;
     QJsonObject m_currentRun;

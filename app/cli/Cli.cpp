@@ -31,6 +31,8 @@ const std::map<QString, Command>& commands()
         {QStringLiteral("sweep"), {QStringLiteral("fine-tune each candidate layer with one budget and compare them"), commandSweep, true}},
         {QStringLiteral("gradcam"), {QStringLiteral("Grad-CAM heat map of an image, through an SVM model or a network's head"), commandGradCam, true}},
         {QStringLiteral("fetch"), {QStringLiteral("download STL-10 or torchvision's ImageNet weights (resumable, checksummed)"), commandFetch}},
+        {QStringLiteral("label-issues"), {QStringLiteral("training images whose label looks wrong (confident learning)"), commandLabelIssues}},
+        {QStringLiteral("near-duplicates"), {QStringLiteral("pairs of near-identical images, within a set or test against train"), commandNearDuplicates}},
         {QStringLiteral("demo-data"), {QStringLiteral("write a synthetic dataset in the STL-10 layout"), commandDemoData}},
     };
     return all;

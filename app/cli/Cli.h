@@ -42,5 +42,7 @@ int commandFetch(const QStringList& arguments);
 int commandFinetune(const QStringList& arguments);
 int commandSweep(const QStringList& arguments);
 int commandGradCam(const QStringList& arguments);
+int commandLabelIssues(const QStringList& arguments);
+int commandNearDuplicates(const QStringList& arguments);
 
 }  // namespace deepsvm::cli

@@ -41,7 +41,7 @@ QCommandLineOption makeOption(const char* name, const char* help, const char* va
 void SvmCliOptions::addTo(QCommandLineParser& p) const
 {
     for (const auto& o : {kernel, C, gamma, degree, coef0, folds, foldIndices, holdout, metric, noScale, noProbability,
-                          seed, threads, kernelMemory})
+                          seed, threads, kernelMemory, noOof})
         p.addOption(o);
 }
 
@@ -65,12 +65,20 @@ void SvmCliOptions::read(const QCommandLineParser& p, SvmOptions* o) const
     o->metric = parseMetric(p.value(metric).toStdString());
     o->scale = !p.isSet(noScale);
     o->probability = !p.isSet(noProbability);
+    o->outOfFold = !p.isSet(noOof);
     o->seed = p.value(seed).toUInt(&ok);
     if (!ok) throw std::invalid_argument("--seed takes a whole number");
     o->threads = p.value(threads).toInt(&ok);
     if (!ok) throw std::invalid_argument("--threads takes a whole number");
     o->kernelMemoryMb = p.value(kernelMemory).toDouble(&ok);
     if (!ok) throw std::invalid_argument("--kernel-memory takes a number of MiB");
+}
+
+void printGridPoint(const GridPointResult& p)
+{
+    const std::string gamma = p.params.gammaMode.empty() ? QString::number(p.params.gamma).toStdString() : p.params.gammaMode;
+    std::fprintf(stderr, "  %-7s C=%-8g gamma=%-8s degree=%d coef0=%g: %.4f +- %.4f\n", kernelName(p.params.kernel).c_str(),
+                 p.params.C, gamma.c_str(), p.params.degree, p.params.coef0, p.mean, p.std);
 }
 
 /// Runs an SvmTask, printing each grid point as it finishes; returns the exit code.
@@ -82,10 +90,7 @@ int runSvmTask(const SvmOptions& options, QJsonObject* report)
         task.requestCancel();
     int exitCode = 1;
     QObject::connect(&task, &Task::partialResult, &task, [&](const QVariant& v) {
-        const GridPointResult p = v.value<GridPointResult>();
-        const std::string gamma = p.params.gammaMode.empty() ? QString::number(p.params.gamma).toStdString() : p.params.gammaMode;
-        std::fprintf(stderr, "  %-7s C=%-8g gamma=%-8s degree=%d coef0=%g: %.4f +- %.4f\n", kernelName(p.params.kernel).c_str(),
-                     p.params.C, gamma.c_str(), p.params.degree, p.params.coef0, p.mean, p.std);
+        printGridPoint(v.value<GridPointResult>());
         if (interruptRequested())
             task.requestCancel();
     });

@@ -26,6 +26,8 @@ struct SvmCliOptions {
     QCommandLineOption seed = makeOption("seed", "Seed of the probability calibration and hold-out split.", "S", "0");
     QCommandLineOption threads = makeOption("threads", "Parallel fits (default: one per core).", "N", "0");
     QCommandLineOption kernelMemory = makeOption("kernel-memory", "MiB the precomputed kernels may use.", "MB", "6144");
+    QCommandLineOption noOof = makeOption("no-oof", "Skip the best point's out-of-fold predictions of the training rows "
+                                                    "(report.json's oof, oof_predictions.csv).");
 
     void addTo(QCommandLineParser& p) const;
     /// Throws std::invalid_argument naming the option.
@@ -34,6 +36,8 @@ struct SvmCliOptions {
 
 /// Runs an SvmTask, printing each grid point as it finishes; returns the exit code.
 int runSvmTask(const SvmOptions& options, QJsonObject* report);
+/// One finished grid point on stderr.
+void printGridPoint(const GridPointResult& point);
 void printSvmSummary(const QJsonObject& report, const QString& outDir);
 
 }  // namespace deepsvm::cli

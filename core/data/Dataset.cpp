@@ -17,8 +17,10 @@ std::unique_ptr<Dataset> openDataset(const std::string& path)
         dir.pop_back();
     if (!fs::exists(dir))
         throw DatasetError(dir + ": no such folder");
+    if (fs::is_regular_file(dir) && fs::path(dir).extension() == ".csv")
+        return std::make_unique<CsvDataset>(dir);
     if (!fs::is_directory(dir))
-        throw DatasetError(dir + ": not a folder (give the dataset's folder)");
+        throw DatasetError(dir + ": not a folder (give the dataset's folder, or a CSV file of path,label[,split])");
     if (fs::exists(fs::path(dir) / "stl10_binary" / "train_X.bin"))
         return std::make_unique<Stl10Dataset>((fs::path(dir) / "stl10_binary").string());
     if (fs::exists(fs::path(dir) / "train_X.bin"))

@@ -1,8 +1,12 @@
 #include "data/ImageFolder.h"
 
+#include "io/Csv.h"
+
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <set>
 
 namespace fs = std::filesystem;
 
@@ -35,24 +39,80 @@ private:
     std::string m_identity;
 };
 
-/// Every directory below (and including) `dir`, sorted by path string as sorted(os.walk()).
-std::vector<fs::path> walkSorted(const fs::path& dir)
+void walkInto(const fs::path& dir, int depth, std::set<fs::path>& seen, std::vector<fs::path>& dirs,
+              std::vector<std::string>* skipped)
 {
-    std::vector<fs::path> dirs{dir};
+    dirs.push_back(dir);
+    if (depth >= 32) {
+        if (skipped) skipped->push_back(dir.string() + ": folders nested deeper than 32 levels, not entered");
+        return;
+    }
+    std::vector<fs::path> subs;
     std::error_code ec;
-    for (fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink
-                                                      | fs::directory_options::skip_permission_denied, ec), end;
-         !ec && it != end; it.increment(ec)) {
-        if (it.depth() > 32) {
-            it.disable_recursion_pending();
+    for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end; !ec && it != end;
+         it.increment(ec))
+        if (it->is_directory(ec))
+            subs.push_back(it->path());
+    std::sort(subs.begin(), subs.end(), [](const fs::path& a, const fs::path& b) { return a.string() < b.string(); });
+    for (const fs::path& sub : subs) {
+        std::error_code cec;
+        const fs::path real = fs::canonical(sub, cec);
+        if (cec) {
+            if (skipped) skipped->push_back(sub.string() + ": cannot be opened (" + cec.message() + ")");
             continue;
         }
-        if (it->is_directory(ec))
-            dirs.push_back(it->path());
+        // A symbolic link back up the tree (or to a folder already walked) would list its
+        // images again, or forever: every real folder is entered once.
+        if (!seen.insert(real).second) {
+            if (skipped) skipped->push_back(sub.string() + ": a link to " + real.string() + ", already listed; skipped");
+            continue;
+        }
+        walkInto(sub, depth + 1, seen, dirs, skipped);
     }
+}
+
+}  // namespace
+
+std::vector<fs::path> walkFolders(const fs::path& dir, std::vector<std::string>* skipped)
+{
+    std::vector<fs::path> dirs;
+    std::error_code ec;
+    std::set<fs::path> seen{fs::canonical(dir, ec)};
+    walkInto(dir, 0, seen, dirs, skipped);
     std::sort(dirs.begin(), dirs.end(), [](const fs::path& a, const fs::path& b) { return a.string() < b.string(); });
     return dirs;
 }
+
+std::vector<std::string> listImageFiles(const std::string& path, std::vector<std::string>* skipped)
+{
+    std::vector<std::string> out;
+    std::error_code ec;
+    if (!fs::is_directory(path, ec)) {
+        if (!fs::exists(path, ec))
+            skipped->push_back(path + ": no such file or folder");
+        else if (!hasImageExtension(fs::path(path).filename().string()))
+            skipped->push_back(path + ": not an image file (supported: .jpg .jpeg .png .bmp .webp .tif .tiff .ppm .pgm)");
+        else
+            out.push_back(path);
+        return out;
+    }
+    for (const fs::path& d : walkFolders(path, skipped)) {
+        std::vector<std::string> files;
+        for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec))
+            if (it->is_regular_file(ec))
+                files.push_back(it->path().filename().string());
+        std::sort(files.begin(), files.end());
+        for (const std::string& f : files) {
+            if (hasImageExtension(f))
+                out.push_back((d / f).string());
+            else
+                skipped->push_back((d / f).string() + ": not an image file");
+        }
+    }
+    return out;
+}
+
+namespace {
 
 std::shared_ptr<const ImageSource> scanSplit(const std::string& root, const std::vector<std::string>& classes)
 {
@@ -63,7 +123,7 @@ std::shared_ptr<const ImageSource> scanSplit(const std::string& root, const std:
         const fs::path classDir = fs::path(root) / classes[c];
         if (!fs::is_directory(classDir))
             continue;
-        for (const fs::path& d : walkSorted(classDir)) {
+        for (const fs::path& d : walkFolders(classDir, &skipped)) {
             std::vector<std::string> files;
             std::error_code ec;
             for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec))
@@ -93,7 +153,7 @@ std::vector<std::string> sortedSubdirectories(const std::string& dir)
     std::vector<std::string> names;
     std::error_code ec;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-        if (it->is_directory(ec))
+        if (it->is_directory(ec) && it->path().filename().string().rfind('_', 0) != 0)
             names.push_back(it->path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
@@ -143,6 +203,103 @@ std::shared_ptr<const ImageSource> ImageFolderDataset::split(const std::string& 
         if (s.first == name)
             return s.second;
     throw DatasetError(m_dir + ": has no '" + name + "' split");
+}
+
+namespace {
+
+/// Reads a dataset CSV: one image a line, `path,label[,split]`; a first line naming the
+/// columns (path,label,...) is a header. Lines are kept in file order within each split.
+struct CsvRow {
+    std::string path, label, split;
+    int line = 0;
+};
+
+std::vector<CsvRow> readDatasetCsv(const std::string& file)
+{
+    std::ifstream in(file);
+    if (!in)
+        throw DatasetError(file + ": cannot be read");
+    std::vector<CsvRow> rows;
+    std::string text;
+    for (int line = 1; std::getline(in, text); ++line) {
+        if (text.empty() || text == "\r")
+            continue;
+        const std::vector<std::string> f = splitCsvLine(text);
+        if (line == 1 && f.size() >= 2 && f[0] == "path" && f[1] == "label")
+            continue;
+        if (f.size() < 2 || f.size() > 3 || f[0].empty())
+            throw DatasetError(file + ":" + std::to_string(line) + ": expected path,label[,split], got '" + text.substr(0, 120) + "'");
+        rows.push_back({f[0], f[1], f.size() == 3 ? f[2] : std::string(), line});
+    }
+    if (rows.empty())
+        throw DatasetError(file + ": lists no images (one line per image: path,label[,split])");
+    return rows;
+}
+
+}  // namespace
+
+CsvDataset::CsvDataset(const std::string& file) : m_file(file)
+{
+    const std::vector<CsvRow> rows = readDatasetCsv(file);
+    const fs::path base = fs::path(file).parent_path();
+    std::set<std::string> labels, splitNames;
+    for (const CsvRow& r : rows) {
+        if (!r.label.empty()) labels.insert(r.label);
+        const std::string split = r.split.empty() ? "all" : r.split;
+        if (split != "all" && split != "train" && split != "test" && split != "unlabeled")
+            throw DatasetError(file + ":" + std::to_string(r.line) + ": unknown split '" + r.split
+                               + "' (use train, test or unlabeled, or leave it empty)");
+        splitNames.insert(split);
+    }
+    if (splitNames.count("all") && splitNames.size() > 1)
+        throw DatasetError(file + ": some lines name a split and some do not; give every line one or none");
+    m_classNames.assign(labels.begin(), labels.end());
+    if (m_classNames.empty())
+        throw DatasetError(file + ": no line has a label");
+    for (const std::string& name : {std::string("all"), std::string("train"), std::string("test"), std::string("unlabeled")}) {
+        if (!splitNames.count(name))
+            continue;
+        std::vector<Entry> entries;
+        std::vector<std::string> skipped;
+        std::string identity = file;
+        for (const CsvRow& r : rows) {
+            if ((r.split.empty() ? "all" : r.split) != name)
+                continue;
+            const fs::path full = fs::path(r.path).is_absolute() ? fs::path(r.path) : base / r.path;
+            const std::string problem = checkImageFile(full.string());
+            if (!problem.empty()) {
+                skipped.push_back(file + ":" + std::to_string(r.line) + ": " + full.string() + ": " + problem);
+                continue;
+            }
+            const int label = r.label.empty() ? -1
+                : int(std::lower_bound(m_classNames.begin(), m_classNames.end(), r.label) - m_classNames.begin());
+            entries.push_back({fs::relative(full, base).generic_string(), label});
+            identity += ";" + entries.back().relative + "=" + r.label + "@" + fileStamp(full.string());
+        }
+        auto source = std::make_shared<FolderSplit>(base.string(), std::move(entries), std::move(skipped), identity);
+        if (source->size() == 0)
+            throw DatasetError(file + ": no readable image in split '" + name + "' (" + std::to_string(source->skipped().size())
+                               + " skipped, e.g. " + (source->skipped().empty() ? std::string("none") : source->skipped().front()) + ")");
+        m_splits.emplace_back(name, std::move(source));
+    }
+}
+
+CsvDataset::~CsvDataset() = default;
+
+std::vector<std::string> CsvDataset::splits() const
+{
+    std::vector<std::string> out;
+    for (const auto& s : m_splits)
+        out.push_back(s.first);
+    return out;
+}
+
+std::shared_ptr<const ImageSource> CsvDataset::split(const std::string& name) const
+{
+    for (const auto& s : m_splits)
+        if (s.first == name)
+            return s.second;
+    throw DatasetError(m_file + ": has no '" + name + "' split");
 }
 
 }  // namespace deepsvm

@@ -1,6 +1,7 @@
 #include "features/FeatureExtractor.h"
 
 #include "data/Dataset.h"
+#include "features/BatchReader.h"
 #include "features/FeatureStore.h"
 #include "features/Npy.h"
 #include "features/Preprocess.h"
@@ -11,11 +12,7 @@
 #include <QJsonArray>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <deque>
-#include <mutex>
-#include <thread>
 
 namespace deepsvm {
 
@@ -23,68 +20,12 @@ namespace {
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
-struct Batch {
-    std::vector<torch::Tensor> images;
+/// What the consumer collected from a split's batches (the features went to the writer).
+struct Consumed {
     std::vector<int64_t> labels;
-    std::vector<std::string> ids;
-    std::vector<std::string> skipped;
-};
-
-/// A bounded single-producer single-consumer queue of decoded batches.
-class BatchQueue {
-public:
-    explicit BatchQueue(std::size_t capacity) : m_capacity(capacity) {}
-    bool push(Batch b)
-    {
-        std::unique_lock<std::mutex> lock(m_mutex);
-        m_cv.wait(lock, [&] { return m_queue.size() < m_capacity || m_stopped; });
-        if (m_stopped)
-            return false;
-        m_queue.push_back(std::move(b));
-        m_cv.notify_all();
-        return true;
-    }
-    /// False when the producer is done and the queue is empty.
-    bool pop(Batch* out)
-    {
-        std::unique_lock<std::mutex> lock(m_mutex);
-        m_cv.wait(lock, [&] { return !m_queue.empty() || m_done || m_stopped; });
-        if (m_error)
-            std::rethrow_exception(m_error);
-        if (m_queue.empty())
-            return false;
-        *out = std::move(m_queue.front());
-        m_queue.pop_front();
-        m_cv.notify_all();
-        return true;
-    }
-    void finish(std::exception_ptr error = nullptr)
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_done = true;
-        m_error = error;
-        m_cv.notify_all();
-    }
-    void stop()
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_stopped = true;
-        m_cv.notify_all();
-    }
-    bool stopped()
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        return m_stopped;
-    }
-
-private:
-    std::size_t m_capacity;
-    std::mutex m_mutex;
-    std::condition_variable m_cv;
-    std::deque<Batch> m_queue;
-    bool m_done = false;
-    bool m_stopped = false;
-    std::exception_ptr m_error;
+    std::vector<std::string> ids, skipped;
+    int64_t processed = 0;
+    double seconds = 0;
 };
 
 }  // namespace
@@ -103,6 +44,10 @@ struct FeatureExtractor::Impl {
     FeatureKey keyFor(const std::string& split, const ImageSource& source) const;
     QJsonObject extractSplit(const std::string& split, const std::string& prefix, const FeatureKey& key,
                              int64_t doneBefore, int64_t total, const Progress& progress);
+    Consumed consumeBatches(BatchReader& reader, NpyRowWriter& writer, const std::string& split, int64_t n,
+                            int64_t doneBefore, int64_t total, const Progress& progress);
+    QJsonObject sidecarFor(const FeatureKey& key, int64_t rows, int64_t dim, const std::vector<std::string>& ids,
+                           const QJsonArray& skippedArray, double seconds, double rate) const;
 };
 
 FeatureExtractor::FeatureExtractor(const ExtractOptions& options) : d(std::make_unique<Impl>())
@@ -209,53 +154,53 @@ QJsonObject FeatureExtractor::Impl::extractSplit(const std::string& split, const
     const int64_t batchSize = opt.batchSize;
     const int64_t dim = opt.layer == "fc" ? weights.numClasses : resnetSpec(opt.backbone).featureDim();
 
-    BatchQueue queue(2);
-    const PreprocessOptions preOpt = pre;
-    std::thread producer([&queue, source, n, batchSize, preOpt] {
-        try {
-            c10::InferenceMode guard;
-            for (int64_t start = 0; start < n; start += batchSize) {
-                Batch b;
-                for (int64_t i = start; i < std::min(n, start + batchSize); ++i) {
-                    try {
-                        b.images.push_back(preprocess(source->load(i), preOpt));
-                        b.labels.push_back(source->label(i));
-                        b.ids.push_back(source->id(i));
-                    } catch (const ImageError& e) {
-                        b.skipped.push_back(e.what());
-                    }
-                }
-                if (!queue.push(std::move(b)))
-                    return;
-            }
-            queue.finish();
-        } catch (...) {
-            queue.finish(std::current_exception());
-        }
-    });
-    struct Joiner {
-        BatchQueue& q;
-        std::thread& t;
-        ~Joiner() { q.stop(); t.join(); }
-    } joiner{queue, producer};
-
+    BatchReader reader(source, n, batchSize, pre);
     NpyRowWriter writer(FeatureStore::featuresPath(prefix), dim);
-    std::vector<int64_t> labels;
-    std::vector<std::string> ids, skipped;
-    labels.reserve(std::size_t(n));
-    ids.reserve(std::size_t(n));
+    Consumed c = consumeBatches(reader, writer, split, n, doneBefore, total, progress);
+    const double seconds = c.seconds;
+    if (writer.rows() == 0)
+        throw std::runtime_error(source->identity().substr(0, 200) + ": no image of split '" + split
+                                 + "' could be read (" + std::to_string(c.skipped.size()) + " skipped)");
+
+    const std::string tmpFeatures = writer.finish();
+    // From here the old files are replaced: the old sidecar must not vouch for the new
+    // .npy files, and a crash before the new sidecar lands leaves no cache entry at all.
+    std::remove(FeatureStore::sidecarPath(prefix).c_str());
+    commitFile(tmpFeatures, FeatureStore::featuresPath(prefix));
+    writeNpy(FeatureStore::labelsPath(prefix), c.labels.data(), int64_t(c.labels.size()));
+
+    const std::vector<std::string> refused = source->skipped();
+    c.skipped.insert(c.skipped.begin(), refused.begin(), refused.end());
+    QJsonArray skippedArray;
+    for (const auto& s : c.skipped) skippedArray.append(q(s));
+    const double rate = seconds > 0 ? double(c.processed) / seconds : 0.0;
+    FeatureStore::writeSidecar(prefix, sidecarFor(key, writer.rows(), dim, c.ids, skippedArray, seconds, rate));
+    return QJsonObject{{QStringLiteral("split"), q(split)},       {QStringLiteral("prefix"), q(prefix)},
+                       {QStringLiteral("reused"), false},         {QStringLiteral("rows"), double(writer.rows())},
+                       {QStringLiteral("cols"), double(dim)},     {QStringLiteral("seconds"), seconds},
+                       {QStringLiteral("images_per_second"), rate}, {QStringLiteral("skipped"), skippedArray}};
+}
+
+/// The consumer: runs the network on each batch the producer queues, appends the chosen
+/// layer's rows to `writer` and reports progress after every batch.
+Consumed FeatureExtractor::Impl::consumeBatches(BatchReader& reader, NpyRowWriter& writer, const std::string& split,
+                                                int64_t n, int64_t doneBefore, int64_t total, const Progress& progress)
+{
+    Consumed c;
+    c.labels.reserve(std::size_t(n));
+    c.ids.reserve(std::size_t(n));
     const auto t0 = std::chrono::steady_clock::now();
     int64_t processed = 0;
     Batch batch;
-    while (queue.pop(&batch)) {
+    while (reader.next(&batch)) {
         processed += int64_t(batch.images.size() + batch.skipped.size());
-        skipped.insert(skipped.end(), batch.skipped.begin(), batch.skipped.end());
+        c.skipped.insert(c.skipped.end(), batch.skipped.begin(), batch.skipped.end());
         if (!batch.images.empty()) {
             const InferenceNet::Output out = net->forward(torch::stack(batch.images));
             const torch::Tensor f = (opt.layer == "fc" ? out.logits : out.pooled).contiguous();
             writer.append(f.data_ptr<float>(), f.size(0));
-            labels.insert(labels.end(), batch.labels.begin(), batch.labels.end());
-            ids.insert(ids.end(), batch.ids.begin(), batch.ids.end());
+            c.labels.insert(c.labels.end(), batch.labels.begin(), batch.labels.end());
+            c.ids.insert(c.ids.end(), batch.ids.begin(), batch.ids.end());
         }
         if (progress) {
             const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -266,34 +211,28 @@ QJsonObject FeatureExtractor::Impl::extractSplit(const std::string& split, const
             progress(doneBefore + processed, total, msg);
         }
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (writer.rows() == 0)
-        throw std::runtime_error(source->identity().substr(0, 200) + ": no image of split '" + split
-                                 + "' could be read (" + std::to_string(skipped.size()) + " skipped)");
+    c.processed = processed;
+    c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return c;
+}
 
-    const std::string tmpFeatures = writer.finish();
-    // From here the old files are replaced: the old sidecar must not vouch for the new
-    // .npy files, and a crash before the new sidecar lands leaves no cache entry at all.
-    std::remove(FeatureStore::sidecarPath(prefix).c_str());
-    commitFile(tmpFeatures, FeatureStore::featuresPath(prefix));
-    writeNpy(FeatureStore::labelsPath(prefix), labels.data(), int64_t(labels.size()));
-
-    const std::vector<std::string> refused = source->skipped();
-    skipped.insert(skipped.begin(), refused.begin(), refused.end());
-    QJsonArray classNames, idArray, skippedArray;
+/// The split's sidecar: its cache key, provenance, shape, row ids, skipped images and timings.
+QJsonObject FeatureExtractor::Impl::sidecarFor(const FeatureKey& key, int64_t rows, int64_t dim,
+                                               const std::vector<std::string>& ids, const QJsonArray& skippedArray,
+                                               double seconds, double rate) const
+{
+    QJsonArray classNames, idArray;
     for (const auto& c : dataset->classNames()) classNames.append(q(c));
     for (const auto& i : ids) idArray.append(q(i));
-    for (const auto& s : skipped) skippedArray.append(q(s));
-    const double rate = seconds > 0 ? double(processed) / seconds : 0.0;
     QJsonObject timings{{QStringLiteral("seconds"), seconds}, {QStringLiteral("images_per_second"), rate}};
-    QJsonObject sidecar{
+    return QJsonObject{
         {QStringLiteral("format"), QStringLiteral("deepsvm-features")},
         {QStringLiteral("version"), 1},
         {QStringLiteral("key"), key.toJson()},
         {QStringLiteral("dataset_kind"), q(dataset->kind())},
         {QStringLiteral("weights_file"), q(weights.source)},
         {QStringLiteral("pretrained"), weights.pretrained()},
-        {QStringLiteral("rows"), double(writer.rows())},
+        {QStringLiteral("rows"), double(rows)},
         {QStringLiteral("cols"), double(dim)},
         {QStringLiteral("class_names"), classNames},
         {QStringLiteral("ids"), idArray},
@@ -302,11 +241,6 @@ QJsonObject FeatureExtractor::Impl::extractSplit(const std::string& split, const
         {QStringLiteral("created"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
         {QStringLiteral("threads"), at::get_num_threads()},
     };
-    FeatureStore::writeSidecar(prefix, sidecar);
-    return QJsonObject{{QStringLiteral("split"), q(split)},       {QStringLiteral("prefix"), q(prefix)},
-                       {QStringLiteral("reused"), false},         {QStringLiteral("rows"), double(writer.rows())},
-                       {QStringLiteral("cols"), double(dim)},     {QStringLiteral("seconds"), seconds},
-                       {QStringLiteral("images_per_second"), rate}, {QStringLiteral("skipped"), skippedArray}};
 }
 
 }  // namespace deepsvm

@@ -2,6 +2,7 @@
 
 #include "data/Image.h"
 
+#include <cstdint>
 #include <string>
 
 namespace at {
@@ -19,10 +20,18 @@ constexpr int kPreprocessVersion = 1;
 struct PreprocessOptions {
     int size = 224;
     Normalization normalization = Normalization::ImageNet;
+    /// Auto: windowed only for large images (preprocessIsWindowed); the others force one path.
+    enum class Path { Auto, Whole, Windowed } path = Path::Auto;
 };
 
 /// torchvision's ConvertImageDtype(float) -> Resize(size, antialias=True) -> CenterCrop(size)
 /// -> Normalize(mean, std), on one RGB8 image. Returns 3 x size x size float32.
+/// Images whose resized form would be large (a panorama, a 1 x 40,000 strip, 100 megapixels)
+/// are resampled only where the crop lies (preprocessIsWindowed), with LibTorch's weights and
+/// order of operations, so memory stays in proportion to the network's input.
 at::Tensor preprocess(const RgbImage& image, const PreprocessOptions& options);
+
+/// Whether preprocess() takes the windowed path for an image of this shape.
+bool preprocessIsWindowed(int64_t height, int64_t width, int size);
 
 }  // namespace deepsvm

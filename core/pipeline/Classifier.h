@@ -1,5 +1,9 @@
 #pragma once
 
+#include "io/Cancel.h"
+
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +27,8 @@ public:
         std::string path;
         std::string error;             ///< empty when the image was classified
         std::vector<Ranked> top;       ///< best first
+        int predicted = -1;            ///< the SVM's own prediction (one-vs-one votes), as predictions.csv has it
+        std::vector<double> scores;    ///< every class's probability (or decision score), in class order
         /// Norm of the scaled feature vector: the distance from the mean of all training rows
         /// (the scaler maps it to the origin), in per-feature standard deviations; in raw
         /// feature units for a model trained without scaling (identity scaler).
@@ -30,6 +36,15 @@ public:
         bool farFromTraining = false;  ///< distance beyond features.json's outlier_norm
     };
     Result classify(const std::string& imagePath, int topK = 5) const;
+
+    /// Called after each batch with the images done so far.
+    using Progress = std::function<void(int64_t done, int64_t total)>;
+    /// Classifies image files in batches through the network, decoding the next batch on a
+    /// second thread meanwhile (as extraction does): one Result per path, in the given order.
+    /// An image that cannot be read has its error set; the others go through. `cancelled` is
+    /// asked between batches (a yes throws Cancelled).
+    std::vector<Result> classifyMany(const std::vector<std::string>& paths, int topK = 5, int batchSize = 32,
+                                     const Progress& progress = {}, const CancelCheck& cancelled = {}) const;
     const std::vector<std::string>& classNames() const;
 
 private:

@@ -1,12 +1,15 @@
 #include "pipeline/RunRecord.h"
 
 #include "features/FeatureStore.h"
+#include "svm/GridSearch.h"
 #include "svm/SvmReport.h"
 
 #include <QCoreApplication>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+
+#include <cmath>
 
 namespace deepsvm {
 
@@ -16,7 +19,18 @@ const QString kId = QStringLiteral("id"), kDir = QStringLiteral("dir"), kKind = 
               kStarted = QStringLiteral("started"), kFinished = QStringLiteral("finished"), kDataset = QStringLiteral("dataset"),
               kFeatures = QStringLiteral("features"), kTrain = QStringLiteral("train_prefix"), kTest = QStringLiteral("test_prefix"),
               kSvm = QStringLiteral("svm"), kBest = QStringLiteral("best"), kGridPoints = QStringLiteral("grid_points"),
-              kTimings = QStringLiteral("timings"), kTestScores = QStringLiteral("test");
+              kTimings = QStringLiteral("timings"), kTestScores = QStringLiteral("test"), kCvBest = QStringLiteral("cv_best"),
+              kOof = QStringLiteral("oof");
+
+/// The scores a run record keeps of a report's "test" or "oof" object.
+QJsonObject summaryScores(const QJsonObject& t)
+{
+    QJsonObject out;
+    for (const char* field : {"accuracy", "balanced_accuracy", "f1_macro", "roc_auc_macro", "rows"})
+        if (t.contains(QLatin1String(field)))
+            out.insert(QLatin1String(field), t.value(QLatin1String(field)));
+    return out;
+}
 
 /// Sets o[key] = v; an undefined v leaves the key out, as QJsonObject's own insert does.
 void put(QJsonObject& o, const QString& key, const QJsonValue& v)
@@ -30,14 +44,24 @@ void put(QJsonObject& o, const QString& key, const QJsonValue& v)
 void RunRecord::takeReport(const QJsonObject& report)
 {
     best = report.value(kBest);
-    gridPoints = int(report.value(QStringLiteral("cv")).toArray().size());
+    const QJsonArray cv = report.value(QStringLiteral("cv")).toArray();
+    gridPoints = int(cv.size());
     timings = report.value(kTimings);
-    test = {};
-    const QJsonObject t = report.value(kTestScores).toObject();
-    if (t.isEmpty())
-        return;
-    for (const char* field : {"accuracy", "balanced_accuracy", "f1_macro", "roc_auc_macro", "rows"})
-        put(test, QLatin1String(field), t.value(QLatin1String(field)));
+    test = summaryScores(report.value(kTestScores).toObject());
+    oof = summaryScores(report.value(kOof).toObject());
+    // The best point by the grid search's own rule.
+    std::vector<GridPointResult> points(std::size_t(cv.size()));
+    for (int i = 0; i < cv.size(); ++i)
+        points[std::size_t(i)].mean = cv[i].toObject().value(QStringLiteral("mean")).toDouble(std::nan(""));
+    const int b = GridSearch::bestIndex(points);
+    cvBest = {};
+    if (b >= 0) {
+        const QJsonObject p = cv[b].toObject();
+        cvBest = QJsonObject{{QStringLiteral("mean"), p.value(QStringLiteral("mean"))},
+                             {QStringLiteral("std"), p.value(QStringLiteral("std"))},
+                             {QStringLiteral("metric"), report.value(QStringLiteral("metric"))},
+                             {QStringLiteral("folds"), report.value(QStringLiteral("folds"))}};
+    }
 }
 
 QJsonObject RunRecord::toJson() const
@@ -56,6 +80,10 @@ QJsonObject RunRecord::toJson() const
     put(o, kBest, best);
     o[kGridPoints] = gridPoints;
     put(o, kTimings, timings);
+    if (!cvBest.isEmpty())
+        o[kCvBest] = cvBest;
+    if (!oof.isEmpty())
+        o[kOof] = oof;
     if (!test.isEmpty())
         o[kTestScores] = test;
     return o;
@@ -78,9 +106,11 @@ RunRecord RunRecord::fromJson(const QJsonObject& o)
     r.gridPoints = o.value(kGridPoints).toInt();
     r.timings = o.value(kTimings);
     r.test = o.value(kTestScores).toObject();
+    r.cvBest = o.value(kCvBest).toObject();
+    r.oof = o.value(kOof).toObject();
     r.extra = o;
     for (const QString& known : {kId, kDir, kKind, kStarted, kFinished, kDataset, kFeatures, kTrain, kTest, kSvm, kBest,
-                                 kGridPoints, kTimings, kTestScores})
+                                 kGridPoints, kTimings, kTestScores, kCvBest, kOof})
         r.extra.remove(known);
     return r;
 }
@@ -106,14 +136,21 @@ QJsonObject featureSettingsOf(const QString& prefix)
     return key;
 }
 
-bool RunResults::fromReport(const QJsonObject& report, const QString& dir, RunResults* out, QString* error)
+QJsonObject RunResults::scores() const
+{
+    return report.value(evaluated == Evaluated::Test ? QStringLiteral("test") : QStringLiteral("oof")).toObject();
+}
+
+bool RunResults::fromReport(const QJsonObject& report, const QString& dir, RunResults* out, QString* error,
+                            Evaluated which)
 {
     RunResults r;
     r.report = report;
+    r.evaluated = which;
     for (const auto& v : report.value(QStringLiteral("class_names")).toArray())
         r.classNames.push_back(v.toString().toStdString());
     const int k = int(r.classNames.size());
-    const QJsonArray rows = report.value(QStringLiteral("test")).toObject().value(QStringLiteral("confusion")).toArray();
+    const QJsonArray rows = r.scores().value(QStringLiteral("confusion")).toArray();
     if (!rows.isEmpty()) {
         r.confusion.classes = k;
         for (const auto& row : rows)
@@ -125,8 +162,9 @@ bool RunResults::fromReport(const QJsonObject& report, const QString& dir, RunRe
                              .arg(dir + QStringLiteral("/report.json")).arg(k);
             return false;
         }
-        const std::string predictions = ModelFiles{dir.toStdString()}.predictions();
-        r.hasPredictions = readPredictionsCsv(predictions, k, &r.truth, &r.predicted, &r.probabilities);
+        const ModelFiles files{dir.toStdString()};
+        const std::string predictions = which == Evaluated::Test ? files.predictions() : files.oofPredictions();
+        r.hasPredictions = readPredictionsCsv(predictions, k, &r.truth, &r.predicted, &r.probabilities, &r.rows);
         if (r.hasPredictions && !r.probabilities.empty()) {
             r.roc = rocOneVsRest(r.truth, r.probabilities, k);
             r.hasRoc = true;
@@ -136,7 +174,7 @@ bool RunResults::fromReport(const QJsonObject& report, const QString& dir, RunRe
     return true;
 }
 
-bool RunResults::load(const QString& dir, RunResults* out, QString* error)
+bool RunResults::load(const QString& dir, RunResults* out, QString* error, Evaluated which)
 {
     const QString reportPath = dir + QStringLiteral("/report.json");
     QFile f(reportPath);
@@ -153,7 +191,7 @@ bool RunResults::load(const QString& dir, RunResults* out, QString* error)
             *error = QCoreApplication::translate("QObject", "%1: not valid JSON (%2)").arg(reportPath, pe.errorString());
         return false;
     }
-    return fromReport(report, dir, out, error);
+    return fromReport(report, dir, out, error, which);
 }
 
 }  // namespace deepsvm

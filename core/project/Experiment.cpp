@@ -59,7 +59,7 @@ std::optional<Experiment> parseExperiment(const QByteArray& bytes, QString* erro
     for (const char* key : {"workspace", "dataset", "train_prefix", "test_prefix", "current_run"})
         if (!typeIs(o, key, T::String, "text", error))
             return std::nullopt;
-    for (const char* key : {"features", "svm"})
+    for (const char* key : {"features", "svm", "split"})
         if (!typeIs(o, key, T::Object, "an object", error))
             return std::nullopt;
     if (!typeIs(o, "runs", T::Array, "a list of runs", error))
@@ -78,6 +78,7 @@ std::optional<Experiment> parseExperiment(const QByteArray& bytes, QString* erro
     e.trainPrefix = o.value(QStringLiteral("train_prefix")).toString();
     e.testPrefix = o.value(QStringLiteral("test_prefix")).toString();
     e.svm = o.value(QStringLiteral("svm")).toObject();
+    e.split = o.value(QStringLiteral("split")).toObject();
     e.runs = runs;
     e.currentRun = o.value(QStringLiteral("current_run")).toString();
     return e;
@@ -96,6 +97,8 @@ QJsonObject experimentJson(const Experiment& e)
                   {QStringLiteral("current_run"), e.currentRun}};
     if (e.hasWorkspace)
         o.insert(QStringLiteral("workspace"), e.workspace);
+    if (!e.split.isEmpty())
+        o.insert(QStringLiteral("split"), e.split);
     return o;
 }
 

@@ -21,6 +21,8 @@ struct Experiment {
     QJsonObject features;
     QString trainPrefix, testPrefix;
     QJsonObject svm;
+    /// The hold-out of a dataset without a test split: {"test_fraction": 0.2, "seed": 0}.
+    QJsonObject split;
     QJsonArray runs;  // every element an object with a string "id"
     QString currentRun;
 };

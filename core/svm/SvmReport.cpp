@@ -184,7 +184,7 @@ void writePredictionsCsv(const std::string& path, const Evaluation& e, const std
     csv += "\n";
     const std::size_t k = names.size();
     for (std::size_t i = 0; i < e.truth.size(); ++i) {
-        csv += std::to_string(i) + "," + std::to_string(e.truth[i]) + "," + std::to_string(e.predicted[i]);
+        csv += std::to_string(e.rows.empty() ? int64_t(i) : e.rows[i]) + "," + std::to_string(e.truth[i]) + "," + std::to_string(e.predicted[i]);
         if (probs)
             for (std::size_t c = 0; c < k; ++c) csv += "," + fmt(e.probabilities[i * k + c]);
         csv += "\n";
@@ -213,7 +213,7 @@ void writeRocCsvs(const std::string& dir, const Evaluation& e, const std::vector
 }
 
 bool readPredictionsCsv(const std::string& path, int classes, std::vector<int>* truth, std::vector<int>* predicted,
-                        std::vector<double>* probabilities)
+                        std::vector<double>* probabilities, std::vector<int64_t>* rows)
 {
     QFile f(QString::fromStdString(path));
     if (!f.open(QIODevice::ReadOnly))
@@ -226,6 +226,8 @@ bool readPredictionsCsv(const std::string& path, int classes, std::vector<int>* 
         const QList<QByteArray> cells = lines[i].split(',');
         if (cells.size() < 3 || (hasProbabilities && cells.size() < 3 + classes))
             return false;
+        if (rows)
+            rows->push_back(cells[0].toLongLong());
         truth->push_back(cells[1].toInt());
         predicted->push_back(cells[2].toInt());
         if (hasProbabilities)

@@ -21,10 +21,12 @@ struct ModelFiles {
     std::string featureSettings() const { return dir + "/features.json"; }
     std::string report() const { return dir + "/report.json"; }
     std::string predictions() const { return dir + "/predictions.csv"; }
+    std::string oofPredictions() const { return dir + "/oof_predictions.csv"; }
 };
 
 /// A model's predictions on labelled rows and the metrics that follow.
 struct Evaluation {
+    std::vector<int64_t> rows;          ///< each prediction's row in its feature file (empty: 0, 1, ...)
     std::vector<int> truth, predicted;
     std::vector<double> probabilities;  ///< rows x K in class order (empty without probability)
     std::vector<double> decisions;      ///< rows x K(K-1)/2, one-vs-one
@@ -50,10 +52,11 @@ void writeFeatureSettings(const std::string& path, const QJsonObject& trainSidec
 void writePredictionsCsv(const std::string& path, const Evaluation& e, const std::vector<std::string>& classNames);
 void writeRocCsvs(const std::string& dir, const Evaluation& e, const std::vector<std::string>& classNames);
 std::vector<std::string> readClassesJson(const std::string& path);
-/// Reads predictions.csv back: truth, predicted, and the per-class probabilities (rows x K;
-/// left empty when the file has no probability columns). Returns false if the file is
+/// Reads predictions.csv (or oof_predictions.csv) back: truth, predicted, the per-class
+/// probabilities (rows x K; left empty when the file has no probability columns) and, if
+/// asked, each line's row in its feature file (the index column). Returns false if the file is
 /// missing or malformed.
 bool readPredictionsCsv(const std::string& path, int classes, std::vector<int>* truth, std::vector<int>* predicted,
-                        std::vector<double>* probabilities);
+                        std::vector<double>* probabilities, std::vector<int64_t>* rows = nullptr);
 
 }  // namespace deepsvm

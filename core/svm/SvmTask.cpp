@@ -5,6 +5,8 @@
 #include "features/Npy.h"
 #include "metrics/Metrics.h"
 #include "svm/DenseSvc.h"
+#include "svm/OutOfFold.h"
+#include "svm/Similarity.h"
 #include "data/Splits.h"
 #include "svm/Scaler.h"
 #include "svm/SvmModel.h"
@@ -161,25 +163,23 @@ SvmModel SvmTask::refit(const std::vector<double>& x, int64_t dims, const std::s
     return SvmModel::fromDense(SvmRows::fromKernel(k, rows, rows), dense, best);
 }
 
-QVariant SvmTask::execute()
+/// What the stages of one SvmTask share: the scaled training rows and the grid's outcome.
+struct SvmTask::Run {
+    Inputs in;
+    Scaler scaler;
+    std::vector<double> x;  ///< scaled training rows
+    std::vector<Fold> folds;
+    int classes = 0;
+    std::vector<GridPointResult> cv;
+    SvmParams best;
+    bool precomputed = false;
+    int gridPoints = 0;
+};
+
+void SvmTask::searchGrid(Run& run)
 {
     const SvmOptions& o = m_options;
-    const auto tStart = Clock::now();
-    silenceLibsvm();
-    if (o.outDir.empty())
-        throw std::invalid_argument("no output folder given (--out DIR)");
-    const Inputs in = loadInputs(o);
-    const FeatureSet& train = in.train;
-    const int classes = int(in.classNames.size());
-
-    // Scale on the training rows only.
-    checkpoint(0, 1, QStringLiteral("scaling"));
-    Scaler scaler;
-    if (o.scale) scaler.fit(train.values, train.rows, train.cols);
-    else scaler.setIdentity(train.cols);
-    const std::vector<double> x = scaler.transform(train.values, train.rows);
-    const std::vector<Fold> folds = chooseFolds(o, in.trainLabels);
-
+    const FeatureSet& train = run.in.train;
     const std::vector<SvmParams> grid = expandGrid(o.kernels, o.C, o.gamma, o.degree, o.coef0);
     GridSearchOptions gso;
     gso.metric = o.metric;
@@ -188,69 +188,151 @@ QVariant SvmTask::execute()
     if (!o.crossValidate && grid.size() != 1)
         throw std::invalid_argument("training without cross-validation needs exactly one grid point, not "
                                     + std::to_string(grid.size()));
-    GridSearch search(x, train.rows, train.cols, in.trainLabels, classes, folds, grid, gso);
-    const auto tGrid = Clock::now();
+    GridSearch search(run.x, train.rows, train.cols, run.in.trainLabels, run.classes, run.folds, grid, gso);
     const int total = int(grid.size());
-    std::vector<GridPointResult> cv;
+    run.gridPoints = total;
+    run.precomputed = search.usesPrecomputedKernels();
     if (o.crossValidate)
-        cv = search.run(
+        run.cv = search.run(
             [&](const GridPointResult& r, int done, int) {
                 Q_EMIT partialResult(QVariant::fromValue(r));
                 Q_EMIT progress(done, total, QString::fromStdString(r.params.describe()));
             },
             cancelCheck());
     throwIfCancelled();
-    const double gridSeconds = since(tGrid);
-    const int best = o.crossValidate ? GridSearch::bestIndex(cv) : 0;
+    const int best = o.crossValidate ? GridSearch::bestIndex(run.cv) : 0;
     if (best < 0)
         throw std::invalid_argument("no grid point has a defined " + metricName(o.metric)
                                     + " on every fold; use more rows per fold or another --metric");
-    SvmParams bestParams = o.crossValidate ? cv[std::size_t(best)].params : grid.front();
-    resolveGammaOn(bestParams, x, train.cols);
+    run.best = o.crossValidate ? run.cv[std::size_t(best)].params : grid.front();
+    resolveGammaOn(run.best, run.x, train.cols);
+}
+
+QJsonObject SvmTask::reportOf(const Run& run, const SvmModel& model) const
+{
+    const SvmOptions& o = m_options;
+    QJsonObject report;
+    report[QStringLiteral("best")] = paramsJson(run.best);
+    QJsonArray cvArray;
+    for (const auto& r : run.cv) cvArray.append(gridPointJson(r));
+    report[QStringLiteral("cv")] = cvArray;
+    report[QStringLiteral("metric")] = QString::fromStdString(metricName(o.metric));
+    report[QStringLiteral("folds")] = o.crossValidate ? int(run.folds.size()) : 0;
+    report[QStringLiteral("cross_validated")] = o.crossValidate;
+    report[QStringLiteral("precomputed_kernels")] = run.precomputed;
+    report[QStringLiteral("class_names")] = stringArray(run.in.classNames);
+    report[QStringLiteral("support_vectors")] = model.supportVectorCount();
+    return report;
+}
+
+QJsonObject SvmTask::outOfFold(const Run& run, const ModelFiles& files)
+{
+    const SvmOptions& o = m_options;
+    checkpoint(run.gridPoints, run.gridPoints, QStringLiteral("out-of-fold predictions of the best point"));
+    OutOfFoldOptions oo;
+    oo.probability = o.probability;
+    oo.precomputed = run.precomputed;
+    oo.seed = o.seed;
+    oo.threads = o.threads;
+    oo.cancelled = cancelCheck();
+    const FeatureSet& train = run.in.train;
+    const Evaluation oof = outOfFoldPredictions(run.x, train.rows, train.cols, run.in.trainLabels, run.classes, run.folds,
+                                                run.best, oo);
+    writePredictionsCsv(files.oofPredictions(), oof, run.in.classNames);
+    return evaluationJson(oof, run.in.classNames);
+}
+
+QJsonObject SvmTask::testOn(const Run& run, const SvmModel& model, const ModelFiles& files) const
+{
+    const FeatureSet& train = run.in.train;
+    const FeatureSet& test = run.in.test;
+    const std::vector<double> testX = run.scaler.transform(test.values, test.rows);
+    const Evaluation eval = evaluate(model, testX, test.rows, run.x, train.rows, train.cols, run.precomputed, run.best,
+                                     std::vector<int>(test.labels.begin(), test.labels.end()), run.classes);
+    writePredictionsCsv(files.predictions(), eval, run.in.classNames);
+    writeRocCsvs(m_options.outDir, eval, run.in.classNames);
+    return evaluationJson(eval, run.in.classNames);
+}
+
+QJsonObject SvmTask::leakage(const Run& run) const
+{
+    const FeatureSet& train = run.in.train;
+    const FeatureSet& test = run.in.test;
+    if (train.rows + test.rows < 3)
+        return QJsonObject{{QStringLiteral("count"), 0}, {QStringLiteral("pairs"), QJsonArray()}};
+    // One space over both sets (training rows first); every test row against every training row.
+    const SimilaritySpace space(stackRows(train.values, test.values), train.rows + test.rows, train.cols);
+    NearDuplicateOptions nd;
+    nd.cancelled = cancelCheck();
+    const std::vector<SimilarPair> pairs = nearDuplicates(space, train.rows, nd);
+    auto id = [](const FeatureSet& set, int64_t row) {
+        return std::size_t(row) < set.ids.size() ? QString::fromStdString(set.ids[std::size_t(row)]) : QString::number(row);
+    };
+    QJsonArray listed;
+    for (std::size_t i = 0; i < std::min<std::size_t>(pairs.size(), 200); ++i)
+        listed.append(QJsonObject{{QStringLiteral("test_index"), double(pairs[i].a)},
+                                  {QStringLiteral("test_id"), id(test, pairs[i].a)},
+                                  {QStringLiteral("train_index"), double(pairs[i].b)},
+                                  {QStringLiteral("train_id"), id(train, pairs[i].b)},
+                                  {QStringLiteral("similarity"), pairs[i].similarity}});
+    return QJsonObject{{QStringLiteral("count"), double(pairs.size())},
+                       {QStringLiteral("threshold"), nd.threshold},
+                       {QStringLiteral("pairs"), listed}};
+}
+
+QVariant SvmTask::execute()
+{
+    const SvmOptions& o = m_options;
+    const auto tStart = Clock::now();
+    silenceLibsvm();
+    if (o.outDir.empty())
+        throw std::invalid_argument("no output folder given (--out DIR)");
+    Run run;
+    run.in = loadInputs(o);
+    const FeatureSet& train = run.in.train;
+    run.classes = int(run.in.classNames.size());
+
+    // Scale on the training rows only.
+    checkpoint(0, 1, QStringLiteral("scaling"));
+    if (o.scale) run.scaler.fit(train.values, train.rows, train.cols);
+    else run.scaler.setIdentity(train.cols);
+    run.x = run.scaler.transform(train.values, train.rows);
+    run.folds = chooseFolds(o, run.in.trainLabels);
+    const auto tGrid = Clock::now();
+    searchGrid(run);
+    const double gridSeconds = since(tGrid);
 
     // Refit on every training row, with probability estimates (seeded: libsvm uses rand()).
-    checkpoint(total, total, QStringLiteral("refitting the best model"));
+    checkpoint(run.gridPoints, run.gridPoints, QStringLiteral("refitting the best model"));
     const auto tRefit = Clock::now();
-    const bool precomputed = search.usesPrecomputedKernels();
-    const auto features = SvmRows::fromFeatures(x, train.rows, train.cols);
+    const auto features = SvmRows::fromFeatures(run.x, train.rows, train.cols);
     std::vector<int64_t> allRows(std::size_t(train.rows));
     for (int64_t i = 0; i < train.rows; ++i) allRows[std::size_t(i)] = i;
-    const SvmModel model = refit(x, train.cols, features, allRows, in.trainLabels, bestParams, precomputed);
+    const SvmModel model = refit(run.x, train.cols, features, allRows, run.in.trainLabels, run.best, run.precomputed);
     const double refitSeconds = since(tRefit);
     throwIfCancelled();
 
     QDir().mkpath(QString::fromStdString(o.outDir));
-    ModelFiles files{o.outDir};
+    const ModelFiles files{o.outDir};
     model.save(files.model(), features.get(), &allRows);
-    scaler.save(files.scaler());
-    writeClassesJson(files.classes(), in.classNames);
-    writeFeatureSettings(files.featureSettings(), train.sidecar, outlierNorm(x, train.rows, train.cols));
+    run.scaler.save(files.scaler());
+    writeClassesJson(files.classes(), run.in.classNames);
+    writeFeatureSettings(files.featureSettings(), train.sidecar, outlierNorm(run.x, train.rows, train.cols));
 
-    QJsonObject report;
-    report[QStringLiteral("best")] = paramsJson(bestParams);
-    QJsonArray cvArray;
-    for (const auto& r : cv) cvArray.append(gridPointJson(r));
-    report[QStringLiteral("cv")] = cvArray;
-    report[QStringLiteral("metric")] = QString::fromStdString(metricName(o.metric));
-    report[QStringLiteral("folds")] = o.crossValidate ? int(folds.size()) : 0;
-    report[QStringLiteral("cross_validated")] = o.crossValidate;
-    report[QStringLiteral("precomputed_kernels")] = precomputed;
-    report[QStringLiteral("class_names")] = stringArray(in.classNames);
-    report[QStringLiteral("support_vectors")] = model.supportVectorCount();
-    double testSeconds = 0;
-    if (in.haveTest) {
-        const auto tTest = Clock::now();
-        const std::vector<double> testX = scaler.transform(in.test.values, in.test.rows);
-        const Evaluation eval = evaluate(model, testX, in.test.rows, x, train.rows, train.cols, precomputed, bestParams,
-                                         std::vector<int>(in.test.labels.begin(), in.test.labels.end()), classes);
-        testSeconds = since(tTest);
-        report[QStringLiteral("test")] = evaluationJson(eval, in.classNames);
-        writePredictionsCsv(files.predictions(), eval, in.classNames);
-        writeRocCsvs(o.outDir, eval, in.classNames);
+    QJsonObject report = reportOf(run, model);
+    const auto tOof = Clock::now();
+    if (o.crossValidate && o.outOfFold)
+        report[QStringLiteral("oof")] = outOfFold(run, files);
+    const double oofSeconds = since(tOof);
+    const auto tTest = Clock::now();
+    if (run.in.haveTest) {
+        report[QStringLiteral("test")] = testOn(run, model, files);
+        report[QStringLiteral("near_duplicates")] = leakage(run);
     }
     report[QStringLiteral("timings")] = QJsonObject{{QStringLiteral("grid_search_seconds"), gridSeconds},
                                                    {QStringLiteral("refit_seconds"), refitSeconds},
-                                                   {QStringLiteral("test_seconds"), testSeconds},
+                                                   {QStringLiteral("oof_seconds"), oofSeconds},
+                                                   {QStringLiteral("test_seconds"), since(tTest)},
                                                    {QStringLiteral("total_seconds"), since(tStart)}};
     writeJson(files.report(), report);
     return report;

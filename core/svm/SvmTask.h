@@ -13,6 +13,7 @@ namespace deepsvm {
 
 class SvmModel;
 class SvmRows;
+struct ModelFiles;
 
 /// The seed study's SVM stage, from feature files to a report folder. Defaults reproduce it:
 /// poly kernel, C {0.1, 1, 10, 100} x gamma {1, 0.1, 0.01, 0.001}, 5 stratified folds.
@@ -36,10 +37,14 @@ struct SvmOptions {
     double kernelMemoryMb = 6144;
     /// false: skip cross-validation and fit the grid's only point directly ("train this cell").
     bool crossValidate = true;
+    /// With cross-validation: the best point's out-of-fold predictions of the training rows
+    /// (report.json's "oof", oof_predictions.csv).
+    bool outOfFold = true;
 };
 
 /// Scale -> grid search -> refit the best point with probabilities -> evaluate on the test
-/// features -> write DIR (report.json, predictions.csv, roc_<class>.csv, model files).
+/// features -> write DIR (report.json, predictions.csv, roc_<class>.csv, model files), and the
+/// best point's out-of-fold predictions of the training rows (oof_predictions.csv).
 /// partialResult carries each finished grid point (a GridPointResult); the result is the report.
 class SvmTask final : public Task {
     Q_OBJECT
@@ -50,6 +55,13 @@ protected:
     QVariant execute() override;
 
 private:
+    struct Run;
+    void searchGrid(Run& run);
+    QJsonObject reportOf(const Run& run, const SvmModel& model) const;
+    QJsonObject outOfFold(const Run& run, const ModelFiles& files);
+    QJsonObject testOn(const Run& run, const SvmModel& model, const ModelFiles& files) const;
+    /// Test rows that nearly duplicate a training row (report.json's near_duplicates).
+    QJsonObject leakage(const Run& run) const;
     /// The best point fitted on every training row (with probability estimates if asked).
     SvmModel refit(const std::vector<double>& x, int64_t dims, const std::shared_ptr<const SvmRows>& features,
                    const std::vector<int64_t>& allRows, const std::vector<int>& labels, const SvmParams& best,

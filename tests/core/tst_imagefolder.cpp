@@ -4,6 +4,7 @@
 #include "data/Dataset.h"
 #include "data/Image.h"
 #include "data/ImageFolder.h"
+#include "data/LabelEdits.h"
 
 #include <QDir>
 #include <QFile>
@@ -60,6 +61,8 @@ private Q_SLOTS:
     void noClassFolders();
     void nonAsciiPaths();
     void cifarSample();
+    void symlinkCycleListsEachImageOnce();
+    void relabelExcludeAndUndoMoveTheFiles();
 };
 
 void TestImageFolder::orderMatchesTorchvision()
@@ -276,6 +279,71 @@ void TestImageFolder::cifarSample()
         const RgbImage img = all->load(i);
         QVERIFY(!img.empty());
     }
+}
+
+void TestImageFolder::symlinkCycleListsEachImageOnce()
+{
+    QTemporaryDir tmp;
+    writeImage(tmp.filePath(QStringLiteral("cats/a.png")), colour(8, 8, 1, 2, 3));
+    writeImage(tmp.filePath(QStringLiteral("cats/inner/b.png")), colour(8, 8, 4, 5, 6));
+    writeImage(tmp.filePath(QStringLiteral("dogs/c.png")), colour(8, 8, 7, 8, 9));
+    // A link from deep inside back to the class folder: a walk that follows it blindly lists
+    // a.png and b.png again at every level.
+    QVERIFY(QFile::link(tmp.filePath(QStringLiteral("cats")), tmp.filePath(QStringLiteral("cats/inner/loop"))));
+    const ImageFolderDataset d(tmp.path().toStdString());
+    const auto all = d.split("all");
+    QCOMPARE(all->size(), 3);
+    bool named = false;
+    for (const auto& s : all->skipped())
+        named = named || s.find("cats/inner/loop") != std::string::npos;
+    QVERIFY2(named, "the link not entered is reported");
+    std::vector<std::string> skipped;
+    QCOMPARE(listImageFiles(tmp.path().toStdString(), &skipped).size(), std::size_t(3));
+}
+
+void TestImageFolder::relabelExcludeAndUndoMoveTheFiles()
+{
+    QTemporaryDir tmp;
+    for (const char* f : {"cats/1.png", "cats/2.png", "cats/3.png", "dogs/1.png", "dogs/2.png"})
+        writeImage(tmp.filePath(QLatin1String(f)), colour(8, 8, 9, 9, 9));
+    FolderLabelEditor editor(tmp.path().toStdString());
+    // cats/1.png is a dog: it moves to dogs/, where 1.png exists, so it becomes 1-2.png.
+    const LabelEdit moved = editor.relabel("cats/1.png", "dogs");
+    QCOMPARE(QString::fromStdString(moved.to), tmp.filePath(QStringLiteral("dogs/1-2.png")));
+    QVERIFY(!QFile::exists(tmp.filePath(QStringLiteral("cats/1.png"))));
+    const LabelEdit gone = editor.exclude("cats/2.png");
+    QCOMPARE(QString::fromStdString(gone.to), tmp.filePath(QStringLiteral("_excluded/cats/2.png")));
+    // The next listing sees both: 1-2.png is a dog, 2.png is no image of the set, _excluded no class.
+    {
+        const ImageFolderDataset d(tmp.path().toStdString());
+        QCOMPARE(d.classNames(), (std::vector<std::string>{"cats", "dogs"}));
+        const auto all = d.split("all");
+        QCOMPARE(all->size(), 4);
+        std::vector<std::string> ids;
+        for (int64_t i = 0; i < all->size(); ++i) ids.push_back(all->id(i) + "=" + std::to_string(all->label(i)));
+        QCOMPARE(ids, (std::vector<std::string>{"cats/3.png=0", "dogs/1-2.png=1", "dogs/1.png=1", "dogs/2.png=1"}));
+    }
+    // Undo, last first.
+    QVERIFY(editor.canUndo());
+    QCOMPARE(editor.undo().id, std::string("cats/2.png"));
+    QVERIFY(QFile::exists(tmp.filePath(QStringLiteral("cats/2.png"))));
+    editor.undo();
+    QVERIFY(QFile::exists(tmp.filePath(QStringLiteral("cats/1.png"))));
+    QVERIFY(!QFile::exists(tmp.filePath(QStringLiteral("dogs/1-2.png"))));
+    QVERIFY(!editor.canUndo());
+    // Every move is in the log, in order.
+    QFile log(QString::fromStdString(editor.logPath()));
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = log.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 5);
+    QCOMPARE(lines[0], QByteArray("time,action,from,to"));
+    QVERIFY(lines[1].contains(",relabel,") && lines[1].endsWith("dogs/1-2.png"));
+    QVERIFY(lines[2].contains(",exclude,"));
+    QVERIFY(lines[3].contains(",undo,") && lines[4].contains(",undo,"));
+    // A missing file or a bad class name is refused by name; nothing moves.
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, editor.relabel("cats/9.png", "dogs"));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, editor.relabel("cats/3.png", "../elsewhere"));
+    QVERIFY(QFile::exists(tmp.filePath(QStringLiteral("cats/3.png"))));
 }
 
 QTEST_GUILESS_MAIN(TestImageFolder)

@@ -9,6 +9,7 @@
 #include "svm/Gram.h"
 #include "svm/Scaler.h"
 #include "svm/SvmModel.h"
+#include "svm/OutOfFold.h"
 #include "svm/SvmTask.h"
 
 #include <QDir>
@@ -85,6 +86,25 @@ QByteArray fileBytes(const std::string& path)
 
 std::vector<int> intLabels(const Blobs& b) { return std::vector<int>(b.y.begin(), b.y.end()); }
 
+/// Folds as the reference script reads them: [{train: [...], validation: [...]}, ...].
+QJsonDocument foldsJson(const std::vector<Fold>& folds)
+{
+    QJsonArray foldArray;
+    for (const Fold& f : folds) {
+        QJsonArray t, v;
+        for (int64_t i : f.train) t.append(double(i));
+        for (int64_t i : f.validation) v.append(double(i));
+        foldArray.append(QJsonObject{{QStringLiteral("train"), t}, {QStringLiteral("validation"), v}});
+    }
+    return QJsonDocument(foldArray);
+}
+
+bool writeJsonFile(const QString& path, const QJsonDocument& doc)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.write(doc.toJson()) > 0;
+}
+
 /// Standardised blobs (16 dimensions) and their full kernel matrix, for the solver checks.
 struct KernelProblem {
     KernelProblem(int perClass, int classes, unsigned seed, const QString& kernel, double C, const QString& gamma)
@@ -123,6 +143,8 @@ private Q_SLOTS:
     void modelFileIsSvmSaveModelByteForByte_data();
     void modelFileIsSvmSaveModelByteForByte();
     void taskWritesReportFolder();
+    void outOfFoldMatchesCrossValPredict_data();
+    void outOfFoldMatchesCrossValPredict();
     void holdOutKeepsEveryClassInTraining();
     void valueLists_data();
     void valueLists();
@@ -315,21 +337,9 @@ void TestSvm::gridSearchMatchesGridSearchCV()
     QCOMPARE(streamed, int(grid.size()));
     QCOMPARE(results.size(), grid.size());
 
-    QJsonArray foldArray;
-    for (const Fold& f : folds) {
-        QJsonArray t, v;
-        for (int64_t i : f.train) t.append(double(i));
-        for (int64_t i : f.validation) v.append(double(i));
-        foldArray.append(QJsonObject{{QStringLiteral("train"), t}, {QStringLiteral("validation"), v}});
-    }
-    auto writeJson = [&](const QString& path, const QJsonDocument& doc) {
-        QFile f(path);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(doc.toJson());
-    };
     const QString foldsPath = m_tmp.path() + QStringLiteral("/folds.json");
     const QString specPath = m_tmp.path() + QStringLiteral("/spec.json");
-    writeJson(foldsPath, QJsonDocument(foldArray));
+    QVERIFY(writeJsonFile(foldsPath, foldsJson(folds)));
     // One scikit-learn grid per kernel, each in ParameterGrid order (C slowest, gamma fastest).
     const QJsonObject poly{{QStringLiteral("kernel"), QJsonArray{QStringLiteral("poly")}},
                            {QStringLiteral("C"), QJsonArray{0.1, 1, 10, 100}},
@@ -337,8 +347,8 @@ void TestSvm::gridSearchMatchesGridSearchCV()
     const QJsonObject rbfGrid{{QStringLiteral("kernel"), QJsonArray{QStringLiteral("rbf")}},
                               {QStringLiteral("C"), QJsonArray{1, 10}},
                               {QStringLiteral("gamma"), QJsonArray{0.1, QStringLiteral("scale")}}};
-    writeJson(specPath, QJsonDocument(QJsonObject{{QStringLiteral("grid"), QJsonArray{poly, rbfGrid}},
-                                                  {QStringLiteral("scoring"), metric}}));
+    QVERIFY(writeJsonFile(specPath, QJsonDocument(QJsonObject{{QStringLiteral("grid"), QJsonArray{poly, rbfGrid}},
+                                                              {QStringLiteral("scoring"), metric}})));
     const QJsonObject ref = reference({QStringLiteral("grid"), m_train, foldsPath, specPath}).object();
     const QJsonArray points = ref[QStringLiteral("points")].toArray();
     QCOMPARE(points.size(), int(results.size()));
@@ -584,6 +594,92 @@ void TestSvm::taskWritesReportFolder()
     double sum = 0;
     for (const QByteArray& v : lines[1].split(',').mid(3)) sum += v.toDouble();
     QVERIFY(std::abs(sum - 1.0) < 1e-9);
+
+    // The best point's out-of-fold predictions of every training row, shaped like predictions.csv.
+    const QJsonObject oof = r[QStringLiteral("oof")].toObject();
+    for (const char* key : {"accuracy", "confusion", "roc_auc_macro"})
+        QVERIFY2(oof.contains(QLatin1String(key)), key);
+    QCOMPARE(oof[QStringLiteral("rows")].toInt(), int(m_trainBlobs.rows));
+    QFile oofCsv(QString::fromStdString(o.outDir + "/oof_predictions.csv"));
+    QVERIFY(oofCsv.open(QIODevice::ReadOnly));
+    const QList<QByteArray> oofLines = oofCsv.readAll().trimmed().split('\n');
+    QCOMPARE(oofLines.front(), lines.front());
+    QCOMPARE(oofLines.size(), int(m_trainBlobs.rows) + 1);
+    int agree = 0;
+    for (int i = 1; i < oofLines.size(); ++i) {
+        const QList<QByteArray> cells = oofLines[i].split(',');
+        QCOMPARE(cells[0].toInt(), i - 1);
+        QCOMPARE(cells[1].toLongLong(), m_trainBlobs.y[std::size_t(i - 1)]);
+        agree += cells[1] == cells[2];
+    }
+    QCOMPARE(double(agree) / m_trainBlobs.rows, oof[QStringLiteral("accuracy")].toDouble());
+}
+
+void TestSvm::outOfFoldMatchesCrossValPredict_data()
+{
+    QTest::addColumn<QString>("kernel");
+    QTest::addColumn<double>("C");
+    QTest::addColumn<QString>("gamma");
+    QTest::addColumn<double>("tolerance");
+    // Poly kernels are the same dot products on both paths; rbf goes through the norms with
+    // BLAS on one and exp(-gamma |x - y|^2) directly in libsvm on the other, a few ulps apart,
+    // which the calibration's sigmoid fit carries to about 1e-5.
+    QTest::newRow("rbf") << QStringLiteral("rbf") << 10.0 << QStringLiteral("0.05") << 1e-4;
+    QTest::newRow("poly") << QStringLiteral("poly") << 1.0 << QStringLiteral("0.1") << 1e-6;
+}
+
+void TestSvm::outOfFoldMatchesCrossValPredict()
+{
+    QFETCH(QString, kernel);
+    QFETCH(double, C);
+    QFETCH(QString, gamma);
+    QFETCH(double, tolerance);
+    Scaler scaler;
+    scaler.fit(m_trainBlobs.x, m_trainBlobs.rows, m_trainBlobs.dims);
+    const std::vector<double> x = scaler.transform(m_trainBlobs.x, m_trainBlobs.rows);
+    const auto labels = intLabels(m_trainBlobs);
+    const auto folds = stratifiedKFold(labels, 5);
+    SvmParams params;
+    params.kernel = parseKernel(kernel.toStdString());
+    params.C = C;
+    params.gamma = gamma.toDouble();
+    OutOfFoldOptions o;
+    o.seed = 7;
+    const Evaluation dense = outOfFoldPredictions(x, m_trainBlobs.rows, m_trainBlobs.dims, labels, 4, folds, params, o);
+    o.precomputed = false;  // libsvm's own kernels and solver
+    const Evaluation libsvm = outOfFoldPredictions(x, m_trainBlobs.rows, m_trainBlobs.dims, labels, 4, folds, params, o);
+    // Every training row once, in row order, each predicted by the fold that held it out.
+    QCOMPARE(dense.rows.size(), std::size_t(m_trainBlobs.rows));
+    for (std::size_t i = 0; i < dense.rows.size(); ++i)
+        QCOMPARE(dense.rows[i], int64_t(i));
+    QCOMPARE(dense.truth, labels);
+    QCOMPARE(dense.predicted, libsvm.predicted);
+    QCOMPARE(dense.probabilities.size(), std::size_t(m_trainBlobs.rows * 4));
+    double worst = 0;
+    for (std::size_t i = 0; i < dense.probabilities.size(); ++i)
+        worst = std::max(worst, std::abs(dense.probabilities[i] - libsvm.probabilities[i]));
+    QVERIFY2(worst < tolerance, qPrintable(QString::number(worst)));  // the same seeded calibration as libsvm
+    QCOMPARE(dense.confusion.total(), m_trainBlobs.rows);
+
+    if (!m_reference)
+        QSKIP("/usr/bin/python3 with scikit-learn is not installed: run packaging/install-deps.sh --tests");
+    const QString foldsPath = m_tmp.path() + QStringLiteral("/oof-folds.json");
+    QVERIFY(writeJsonFile(foldsPath, foldsJson(folds)));
+    const QJsonObject ref = reference({QStringLiteral("oof"), m_train, foldsPath, kernel, QString::number(C), gamma,
+                                       QStringLiteral("3"), QStringLiteral("0")}).object();
+    const QJsonArray predicted = ref[QStringLiteral("predicted")].toArray();
+    QCOMPARE(predicted.size(), int(m_trainBlobs.rows));
+    for (int i = 0; i < predicted.size(); ++i)
+        QCOMPARE(dense.predicted[std::size_t(i)], predicted[i].toInt());
+    // scikit-learn's copy of libsvm draws its calibration folds from its own generator, so its
+    // probabilities differ from libsvm's in the calibration only: close, not equal.
+    const QJsonArray proba = ref[QStringLiteral("proba")].toArray();
+    double meanGap = 0;
+    for (int i = 0; i < proba.size(); ++i)
+        for (int k = 0; k < 4; ++k)
+            meanGap += std::abs(proba[i].toArray()[k].toDouble() - dense.probabilities[std::size_t(i * 4 + k)]);
+    meanGap /= double(proba.size() * 4);
+    QVERIFY2(meanGap < 0.05, qPrintable(QString::number(meanGap)));
 }
 
 void TestSvm::holdOutKeepsEveryClassInTraining()

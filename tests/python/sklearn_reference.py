@@ -6,6 +6,9 @@
                                               one-vs-one decision values on TEST, JSON
   grid TRAIN FOLDS.json SPEC.json             GridSearchCV(SVC(), spec['grid'], scoring=spec['scoring'])
                                               with these explicit folds, JSON
+  oof TRAIN FOLDS.json KERNEL C GAMMA DEGREE COEF0
+                                              StandardScaler + cross_val_predict(SVC) on these folds:
+                                              predictions and predict_proba (random_state=0), JSON
   metrics TRUTH.npy SCORES.npy PRED.npy       roc_curve / roc_auc_score / confusion_matrix /
                                               classification_report, JSON
 TRAIN/TEST are prefixes of PREFIX.features.npy + PREFIX.labels.npy.
@@ -16,7 +19,7 @@ import sys
 import numpy as np
 from sklearn.metrics import (accuracy_score, classification_report, confusion_matrix, f1_score, roc_auc_score,
                              roc_curve)
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import StandardScaler, label_binarize
 from sklearn.svm import SVC
 
@@ -75,6 +78,16 @@ def cmd_grid(train, folds_path, grid_path):
         points.append({"params": {k: v for k, v in params.items()}, "mean": r["mean_test_score"][i],
                        "std": r["std_test_score"][i]})
     print(json.dumps({"points": points, "best": search.best_params_}))
+
+
+def cmd_oof(train, folds_path, kernel, c, gamma, degree, coef0):
+    x, y = load(train)
+    xs = StandardScaler().fit_transform(x)
+    cv = [(np.array(f["train"]), np.array(f["validation"])) for f in json.load(open(folds_path))]
+    params = dict(kernel=kernel, C=float(c), gamma=gamma_of(gamma), degree=int(degree), coef0=float(coef0))
+    predicted = cross_val_predict(SVC(**params), xs, y, cv=cv, method="predict")
+    proba = cross_val_predict(SVC(probability=True, random_state=0, **params), xs, y, cv=cv, method="predict_proba")
+    print(json.dumps({"predicted": predicted.tolist(), "proba": proba.tolist()}))
 
 
 def cmd_metrics(truth_path, scores_path, pred_path):

@@ -16,15 +16,23 @@ QString describeParams(const QJsonObject& params)
     }
 }
 
-bool RunData::load(const QJsonObject& run, RunData* out, QString* error)
+bool RunData::modelHasProbability() const
+{
+    const QJsonObject svm = run.value(QStringLiteral("svm")).toObject();
+    return svm.value(QStringLiteral("probability")).toBool(true) && !probabilities.empty();
+}
+
+bool RunData::load(const QJsonObject& run, RunData* out, QString* error, Evaluated which)
 {
     const RunRecord record = RunRecord::fromJson(run);
     RunResults results;
-    if (!RunResults::load(record.dir, &results, error))
+    if (!RunResults::load(record.dir, &results, error, which))
         return false;
     if (results.hasTest() && !results.hasPredictions) {
+        const ModelFiles files{record.dir.toStdString()};
         if (error)
-            *error = QObject::tr("%1: missing or malformed").arg(QString::fromStdString(ModelFiles{record.dir.toStdString()}.predictions()));
+            *error = QObject::tr("%1: missing or malformed")
+                         .arg(QString::fromStdString(which == Evaluated::Test ? files.predictions() : files.oofPredictions()));
         return false;
     }
     RunData d;
@@ -37,8 +45,15 @@ bool RunData::load(const QJsonObject& run, RunData* out, QString* error)
     d.probabilities = std::move(results.probabilities);
     d.roc = std::move(results.roc);
     d.hasRoc = results.hasRoc;
-    if (d.hasTest())
+    d.evaluated = which;
+    if (d.hasTest() && which == Evaluated::Test) {
         d.testIds = readFeatureIds(record.testPrefix);
+    } else if (d.hasTest()) {
+        const std::vector<std::string> trainIds = readFeatureIds(record.trainPrefix);
+        for (int64_t row : results.rows)
+            if (row >= 0 && std::size_t(row) < trainIds.size())
+                d.testIds.push_back(trainIds[std::size_t(row)]);
+    }
     *out = std::move(d);
     return true;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "metrics/Metrics.h"
+#include "pipeline/RunRecord.h"
 
 #include <QJsonObject>
 #include <QString>
@@ -21,12 +22,24 @@ struct RunData {
     std::vector<double> probabilities;  ///< rows x K; empty if the model has none
     RocSet roc;
     bool hasRoc = false;
-    std::vector<std::string> testIds;   ///< image id per test row (from the test features' sidecar)
+    /// Image id per evaluated row: from the test features' sidecar, or for out-of-fold
+    /// predictions the training features' at each row.
+    std::vector<std::string> testIds;
+    Evaluated evaluated = Evaluated::Test;
 
+    /// True when the chosen predictions exist (test rows, or out-of-fold ones).
     bool hasTest() const { return confusion.classes > 0; }
-    QJsonObject test() const { return report.value(QStringLiteral("test")).toObject(); }
+    /// The chosen predictions' summary (report.json's "test" or "oof").
+    QJsonObject test() const
+    {
+        return report.value(evaluated == Evaluated::Test ? QStringLiteral("test") : QStringLiteral("oof")).toObject();
+    }
+    bool hasTestSplit() const { return report.contains(QStringLiteral("test")); }
+    bool hasOutOfFold() const { return report.contains(QStringLiteral("oof")); }
+    /// True when the run's final model gives probability estimates (the box was ticked).
+    bool modelHasProbability() const;
     /// Loads run["dir"]; returns false and sets *error naming the file.
-    static bool load(const QJsonObject& run, RunData* out, QString* error);
+    static bool load(const QJsonObject& run, RunData* out, QString* error, Evaluated which = Evaluated::Test);
 };
 
 /// "poly C=10 gamma=0.01 degree=3 coef0=0" for a params object, or "?" if it is not one

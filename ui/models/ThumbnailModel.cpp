@@ -48,6 +48,7 @@ void ThumbnailModel::reset(std::shared_ptr<const ImageSource> source, const QStr
     ++m_generation;
     m_source = std::move(source);
     m_classNames = classNames;
+    m_captions.clear();
     m_indices = std::move(indices);
     m_subset = subset;
     m_cache.clear();
@@ -79,6 +80,13 @@ int ThumbnailModel::rowCount(const QModelIndex& parent) const
     return int(m_subset ? qint64(m_indices.size()) : m_source->size());
 }
 
+void ThumbnailModel::setCaptions(QStringList captions)
+{
+    m_captions = std::move(captions);
+    if (rowCount() > 0)
+        Q_EMIT dataChanged(index(0), index(rowCount() - 1), {Qt::DisplayRole});
+}
+
 QVariant ThumbnailModel::data(const QModelIndex& index, int role) const
 {
     if (!index.isValid() || index.row() >= rowCount())
@@ -90,6 +98,8 @@ QVariant ThumbnailModel::data(const QModelIndex& index, int role) const
     case LabelRole:
         if (role == LabelRole)
             return label;
+        if (index.row() < m_captions.size())
+            return m_captions[index.row()];
         return label >= 0 && label < m_classNames.size() ? m_classNames[label] : QStringLiteral("#%1").arg(image);
     case Qt::ToolTipRole:
         return QStringLiteral("%1\n%2").arg(QString::fromStdString(m_source->id(image)),

@@ -34,6 +34,9 @@ public:
     void setSource(std::shared_ptr<const ImageSource> source, const QStringList& classNames);
     /// Shows only `indices` of `source` (possibly none).
     void setSubset(std::shared_ptr<const ImageSource> source, const QStringList& classNames, std::vector<qint64> indices);
+    /// Text under each thumbnail instead of its class name (one per row; cleared by setSource
+    /// and setSubset), e.g. "cat → dog" in the Label issues view.
+    void setCaptions(QStringList captions);
     std::shared_ptr<const ImageSource> source() const { return m_source; }
     qint64 imageIndex(int row) const;
     void setThumbnailSize(int side);
@@ -59,6 +62,7 @@ private:
 
     std::shared_ptr<const ImageSource> m_source;
     QStringList m_classNames;
+    QStringList m_captions;
     std::vector<qint64> m_indices;
     bool m_subset = false;  ///< false: every image, m_indices unused
     int m_side = 96;

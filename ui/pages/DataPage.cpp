@@ -10,6 +10,7 @@
 #include "tasks/FunctionTask.h"
 
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -38,6 +39,14 @@ DataPage::DataPage(Session* session, QWidget* parent) : QWidget(parent), m_sessi
     openStl->setToolTip(tr("A folder holding stl10_binary/ (or train_X.bin, test_X.bin, ...)"));
     auto* openFolderButton = new QPushButton(tr("Open image folder..."), this);
     openFolderButton->setToolTip(tr("One sub-folder per class, optionally under train/ and test/"));
+    auto* openCsv = new QPushButton(tr("Open CSV list..."), this);
+    openCsv->setToolTip(tr("A CSV file of path,label[,split] lines, paths relative to the file"));
+    connect(openCsv, &QPushButton::clicked, this, [this] {
+        const QString file = QFileDialog::getOpenFileName(this, tr("Open a CSV list of images"), m_session->datasetDir(),
+                                                          tr("CSV files (*.csv)"));
+        if (!file.isEmpty())
+            openFolder(file);
+    });
     auto* demo = new QPushButton(tr("Make demo set..."), this);
     demo->setToolTip(tr("A synthetic set in STL-10's format: works offline"));
     connect(openStl, &QPushButton::clicked, this, [this] { chooseFolder(tr("Open STL-10 folder")); });
@@ -60,6 +69,7 @@ DataPage::DataPage(Session* session, QWidget* parent) : QWidget(parent), m_sessi
     auto* bar = new QHBoxLayout;
     bar->addWidget(openStl);
     bar->addWidget(openFolderButton);
+    bar->addWidget(openCsv);
     bar->addWidget(demo);
     bar->addSpacing(16);
     bar->addWidget(new QLabel(tr("Split"), this));
@@ -93,6 +103,27 @@ DataPage::DataPage(Session* session, QWidget* parent) : QWidget(parent), m_sessi
     m_previewText->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_summary = new QLabel(tr("No dataset open. Open STL-10, a folder of your own images, or make the demo set."), this);
     m_summary->setWordWrap(true);
+    // A dataset without a test split: the share of each class held out for testing.
+    m_holdOutRow = new QWidget(this);
+    m_holdOut = new QDoubleSpinBox(m_holdOutRow);
+    m_holdOut->setObjectName(QStringLiteral("holdOutShare"));
+    m_holdOut->setRange(0.05, 0.5);
+    m_holdOut->setSingleStep(0.05);
+    m_holdOut->setDecimals(2);
+    m_holdOut->setValue(m_session->testFraction());
+    m_holdOut->setToolTip(tr("This dataset has no test split: this share of each class (stratified, seeded) is held "
+                             "out for testing, the rest trains. The same rule as deepsvm run --test-fraction."));
+    m_holdOutText = new QLabel(m_holdOutRow);
+    m_holdOutText->setWordWrap(true);
+    auto* holdOutLayout = new QHBoxLayout(m_holdOutRow);
+    holdOutLayout->setContentsMargins(0, 0, 0, 0);
+    holdOutLayout->addWidget(new QLabel(tr("No test split. Hold out for testing:"), m_holdOutRow));
+    holdOutLayout->addWidget(m_holdOut);
+    holdOutLayout->addWidget(m_holdOutText, 1);
+    m_holdOutRow->hide();
+    connect(m_holdOut, &QDoubleSpinBox::valueChanged, this,
+            [this](double v) { m_session->setHoldOut(v, m_session->splitSeed()); });
+    connect(m_session, &Session::holdOutChanged, this, &DataPage::refreshHoldOut);
     m_classChart = new ChartWidget(QStringLiteral("images-per-class"), this);
     m_classChart->setMinimumHeight(220);
 
@@ -111,6 +142,7 @@ DataPage::DataPage(Session* session, QWidget* parent) : QWidget(parent), m_sessi
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(bar);
     layout->addWidget(m_summary);
+    layout->addWidget(m_holdOutRow);
     layout->addWidget(split, 1);
     connect(m_session, &Session::datasetChanged, this, &DataPage::datasetChanged);
 }
@@ -219,8 +251,20 @@ void DataPage::makeDemoSet(const QString& dir, int trainPerClass, int testPerCla
     m_session->start(std::move(task));
 }
 
+void DataPage::refreshHoldOut()
+{
+    m_holdOutRow->setVisible(m_session->datasetNeedsHoldOut());
+    const QSignalBlocker block(m_holdOut);
+    m_holdOut->setValue(m_session->testFraction());
+    m_holdOutText->setText(m_session->holdOutSummary().isEmpty()
+                               ? tr("%1% of each class, seed %2; applied once the features are extracted.")
+                                     .arg(m_session->testFraction() * 100, 0, 'g', 3).arg(m_session->splitSeed())
+                               : m_session->holdOutSummary());
+}
+
 void DataPage::datasetChanged()
 {
+    refreshHoldOut();
     const auto dataset = m_session->dataset();
     const QSignalBlocker b1(m_split), b2(m_fold), b3(m_classFilter);
     m_split->clear();

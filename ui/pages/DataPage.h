@@ -3,6 +3,7 @@
 #include <QWidget>
 
 class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
 class QListView;
 class QPushButton;
@@ -25,6 +26,8 @@ public:
     bool openFolder(const QString& dir);
     /// The line above the thumbnails: what is open, or why a folder could not be.
     QLabel* summaryLabel() const { return m_summary; }
+    QDoubleSpinBox* holdOutShare() const { return m_holdOut; }
+    QLabel* holdOutLabel() const { return m_holdOutText; }
     /// Writes a demo set to `dir` as a task and opens it when done.
     void makeDemoSet(const QString& dir, int trainPerClass, int testPerClass, int unlabeled);
 
@@ -43,6 +46,7 @@ private:
     void datasetChanged();
     void refreshList();
     void showImage(const QModelIndex& index);
+    void refreshHoldOut();
 
     Session* m_session;
     QComboBox* m_split;
@@ -53,6 +57,9 @@ private:
     QLabel* m_preview;
     QLabel* m_previewText;
     QLabel* m_summary;
+    QWidget* m_holdOutRow;
+    QDoubleSpinBox* m_holdOut;
+    QLabel* m_holdOutText;
     ChartWidget* m_classChart;
 };
 

@@ -10,6 +10,12 @@
 #include "svm/SvmParams.h"
 
 #include <QCheckBox>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QIcon>
+#include <QPixmap>
+#include <QStandardItemModel>
 #include <QDir>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -60,6 +66,20 @@ EvaluationPage::EvaluationPage(Session* session, QWidget* parent) : QWidget(pare
     m_summary = new QLabel(tr("No model yet: run the grid search on the SVM page."), this);
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_evaluated = new QComboBox(this);
+    m_evaluated->setObjectName(QStringLiteral("evaluatedRows"));
+    m_evaluated->addItem(tr("Test split"), int(Evaluated::Test));
+    m_evaluated->addItem(tr("Out-of-fold (training rows)"), int(Evaluated::OutOfFold));
+    m_evaluated->setToolTip(tr("Test split: the final model on the held-out images. Out-of-fold: each training image "
+                               "predicted by the cross-validation model that did not see it."));
+    connect(m_evaluated, &QComboBox::activated, this, [this] { showRun(); });
+    m_leak = new QLabel(this);
+    m_leak->setObjectName(QStringLiteral("leakWarning"));
+    m_leak->setWordWrap(true);
+    m_leak->setStyleSheet(QStringLiteral("QLabel { background: #fff4d6; color: #5a4100; padding: 6px; border-radius: 4px; }"));
+    m_leak->setTextFormat(Qt::RichText);
+    m_leak->hide();
+    connect(m_leak, &QLabel::linkActivated, this, [this] { showNearDuplicates(); });
     m_confusion = new ConfusionMatrixView(this);
     m_normalised = new QCheckBox(tr("Row percentages"), this);
     connect(m_normalised, &QCheckBox::toggled, m_confusion, &ConfusionMatrixView::setNormalised);
@@ -104,59 +124,120 @@ EvaluationPage::EvaluationPage(Session* session, QWidget* parent) : QWidget(pare
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 1);
     split->setSizes({540, 700});
+    auto* top = new QHBoxLayout;
+    top->addWidget(m_summary, 1);
+    top->addWidget(new QLabel(tr("Evaluate:"), this));
+    top->addWidget(m_evaluated);
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(m_summary);
+    layout->addLayout(top);
+    layout->addWidget(m_leak);
     layout->addWidget(split, 1);
     connect(m_session, &Session::currentRunChanged, this, &EvaluationPage::showRun);
 }
 
 EvaluationPage::~EvaluationPage() = default;
 
+void EvaluationPage::clearResults(const QString& why)
+{
+    // Never leave the previous run's numbers under this run's name.
+    m_data = RunData();
+    m_confusion->setMatrix(ConfusionMatrix(), {});
+    m_roc->showMessage(QString());
+    m_classes->setRowCount(0);
+    m_ovr->setRowCount(0);
+    m_galleryModel->setSource(nullptr, {});
+    m_leak->hide();
+    m_summary->setText(why);
+}
+
 void EvaluationPage::showRun()
 {
     const QJsonObject run = m_session->currentRun();
     if (run.isEmpty())
         return;
-    RunData data;
+    // The test split when the run has one (unless the user chose out-of-fold), else the
+    // out-of-fold predictions: a plain class folder evaluates like STL-10.
+    RunData probe;
     QString error;
-    if (!RunData::load(run, &data, &error)) {
-        // Never leave the previous run's numbers under this run's name.
-        m_data = RunData();
-        m_confusion->setMatrix(ConfusionMatrix(), {});
-        m_roc->showMessage(QString());
-        m_classes->setRowCount(0);
-        m_ovr->setRowCount(0);
-        m_galleryModel->setSource(nullptr, {});
-        m_summary->setText(tr("Cannot show run %1: %2").arg(run.value(QStringLiteral("id")).toString(), error));
+    if (!RunData::load(run, &probe, &error)) {
+        clearResults(tr("Cannot show run %1: %2").arg(run.value(QStringLiteral("id")).toString(), error));
+        return;
+    }
+    const bool wantOof = Evaluated(m_evaluated->currentData().toInt()) == Evaluated::OutOfFold;
+    Evaluated which = (wantOof && probe.hasOutOfFold()) || (!probe.hasTestSplit() && probe.hasOutOfFold())
+        ? Evaluated::OutOfFold : Evaluated::Test;
+    RunData data;
+    if (which == Evaluated::Test) {
+        data = std::move(probe);
+    } else if (!RunData::load(run, &data, &error, which)) {
+        clearResults(tr("Cannot show run %1: %2").arg(run.value(QStringLiteral("id")).toString(), error));
         return;
     }
     m_data = std::move(data);
+    m_evaluated->setCurrentIndex(m_evaluated->findData(int(which)));
+    qobject_cast<QStandardItemModel*>(m_evaluated->model())->item(0)->setEnabled(m_data.hasTestSplit());
+    qobject_cast<QStandardItemModel*>(m_evaluated->model())->item(1)->setEnabled(m_data.hasOutOfFold());
+    showSummary(run);
+    showLeakWarning();
+    m_confusion->setMatrix(m_data.confusion, m_data.classNames);
+    if (m_data.hasRoc)
+        m_roc->setRoc(m_data.roc, m_data.classNames);
+    else if (!m_data.hasTest())
+        m_roc->showMessage(tr("No ROC curves: this run has no test rows and no out-of-fold predictions"));
+    else if (!m_data.modelHasProbability())
+        m_roc->showMessage(tr("No ROC curves: this model was trained without probability estimates"));
+    else
+        m_roc->showMessage(tr("No ROC curves: the predictions file has no probabilities"));
+    fillTables();
+    m_galleryModel->setSource(nullptr, {});
+    m_galleryLabel->setText(tr("Click a cell of the confusion matrix to see its images."));
+}
+
+void EvaluationPage::showSummary(const QJsonObject& run)
+{
     const QJsonObject test = m_data.test();
     const QString best = describeParams(m_data.report.value(QStringLiteral("best")).toObject());
     auto pct = [](double v) { return std::isfinite(v) ? QString::number(100 * v, 'f', 2) + QLatin1Char('%') : QStringLiteral("n/a"); };
     auto num = [](double v) { return std::isfinite(v) ? QString::number(v, 'f', 4) : QStringLiteral("n/a"); };
+    const QString id = run.value(QStringLiteral("id")).toString();
     if (!m_data.hasTest()) {
-        m_summary->setText(tr("<b>Run %1</b> · %2 · no test features, so nothing to evaluate.")
-                               .arg(run.value(QStringLiteral("id")).toString(), best));
-    } else {
-        m_summary->setText(tr("<b>Run %1</b> · %2<br>"
-                              "Test accuracy <b>%3</b> · balanced accuracy %4 · macro F1 %5 · macro AUC %6 · micro AUC %7 · "
-                              "%8 test images · %9 support vectors")
-                               .arg(run.value(QStringLiteral("id")).toString(), best)
-                               .arg(pct(test.value(QStringLiteral("accuracy")).toDouble()),
-                                    pct(test.value(QStringLiteral("balanced_accuracy")).toDouble()),
-                                    num(test.value(QStringLiteral("f1_macro")).toDouble()),
-                                    num(test.value(QStringLiteral("roc_auc_macro")).toDouble(std::nan(""))),
-                                    num(test.value(QStringLiteral("roc_auc_micro")).toDouble(std::nan(""))))
-                               .arg(test.value(QStringLiteral("rows")).toDouble())
-                               .arg(m_data.report.value(QStringLiteral("support_vectors")).toDouble()));
+        m_summary->setText(tr("<b>Run %1</b> · %2 · no test rows and no out-of-fold predictions (the model was trained "
+                              "without cross-validation), so nothing to evaluate.").arg(id, best));
+        return;
     }
-    m_confusion->setMatrix(m_data.confusion, m_data.classNames);
-    if (m_data.hasRoc) {
-        m_roc->setRoc(m_data.roc, m_data.classNames);
-    } else {
-        m_roc->showMessage(tr("No ROC curves: this model was trained without probability estimates"));
-    }
+    const bool oof = m_data.evaluated == Evaluated::OutOfFold;
+    const QString what = oof ? tr("Out-of-fold accuracy") : tr("Test accuracy");
+    const QString rows = oof ? tr("%1 training images, each predicted by the %2-fold model that did not see it")
+                                   .arg(test.value(QStringLiteral("rows")).toDouble())
+                                   .arg(m_data.report.value(QStringLiteral("folds")).toInt())
+                             : tr("%1 test images").arg(test.value(QStringLiteral("rows")).toDouble());
+    m_summary->setText(tr("<b>Run %1</b> · %2<br>"
+                          "%3 <b>%4</b> · balanced accuracy %5 · macro F1 %6 · macro AUC %7 · micro AUC %8 · "
+                          "%9 · %10 support vectors")
+                           .arg(id, best, what)
+                           .arg(pct(test.value(QStringLiteral("accuracy")).toDouble()),
+                                pct(test.value(QStringLiteral("balanced_accuracy")).toDouble()),
+                                num(test.value(QStringLiteral("f1_macro")).toDouble()),
+                                num(test.value(QStringLiteral("roc_auc_macro")).toDouble(std::nan(""))),
+                                num(test.value(QStringLiteral("roc_auc_micro")).toDouble(std::nan(""))), rows)
+                           .arg(m_data.report.value(QStringLiteral("support_vectors")).toDouble()));
+}
+
+void EvaluationPage::showLeakWarning()
+{
+    const QJsonObject nd = m_data.report.value(QStringLiteral("near_duplicates")).toObject();
+    const int count = nd.value(QStringLiteral("count")).toInt();
+    m_leak->setVisible(count > 0 && m_data.evaluated == Evaluated::Test);
+    if (count > 0)
+        m_leak->setText(tr("<b>%n test image(s)</b> nearly duplicate a training image (similarity of standardised "
+                           "features at least %1): the test accuracy is optimistic. <a href=\"pairs\">Show the pairs</a>",
+                           nullptr, count)
+                            .arg(nd.value(QStringLiteral("threshold")).toDouble()));
+}
+
+void EvaluationPage::fillTables()
+{
+    const QJsonObject test = m_data.test();
     const QJsonObject perClass = test.value(QStringLiteral("per_class")).toObject();
     const QJsonObject ovr = test.value(QStringLiteral("one_vs_rest")).toObject();
     const QJsonObject auc = test.value(QStringLiteral("roc_auc")).toObject();
@@ -184,8 +265,66 @@ void EvaluationPage::showRun()
     }
     for (QTableWidget* t : {m_classes, m_ovr})
         t->setSortingEnabled(true);
-    m_galleryModel->setSource(nullptr, {});
-    m_galleryLabel->setText(tr("Click a cell of the confusion matrix to see its test images."));
+}
+
+ImageLookup::Found EvaluationPage::findImage(const std::string& preferredSplit, const std::string& id)
+{
+    const auto dataset = m_session->dataset();
+    if (!m_lookup || m_lookupDataset != dataset) {
+        m_lookup = std::make_unique<ImageLookup>(dataset);  // built once per dataset, not per click
+        m_lookupDataset = dataset;
+    }
+    ImageLookup::Found found = m_lookup->find(preferredSplit, id);
+    // A held-out split comes from the dataset's only split ("all"): look there too.
+    for (const std::string& split : dataset ? dataset->splits() : std::vector<std::string>{}) {
+        if (found.index >= 0)
+            break;
+        found = m_lookup->find(split, id);
+    }
+    return found;
+}
+
+void EvaluationPage::showNearDuplicates()
+{
+    const QJsonArray pairs = m_data.report.value(QStringLiteral("near_duplicates")).toObject().value(QStringLiteral("pairs")).toArray();
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Test images that nearly duplicate a training image"));
+    auto* list = new QTableWidget(int(pairs.size()), 3, &dialog);
+    list->setObjectName(QStringLiteral("nearDuplicatePairs"));
+    list->setHorizontalHeaderLabels({tr("test image"), tr("training image"), tr("similarity")});
+    list->setIconSize(QSize(96, 96));
+    list->verticalHeader()->setDefaultSectionSize(104);
+    list->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    list->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    for (int i = 0; i < pairs.size(); ++i) {
+        const QJsonObject p = pairs[i].toObject();
+        int column = 0;
+        for (const auto& [split, key] : {std::pair<std::string, QString>{"test", QStringLiteral("test_id")},
+                                         std::pair<std::string, QString>{"train", QStringLiteral("train_id")}}) {
+            const QString id = p.value(key).toString();
+            auto* item = new QTableWidgetItem(id);
+            const ImageLookup::Found found = findImage(split, id.toStdString());
+            if (found.index >= 0) {
+                try {
+                    item->setIcon(QIcon(QPixmap::fromImage(toQImage(found.source->load(found.index)).scaled(
+                        96, 96, Qt::KeepAspectRatio, Qt::SmoothTransformation))));
+                } catch (const std::exception&) {
+                    item->setText(id + tr(" (cannot be read)"));
+                }
+            }
+            list->setItem(i, column++, item);
+        }
+        list->setItem(i, 2, cell(rounded(p.value(QStringLiteral("similarity")).toDouble())));
+    }
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, &dialog);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    auto* layout = new QVBoxLayout(&dialog);
+    layout->addWidget(list);
+    layout->addWidget(buttons);
+    dialog.resize(640, 520);
+    m_pairsDialog = &dialog;
+    dialog.exec();
+    m_pairsDialog = nullptr;
 }
 
 void EvaluationPage::showCell(int truth, int predicted)
@@ -212,17 +351,13 @@ void EvaluationPage::showCell(int truth, int predicted)
         m_galleryModel->setSource(nullptr, {});
         return;
     }
-    if (!m_lookup || m_lookupDataset != dataset) {
-        m_lookup = std::make_unique<ImageLookup>(dataset);  // built once per dataset, not per click
-        m_lookupDataset = dataset;
-    }
-    ImageLookup& lookup = *m_lookup;
+    const std::string split = m_data.evaluated == Evaluated::Test ? "test" : "train";
     std::shared_ptr<const ImageSource> source;
     std::vector<qint64> indices;
     int missing = 0;
     for (std::size_t r : rows) {
-        const ImageLookup::Found found = lookup.find("test", m_data.testIds[r]);
-        if (found.index < 0) {
+        const ImageLookup::Found found = findImage(split, m_data.testIds[r]);
+        if (found.index < 0 || (source && found.source != source)) {
             ++missing;
             continue;
         }

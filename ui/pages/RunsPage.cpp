@@ -49,13 +49,29 @@ void collect(const QJsonObject& o, const QString& prefix, QList<QPair<QString, Q
     }
 }
 
+/// "0.8125 ± 0.0210" of the best grid point, sortable by its mean.
+QTableWidgetItem* cvItem(const QJsonObject& run)
+{
+    auto* item = new QTableWidgetItem;
+    const QJsonObject cv = run.value(QStringLiteral("cv_best")).toObject();
+    const double mean = cv.value(QStringLiteral("mean")).toDouble(std::nan(""));
+    if (std::isfinite(mean)) {
+        item->setData(Qt::DisplayRole, QStringLiteral("%1 ± %2").arg(mean, 0, 'f', 4)
+                                           .arg(cv.value(QStringLiteral("std")).toDouble(), 0, 'f', 4));
+        item->setToolTip(QObject::tr("%1 over %2 folds").arg(cv.value(QStringLiteral("metric")).toString())
+                             .arg(cv.value(QStringLiteral("folds")).toInt()));
+    }
+    item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    return item;
+}
+
 }  // namespace
 
 RunsPage::RunsPage(Session* session, QWidget* parent) : QWidget(parent), m_session(session)
 {
-    m_table = new QTableWidget(0, 9, this);
-    m_table->setHorizontalHeaderLabels({tr("run"), tr("kind"), tr("backbone"), tr("best parameters"), tr("test accuracy"),
-                                        tr("macro F1"), tr("macro AUC"), tr("grid s"), tr("total s")});
+    m_table = new QTableWidget(0, 10, this);
+    m_table->setHorizontalHeaderLabels({tr("run"), tr("kind"), tr("backbone"), tr("best parameters"), tr("best CV (mean ± std)"),
+                                        tr("test accuracy"), tr("macro F1"), tr("macro AUC"), tr("grid s"), tr("total s")});
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -137,16 +153,21 @@ void RunsPage::refresh()
                                                           : tr("single model")));
         m_table->setItem(row, 2, new QTableWidgetItem(r.value(QStringLiteral("features")).toObject().value(QStringLiteral("backbone")).toString()));
         m_table->setItem(row, 3, new QTableWidgetItem(describeParams(r.value(QStringLiteral("best")).toObject())));
-        const QJsonObject test = r.value(QStringLiteral("test")).toObject();
+        m_table->setItem(row, 4, cvItem(r));
+        // Without a test split, the out-of-fold scores stand in (marked as such).
+        const bool oof = !r.contains(QStringLiteral("test")) || r.value(QStringLiteral("test")).toObject().isEmpty();
+        const QJsonObject test = r.value(oof ? QStringLiteral("oof") : QStringLiteral("test")).toObject();
         const QJsonObject t = r.value(QStringLiteral("timings")).toObject();
-        int c = 4;
+        int c = 5;
         for (double value : {test.value(QStringLiteral("accuracy")).toDouble(std::nan("")), test.value(QStringLiteral("f1_macro")).toDouble(std::nan("")),
                              test.value(QStringLiteral("roc_auc_macro")).toDouble(std::nan("")),
                              t.value(QStringLiteral("grid_search_seconds")).toDouble(std::nan("")),
                              t.value(QStringLiteral("total_seconds")).toDouble(std::nan(""))}) {
             auto* item = new QTableWidgetItem;
             if (std::isfinite(value))
-                item->setData(Qt::DisplayRole, QString::number(value, 'f', c >= 7 ? 2 : 4).toDouble());
+                item->setData(Qt::DisplayRole, QString::number(value, 'f', c >= 8 ? 2 : 4).toDouble());
+            if (oof && c < 8 && std::isfinite(value))
+                item->setToolTip(tr("out-of-fold: this run has no test split"));
             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
             m_table->setItem(row, c++, item);
         }

@@ -1,0 +1,102 @@
+#include "svm/OutOfFold.h"
+
+#include "svm/DenseSvc.h"
+#include "svm/GridSearch.h"
+#include "svm/SvmModel.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace deepsvm {
+
+namespace {
+
+std::vector<double> gatherRows(const std::vector<double>& x, int64_t dims, const std::vector<int64_t>& rows)
+{
+    std::vector<double> out;
+    out.reserve(rows.size() * std::size_t(dims));
+    for (int64_t r : rows)
+        out.insert(out.end(), x.begin() + r * dims, x.begin() + (r + 1) * dims);
+    return out;
+}
+
+/// The fold's model, fitted on `train` (n x dims) exactly as the final refit fits all rows.
+SvmModel fitFold(const std::vector<double>& train, int64_t n, int64_t dims, const std::vector<int>& labels,
+                 const SvmParams& params, const OutOfFoldOptions& o)
+{
+    std::vector<int64_t> all(static_cast<std::size_t>(n));
+    std::iota(all.begin(), all.end(), int64_t(0));
+    if (!o.precomputed) {
+        SvmModel::Options mo;
+        mo.probability = o.probability;
+        mo.seed = o.seed;
+        mo.cancelled = o.cancelled;
+        return SvmModel::train(SvmRows::fromFeatures(train, n, dims), all, labels, params, mo);
+    }
+    const std::vector<double> k = kernelMatrix(train, n, train, n, dims, params);
+    const DenseSvc dense = o.probability
+        ? DenseSvc::trainWithProbability(k.data(), n, all, labels, params.C, o.seed, o.threads, o.cancelled)
+        : DenseSvc::train(k.data(), n, all, labels, params.C, o.cancelled);
+    return SvmModel::fromDense(SvmRows::fromKernel(k, n, n), dense, params);
+}
+
+}  // namespace
+
+Evaluation outOfFoldPredictions(const std::vector<double>& x, int64_t rows, int64_t dims, const std::vector<int>& labels,
+                                int classes, const std::vector<Fold>& folds, const SvmParams& params,
+                                const OutOfFoldOptions& options)
+{
+    // Where each validated row lands in the result: row order.
+    std::vector<int64_t> position(std::size_t(rows), -1);
+    for (const Fold& f : folds)
+        for (int64_t r : f.validation)
+            position[std::size_t(r)] = 0;
+    Evaluation e;
+    for (int64_t r = 0; r < rows; ++r)
+        if (position[std::size_t(r)] >= 0) {
+            position[std::size_t(r)] = int64_t(e.rows.size());
+            e.rows.push_back(r);
+        }
+    const std::size_t n = e.rows.size();
+    const std::size_t pairs = std::size_t(classes) * std::size_t(classes - 1) / 2;
+    e.truth.resize(n);
+    e.predicted.resize(n);
+    e.decisions.assign(n * pairs, 0.0);
+    e.rocScores.assign(n * std::size_t(classes), 0.0);
+    if (options.probability)
+        e.probabilities.assign(n * std::size_t(classes), 0.0);
+
+    for (const Fold& f : folds) {
+        if (f.validation.empty())
+            continue;
+        throwIfCancelled(options.cancelled);
+        std::vector<int> trainLabels, validationLabels;
+        for (int64_t r : f.train) trainLabels.push_back(labels[std::size_t(r)]);
+        for (int64_t r : f.validation) validationLabels.push_back(labels[std::size_t(r)]);
+        const std::vector<double> train = gatherRows(x, dims, f.train);
+        const std::vector<double> validation = gatherRows(x, dims, f.validation);
+        const int64_t nt = int64_t(f.train.size()), nv = int64_t(f.validation.size());
+        const SvmModel model = fitFold(train, nt, dims, trainLabels, params, options);
+        const Evaluation part = evaluate(model, validation, nv, train, nt, dims, options.precomputed, params,
+                                         validationLabels, classes);
+        // A fold whose training rows miss a class has fewer one-vs-one pairs: its decision
+        // values are not comparable with the others', so only full folds keep them.
+        const std::size_t partPairs = nv > 0 ? part.decisions.size() / std::size_t(nv) : 0;
+        for (int64_t i = 0; i < nv; ++i) {
+            const std::size_t at = std::size_t(position[std::size_t(f.validation[std::size_t(i)])]);
+            e.truth[at] = validationLabels[std::size_t(i)];
+            e.predicted[at] = part.predicted[std::size_t(i)];
+            if (partPairs == pairs)
+                std::copy_n(part.decisions.begin() + i * int64_t(pairs), pairs, e.decisions.begin() + int64_t(at * pairs));
+            std::copy_n(part.rocScores.begin() + i * classes, classes, e.rocScores.begin() + int64_t(at) * classes);
+            if (options.probability && !part.probabilities.empty())
+                std::copy_n(part.probabilities.begin() + i * classes, classes,
+                            e.probabilities.begin() + int64_t(at) * classes);
+        }
+    }
+    e.confusion = confusionMatrix(e.truth, e.predicted, classes);
+    e.roc = rocOneVsRest(e.truth, e.rocScores, classes);
+    return e;
+}
+
+}  // namespace deepsvm

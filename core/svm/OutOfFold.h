@@ -1,0 +1,30 @@
+#pragma once
+
+#include "data/Splits.h"
+#include "io/Cancel.h"
+#include "svm/SvmParams.h"
+#include "svm/SvmReport.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace deepsvm {
+
+struct OutOfFoldOptions {
+    bool probability = true;  ///< fit each fold's model with probability estimates
+    bool precomputed = true;  ///< kernels with BLAS and DenseSvc (else libsvm's own kernels)
+    unsigned seed = 0;        ///< libsvm's calibration draws
+    int threads = 0;
+    CancelCheck cancelled;
+};
+
+/// Cross-validated predictions of one grid point, as scikit-learn's cross_val_predict: each
+/// fold's model is fitted on the fold's training rows of `x` (scaled, rows x dims) and predicts
+/// its validation rows. The result covers every row that some fold validates, in row order
+/// (`rows` holds their indices into `x`: all of them for K-fold, the held-out share for a
+/// hold-out), with the confusion matrix and ROC curves over them.
+Evaluation outOfFoldPredictions(const std::vector<double>& x, int64_t rows, int64_t dims, const std::vector<int>& labels,
+                                int classes, const std::vector<Fold>& folds, const SvmParams& params,
+                                const OutOfFoldOptions& options);
+
+}  // namespace deepsvm
