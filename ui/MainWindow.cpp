@@ -7,6 +7,7 @@
 #include "pages/EvaluationPage.h"
 #include "pages/FeaturesPage.h"
 #include "pages/FineTunePage.h"
+#include "pages/LabelIssuesPage.h"
 #include "pages/RunsPage.h"
 #include "pages/SvmPage.h"
 #include "pages/WelcomePage.h"
@@ -123,7 +124,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Ses
     setAcceptDrops(true);
     QSettings settings;
     m_session->setWorkspace(settings.value(QStringLiteral("workspace"), m_session->workspace()).toString());
+    createPages();
+    buildNavigation();
+    buildBanners();
+    buildDockAndStatus();
+    buildMenus();
+    connectPages();
+    restoreWindow(settings);
+}
 
+void MainWindow::createPages()
+{
     m_data = new DataPage(m_session, this);
     m_features = new FeaturesPage(m_session, this);
     m_svm = new SvmPage(m_session, this);
@@ -132,13 +143,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Ses
     m_runs = new RunsPage(m_session, this);
     m_welcome = new WelcomePage(m_session, this);
     m_fineTune = new FineTunePage(m_session, this);
+    m_labelIssues = new LabelIssuesPage(m_session, this);
+}
 
+void MainWindow::buildNavigation()
+{
     m_sidebar = new QListWidget(this);
     m_stack = new QStackedWidget(this);
     const QList<QPair<QString, QWidget*>> pages{{tr("1  Data"), m_data},        {tr("2  Features"), m_features},
                                                 {tr("3  SVM"), m_svm},          {tr("4  Evaluation"), m_evaluation},
                                                 {tr("5  Classify"), m_classify}, {tr("6  Runs"), m_runs},
-                                                {tr("7  Fine-tune"), m_fineTune}};
+                                                {tr("7  Fine-tune"), m_fineTune}, {tr("8  Label issues"), m_labelIssues}};
     for (const auto& [name, page] : pages) {
         m_sidebar->addItem(name);
         m_stack->addWidget(page);
@@ -164,7 +179,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Ses
     });
     connect(m_welcome, &WelcomePage::weightsChosen, m_features, &FeaturesPage::setWeightsFile);
     connect(m_fineTune, &FineTunePage::featureSettingsProposed, m_features, &FeaturesPage::applySettings);
+}
 
+void MainWindow::buildBanners()
+{
     m_banner = new QLabel(this);
     m_banner->setWordWrap(true);
     m_banner->setTextFormat(Qt::RichText);
@@ -190,7 +208,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Ses
     row->addWidget(m_stack, 1);
     outer->addLayout(row, 1);
     setCentralWidget(central);
+}
 
+void MainWindow::buildDockAndStatus()
+{
     auto* dock = new QDockWidget(tr("Tasks"), this);
     dock->setObjectName(QStringLiteral("tasksDock"));
     dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
@@ -207,10 +228,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Ses
             [this](const QString& text) { m_statusDataset->setVisible(text.isEmpty()); });
     statusBar()->addPermanentWidget(m_statusNetwork);
     statusBar()->addPermanentWidget(m_statusDevice);
+}
 
-    buildMenus();
+void MainWindow::connectPages()
+{
     connect(m_session, &Session::datasetChanged, this, &MainWindow::updateStatus);
     connect(m_session, &Session::datasetChanged, this, &MainWindow::updateBanner);
+    connect(m_session, &Session::holdOutChanged, this, &MainWindow::updateStatus);
     connect(m_session, &Session::message, this, [this](const QString& text) { statusBar()->showMessage(text, 15000); });
     connect(m_session, &Session::featureSettingsChanged, this, &MainWindow::updateStatus);
     connect(m_session, &Session::featureSettingsChanged, this, &MainWindow::updateBanner);
@@ -219,7 +243,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new Ses
     connect(m_svm, &SvmPage::runFinished, this, [this] { showPage(Evaluation); });
     connect(m_runs, &RunsPage::exportReportRequested, this, &MainWindow::askExportReport);
     connect(m_session, &Session::currentRunChanged, this, [this] { showPage(Evaluation); });
+    // Retrain after label edits: extract the edited dataset, then the grid search as set.
+    connect(m_labelIssues, &LabelIssuesPage::retrainRequested, this, [this] {
+        m_retrainPending = m_features->startExtraction() != nullptr;
+        showPage(Features);
+    });
+    connect(m_features, &FeaturesPage::extractionFinished, this, [this](bool ok) {
+        if (std::exchange(m_retrainPending, false) && ok && m_svm->startSearch())
+            showPage(Svm);
+    });
+}
 
+void MainWindow::restoreWindow(QSettings& settings)
+{
     // Restore the last window and settings; the last experiment comes back from the autosave.
     // 1280 x 820 where the screen has room, else 90% of it (small or high-DPI screens).
     const QSize room = screen() ? screen()->availableGeometry().size() * 0.9 : QSize(1280, 820);
@@ -244,70 +280,6 @@ void MainWindow::markRestored()
     m_restoreDone = true;
 }
 
-void MainWindow::buildMenus()
-{
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&Open dataset folder..."), QKeySequence::Open, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open dataset folder"), m_session->datasetDir());
-        if (!dir.isEmpty() && m_data->openFolder(dir))
-            showPage(Data);
-    });
-    file->addAction(tr("Make &demo set..."), this, [this] {
-        showPage(Data);
-        m_data->makeDemoSet(m_session->workspace() + QStringLiteral("/demo"), 100, 80, 0);
-    });
-    file->addSeparator();
-    file->addAction(tr("Open e&xperiment..."), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open experiment"), m_session->workspace(), tr("Experiments (*.json)"));
-        QString error;
-        if (!path.isEmpty() && !openExperiment(path, &error))
-            QMessageBox::warning(this, tr("Cannot open the experiment"), error);
-    });
-    auto saveAs = [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Save experiment"), m_session->workspace() + QStringLiteral("/experiment.json"),
-                                                          tr("Experiments (*.json)"));
-        QString error;
-        if (!path.isEmpty() && !saveExperiment(path, &error))
-            QMessageBox::warning(this, tr("Cannot save the experiment"), error);
-    };
-    file->addAction(tr("&Save experiment"), QKeySequence::Save, this, [this, saveAs] {
-        QString error;
-        if (m_experimentPath.isEmpty())
-            saveAs();
-        else if (!saveExperiment(m_experimentPath, &error))
-            QMessageBox::warning(this, tr("Cannot save the experiment"), error);
-    });
-    file->addAction(tr("Save experiment &as..."), QKeySequence::SaveAs, this, saveAs);
-    file->addSeparator();
-    QMenu* exportMenu = file->addMenu(tr("&Export"));
-    exportMenu->addAction(tr("&Report (HTML and PDF)..."), QKeySequence(Qt::CTRL | Qt::Key_E), this,
-                          [this] { askExportReport(m_session->currentRun()); });
-    exportMenu->addAction(tr("&Predictions (CSV)..."), this, &MainWindow::exportPredictions);
-    exportMenu->addAction(tr("&Features (.npy)..."), this, &MainWindow::exportFeatures);
-    exportMenu->addAction(tr("&Model folder..."), this, &MainWindow::exportModel);
-    file->addSeparator();
-    QAction* preferences = file->addAction(tr("&Preferences..."), this, &MainWindow::showPreferences);
-    preferences->setShortcuts({QKeySequence(QKeySequence::Preferences), QKeySequence(Qt::CTRL | Qt::Key_Comma)});
-    file->addSeparator();
-    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
-
-    QMenu* view = menuBar()->addMenu(tr("&View"));
-    const QStringList names{tr("&Data"), tr("&Features"), tr("&SVM"), tr("&Evaluation"), tr("&Classify"), tr("&Runs"), tr("Fine-&tune")};
-    for (int i = 0; i < names.size(); ++i)
-        view->addAction(names[i], QKeySequence(Qt::CTRL | (Qt::Key_1 + i)), this, [this, i] { showPage(Page(i)); });
-    view->addSeparator();
-    for (QDockWidget* dock : findChildren<QDockWidget*>())
-        view->addAction(dock->toggleViewAction());
-
-    QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&Getting started (data and weights)"), QKeySequence::HelpContents, this, &MainWindow::showWelcome);
-    help->addAction(tr("&About DeepSVM Studio"), this, [this] {
-        QMessageBox::about(this, tr("About DeepSVM Studio"),
-                           tr("<h3>DeepSVM Studio %1</h3><p>ResNet features + multiclass SVM, from images to ROC curves.</p>"
-                              "<p>Every step also runs headless: <code>deepsvm --help</code>.</p>").arg(QStringLiteral(DEEPSVM_VERSION)));
-    });
-}
-
 void MainWindow::showPage(Page page)
 {
     m_sidebar->setCurrentRow(int(page));
@@ -329,9 +301,15 @@ MainWindow::Page MainWindow::currentPage() const
 void MainWindow::updateStatus()
 {
     const auto f = m_session->featureSettings();
-    m_statusDataset->setText(m_session->datasetDir().isEmpty()
-                                 ? tr("No dataset open")
-                                 : tr("Dataset: %1").arg(QDir::toNativeSeparators(m_session->datasetDir())));
+    QString dataset = m_session->datasetDir().isEmpty()
+                          ? tr("No dataset open")
+                          : tr("Dataset: %1").arg(QDir::toNativeSeparators(m_session->datasetDir()));
+    if (m_session->datasetNeedsHoldOut())
+        dataset += QStringLiteral(" · ") + (m_session->holdOutSummary().isEmpty()
+                                                ? tr("no test split: %1% of each class will be held out")
+                                                      .arg(m_session->testFraction() * 100, 0, 'g', 3)
+                                                : m_session->holdOutSummary());
+    m_statusDataset->setText(dataset);
     const QString weights = f.value(QStringLiteral("weights")).toString(QStringLiteral("random"));
     m_statusNetwork->setText(tr("%1 · %2 · %3")
                                  .arg(f.value(QStringLiteral("backbone")).toString(),

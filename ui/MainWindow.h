@@ -3,6 +3,7 @@
 #include <QMainWindow>
 
 class QLabel;
+class QSettings;
 class QListWidget;
 class QStackedWidget;
 
@@ -13,6 +14,7 @@ class DataPage;
 class EvaluationPage;
 class FeaturesPage;
 class FineTunePage;
+class LabelIssuesPage;
 class RunsPage;
 class Session;
 class SvmPage;
@@ -24,7 +26,7 @@ class WelcomePage;
 class MainWindow final : public QMainWindow {
     Q_OBJECT
 public:
-    enum Page { Data, Features, Svm, Evaluation, Classify, Runs, FineTune, PageCount };
+    enum Page { Data, Features, Svm, Evaluation, Classify, Runs, FineTune, LabelIssues, PageCount };
 
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -38,6 +40,7 @@ public:
     RunsPage* runsPage() const { return m_runs; }
     WelcomePage* welcomePage() const { return m_welcome; }
     FineTunePage* fineTunePage() const { return m_fineTune; }
+    LabelIssuesPage* labelIssuesPage() const { return m_labelIssues; }
     /// The first-run page (not in the sidebar): where data and weights come from.
     void showWelcome();
     void showPage(Page page);
@@ -66,7 +69,14 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
-    void buildMenus();
+    // The constructor's steps, in order.
+    void createPages();
+    void buildNavigation();
+    void buildBanners();
+    void buildDockAndStatus();
+    void buildMenus();  // MainWindowMenus.cpp
+    void connectPages();
+    void restoreWindow(QSettings& settings);
     void updateStatus();
     void updateBanner();
     void autosave();
@@ -92,6 +102,8 @@ private:
     RunsPage* m_runs;
     WelcomePage* m_welcome;
     FineTunePage* m_fineTune;
+    LabelIssuesPage* m_labelIssues;
+    bool m_retrainPending = false;
     QString m_experimentPath;
     bool m_restoreDone = false;  ///< no autosave before the last session has been reopened
 };

@@ -89,8 +89,9 @@ bool Session::datasetNeedsHoldOut() const
     return std::find(splits.begin(), splits.end(), "test") == splits.end();
 }
 
-void Session::setFeaturePrefixes(const QString& train, const QString& test)
+void Session::setFeaturePrefixes(const QString& trainIn, const QString& testIn)
 {
+    const QString train = trainIn, test = testIn;  // copies: the arguments may be our own members
     m_trainPrefix = train;
     m_testPrefix = test;
     m_holdOutSource.clear();

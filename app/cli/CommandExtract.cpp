@@ -100,16 +100,9 @@ int runExtractTask(const ExtractOptions& options, QJsonObject* result)
         if (interruptRequested())
             task.requestCancel();
     });
-    QObject::connect(&task, &Task::failed, &task, [&](const QString& msg) {
-        printer.finish();
-        printError(msg);
-        exitCode = 1;
-    });
-    QObject::connect(&task, &Task::cancelled, &task, [&] {
-        printer.finish();
-        printError(QStringLiteral("extraction cancelled; no partial files were left"));
-        exitCode = 130;
-    });
+    reportTaskEnd(
+        task, &exitCode, [] { return QStringLiteral("extraction cancelled; no partial files were left"); },
+        [&] { printer.finish(); });
     QObject::connect(&task, &Task::finished, &task, [&](const QVariant& v) {
         printer.finish();
         *result = v.toJsonObject();

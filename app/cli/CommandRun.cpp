@@ -68,17 +68,10 @@ int runStudyTask(const StudyOptions& options, StudyResult* result)
             printGridPoint(v.value<GridPointResult>());
         }
     });
-    QObject::connect(&task, &Task::failed, &task, [&](const QString& msg) {
-        printer.finish();
-        printError(msg);
-        exitCode = 1;
-    });
-    QObject::connect(&task, &Task::cancelled, &task, [&] {
-        printer.finish();
-        printError(extracting ? QStringLiteral("extraction cancelled; no partial files were left")
-                              : QStringLiteral("cancelled"));
-        exitCode = 130;
-    });
+    reportTaskEnd(
+        task, &exitCode,
+        [&] { return extracting ? QStringLiteral("extraction cancelled; no partial files were left") : QStringLiteral("cancelled"); },
+        [&] { printer.finish(); });
     QObject::connect(&task, &Task::finished, &task, [&](const QVariant& v) {
         *result = v.value<StudyResult>();
         exitCode = 0;

@@ -98,14 +98,7 @@ int runSvmTask(const SvmOptions& options, QJsonObject* report)
         if (interruptRequested())
             task.requestCancel();
     });
-    QObject::connect(&task, &Task::failed, &task, [&](const QString& msg) {
-        printError(msg);
-        exitCode = 1;
-    });
-    QObject::connect(&task, &Task::cancelled, &task, [&] {
-        printError(QStringLiteral("cancelled"));
-        exitCode = 130;
-    });
+    reportTaskEnd(task, &exitCode, [] { return QStringLiteral("cancelled"); });
     QObject::connect(&task, &Task::finished, &task, [&](const QVariant& v) {
         *report = v.toJsonObject();
         exitCode = 0;

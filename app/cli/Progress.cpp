@@ -1,4 +1,5 @@
 #include "cli/Progress.h"
+#include "cli/Cli.h"
 
 #include "tasks/Task.h"
 
@@ -33,6 +34,20 @@ void installInterruptHandler(Task* task)
 bool interruptRequested()
 {
     return g_interrupted.load();
+}
+
+void reportTaskEnd(Task& task, int* exitCode, std::function<QString()> cancelled, std::function<void()> before)
+{
+    QObject::connect(&task, &Task::failed, &task, [exitCode, before](const QString& msg) {
+        if (before) before();
+        printError(msg);
+        *exitCode = 1;
+    });
+    QObject::connect(&task, &Task::cancelled, &task, [exitCode, before, cancelled] {
+        if (before) before();
+        printError(cancelled());
+        *exitCode = 130;
+    });
 }
 
 ProgressPrinter::ProgressPrinter(QString unit) : m_unit(std::move(unit)), m_tty(isatty(STDERR_FILENO) != 0)

@@ -5,6 +5,7 @@
 #include <QString>
 
 #include <atomic>
+#include <functional>
 
 namespace deepsvm {
 class Task;
@@ -32,5 +33,9 @@ private:
 /// process; with a task, its cancel is requested at once, so a fit stops within a second.
 void installInterruptHandler(Task* task = nullptr);
 bool interruptRequested();
+
+/// How a command reports a task's end: failed -> the message and exit code 1, cancelled ->
+/// `cancelled()`'s sentence and 130; `before` runs first (finishing a progress line).
+void reportTaskEnd(Task& task, int* exitCode, std::function<QString()> cancelled, std::function<void()> before = {});
 
 }  // namespace deepsvm::cli

@@ -114,6 +114,24 @@ std::vector<std::string> listImageFiles(const std::string& path, std::vector<std
 
 namespace {
 
+using SplitList = std::vector<std::pair<std::string, std::shared_ptr<const ImageSource>>>;
+
+std::vector<std::string> splitNames(const SplitList& splits)
+{
+    std::vector<std::string> out;
+    for (const auto& s : splits)
+        out.push_back(s.first);
+    return out;
+}
+
+std::shared_ptr<const ImageSource> findSplit(const SplitList& splits, const std::string& name, const std::string& where)
+{
+    for (const auto& s : splits)
+        if (s.first == name)
+            return s.second;
+    throw DatasetError(where + ": has no '" + name + "' split");
+}
+
 std::shared_ptr<const ImageSource> scanSplit(const std::string& root, const std::vector<std::string>& classes)
 {
     std::vector<Entry> entries;
@@ -191,18 +209,12 @@ ImageFolderDataset::~ImageFolderDataset() = default;
 
 std::vector<std::string> ImageFolderDataset::splits() const
 {
-    std::vector<std::string> out;
-    for (const auto& s : m_splits)
-        out.push_back(s.first);
-    return out;
+    return splitNames(m_splits);
 }
 
 std::shared_ptr<const ImageSource> ImageFolderDataset::split(const std::string& name) const
 {
-    for (const auto& s : m_splits)
-        if (s.first == name)
-            return s.second;
-    throw DatasetError(m_dir + ": has no '" + name + "' split");
+    return findSplit(m_splits, name, m_dir);
 }
 
 namespace {
@@ -288,18 +300,12 @@ CsvDataset::~CsvDataset() = default;
 
 std::vector<std::string> CsvDataset::splits() const
 {
-    std::vector<std::string> out;
-    for (const auto& s : m_splits)
-        out.push_back(s.first);
-    return out;
+    return splitNames(m_splits);
 }
 
 std::shared_ptr<const ImageSource> CsvDataset::split(const std::string& name) const
 {
-    for (const auto& s : m_splits)
-        if (s.first == name)
-            return s.second;
-    throw DatasetError(m_file + ": has no '" + name + "' split");
+    return findSplit(m_splits, name, m_file);
 }
 
 }  // namespace deepsvm

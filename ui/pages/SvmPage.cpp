@@ -83,6 +83,20 @@ QTableWidgetItem* numberItem(double v, int decimals = -1)
 
 SvmPage::SvmPage(Session* session, QWidget* parent) : QWidget(parent), m_session(session)
 {
+    QHBoxLayout* kernelRow = buildGridControls();
+    buildValidationControls();
+    QHBoxLayout* buttons = buildButtons();
+    QGroupBox* gridBox = nullptr;
+    QGroupBox* cvBox = nullptr;
+    buildBoxes(kernelRow, &gridBox, &cvBox);
+    buildResults();
+    arrangePage(gridBox, cvBox, buttons);
+    connectSignals();
+    updateCvChoices();
+}
+
+QHBoxLayout* SvmPage::buildGridControls()
+{
     auto* kernelRow = new QHBoxLayout;
     for (const QString& k : kKernels) {
         auto* box = new QCheckBox(k, this);
@@ -101,6 +115,11 @@ SvmPage::SvmPage(Session* session, QWidget* parent) : QWidget(parent), m_session
     m_degree->setToolTip(tr("Polynomial degrees (poly kernel only)"));
     m_coef0->setToolTip(tr("Independent term of the poly and sigmoid kernels"));
 
+    return kernelRow;
+}
+
+void SvmPage::buildValidationControls()
+{
     m_kfold = new QRadioButton(tr("Stratified K-fold"), this);
     m_stlFolds = new QRadioButton(tr("STL-10's 10 predefined folds"), this);
     m_holdout = new QRadioButton(tr("Hold-out"), this);
@@ -124,15 +143,19 @@ SvmPage::SvmPage(Session* session, QWidget* parent) : QWidget(parent), m_session
     m_seed = new QSpinBox(this);
     m_seed->setRange(0, 1 << 30);
 
-    auto* cvRow1 = new QHBoxLayout;
-    cvRow1->addWidget(m_kfold);
-    cvRow1->addWidget(m_folds);
-    cvRow1->addStretch(1);
-    auto* cvRow2 = new QHBoxLayout;
-    cvRow2->addWidget(m_holdout);
-    cvRow2->addWidget(m_holdoutFraction);
-    cvRow2->addStretch(1);
+    m_cvRow1 = new QHBoxLayout;
+    m_cvRow1->addWidget(m_kfold);
+    m_cvRow1->addWidget(m_folds);
+    m_cvRow1->addStretch(1);
+    m_cvRow2 = new QHBoxLayout;
+    m_cvRow2->addWidget(m_holdout);
+    m_cvRow2->addWidget(m_holdoutFraction);
+    m_cvRow2->addStretch(1);
 
+}
+
+QHBoxLayout* SvmPage::buildButtons()
+{
     m_start = new QPushButton(tr("Start grid search"), this);
     m_start->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     m_start->setToolTip(tr("Cross-validate every point, refit the best with probabilities, evaluate on the test features (Ctrl+R)"));
@@ -148,6 +171,11 @@ SvmPage::SvmPage(Session* session, QWidget* parent) : QWidget(parent), m_session
     m_status = new QLabel(tr("Extract features on the Features page, then start the search."), this);
     m_status->setWordWrap(true);
 
+    return buttons;
+}
+
+void SvmPage::buildBoxes(QHBoxLayout* kernelRow, QGroupBox** gridBoxOut, QGroupBox** cvBoxOut)
+{
     auto* gridBox = new QGroupBox(tr("Grid"), this);
     auto* form = new QFormLayout(gridBox);
     form->addRow(tr("Kernels"), kernelRow);
@@ -157,14 +185,20 @@ SvmPage::SvmPage(Session* session, QWidget* parent) : QWidget(parent), m_session
     form->addRow(tr("coef0"), m_coef0);
     auto* cvBox = new QGroupBox(tr("Validation"), this);
     auto* cvForm = new QFormLayout(cvBox);
-    cvForm->addRow(cvRow1);
+    cvForm->addRow(m_cvRow1);
     cvForm->addRow(m_stlFolds);
-    cvForm->addRow(cvRow2);
+    cvForm->addRow(m_cvRow2);
     cvForm->addRow(tr("Metric"), m_metric);
     cvForm->addRow(m_scale);
     cvForm->addRow(m_probability);
     cvForm->addRow(tr("Seed"), m_seed);
 
+    *gridBoxOut = gridBox;
+    *cvBoxOut = cvBox;
+}
+
+void SvmPage::buildResults()
+{
     m_heatmaps = new QTabWidget(this);
     m_heatmaps->setMinimumSize(380, 300);
     m_table = new QTableWidget(0, 9, this);
@@ -178,6 +212,10 @@ SvmPage::SvmPage(Session* session, QWidget* parent) : QWidget(parent), m_session
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->verticalHeader()->hide();
 
+}
+
+void SvmPage::arrangePage(QGroupBox* gridBox, QGroupBox* cvBox, QHBoxLayout* buttons)
+{
     auto* left = new QWidget(this);
     auto* leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(0, 0, 0, 0);
@@ -199,6 +237,10 @@ SvmPage::SvmPage(Session* session, QWidget* parent) : QWidget(parent), m_session
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(split);
 
+}
+
+void SvmPage::connectSignals()
+{
     connect(m_start, &QPushButton::clicked, this, [this] { startSearch(); });
     connect(m_cancel, &QPushButton::clicked, this, [this] {
         if (m_running)
@@ -226,7 +268,6 @@ SvmPage::SvmPage(Session* session, QWidget* parent) : QWidget(parent), m_session
         connect(box, &QSpinBox::valueChanged, this, store);
     connect(m_holdoutFraction, &QDoubleSpinBox::valueChanged, this, store);
     connect(m_metric, &QComboBox::currentIndexChanged, this, store);
-    updateCvChoices();
 }
 
 QCheckBox* SvmPage::kernelBox(const QString& name) const
@@ -313,7 +354,7 @@ bool SvmPage::buildOptions(SvmOptions* o, QString* error) const
         // accuracy means nothing even though the columns match.
         if (!m_session->testPrefix().isEmpty()) {
             QJsonObject a = featureSettingsOf(m_session->trainPrefix()), b = featureSettingsOf(m_session->testPrefix());
-            for (const char* volatileField : {"split", "dataset_hash", "datasetHash", "weights_file", "pretrained"}) {
+            for (const char* volatileField : {"split", "dataset_hash", "weights_file", "pretrained"}) {
                 a.remove(QLatin1String(volatileField));
                 b.remove(QLatin1String(volatileField));
             }

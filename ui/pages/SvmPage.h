@@ -7,6 +7,8 @@
 #include <tuple>
 
 class QCheckBox;
+class QGroupBox;
+class QHBoxLayout;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -56,6 +58,17 @@ Q_SIGNALS:
     void runFailed(const QString& message);
 
 private:
+    // The constructor's steps, in order.
+    QHBoxLayout* buildGridControls();
+    void buildValidationControls();
+    QHBoxLayout* buildButtons();
+    void buildBoxes(QHBoxLayout* kernelRow, QGroupBox** gridBox, QGroupBox** cvBox);
+    void buildResults();
+    void arrangePage(QGroupBox* gridBox, QGroupBox* cvBox, QHBoxLayout* buttons);
+    void connectSignals();
+    QHBoxLayout* m_cvRow1 = nullptr;  ///< K-fold and its count (until the Validation box adopts it)
+    QHBoxLayout* m_cvRow2 = nullptr;  ///< hold-out and its share
+
     bool buildOptions(SvmOptions* options, QString* error) const;
     void setUpGrid(const SvmOptions& options);
     void addPoint(const QJsonObject& point);

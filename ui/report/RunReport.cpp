@@ -95,28 +95,19 @@ QStringList writeHeatmaps(const QJsonArray& cv, const QJsonObject& best, const Q
     return files;
 }
 
-}  // namespace
+/// The pictures the report shows, written under its _files folder; names relative to `dir`.
+struct ReportPictures {
+    QString roc, confusion, confusionPct;
+    QStringList heatmaps;
+};
 
-bool writeRunReport(const RunData& data, const QString& htmlPath, const QString& pdfPath, QString* error)
+bool writePictures(const RunData& data, const QString& dir, const QString& filesName, const QString& metric,
+                   ReportPictures* out, QString* error)
 {
-    const QFileInfo info(htmlPath);
-    const QString dir = info.absolutePath();
-    const QString filesName = info.completeBaseName() + QStringLiteral("_files");
-    if (!QDir().mkpath(dir + QLatin1Char('/') + filesName)) {
-        if (error)
-            *error = QStringLiteral("%1: cannot create the folder; choose a writable place").arg(dir + QLatin1Char('/') + filesName);
-        return false;
-    }
-    const QJsonObject& run = data.run;
     const QJsonObject& report = data.report;
-    const QJsonObject test = data.test();
-    const QJsonObject features = run.value(QStringLiteral("features")).toObject();
-    const QJsonObject svm = run.value(QStringLiteral("svm")).toObject();
-    const QString best = describeParams(report.value(QStringLiteral("best")).toObject());
-    const QString metric = report.value(QStringLiteral("metric")).toString(QStringLiteral("accuracy"));
-
-    // Pictures.
-    QString rocFile, confusionFile, confusionPctFile;
+    QString& rocFile = out->roc;
+    QString& confusionFile = out->confusion;
+    QString& confusionPctFile = out->confusionPct;
     if (data.hasRoc) {
         std::unique_ptr<QChart> chart(makeRocChart(data.roc, data.classNames));
         rocFile = filesName + QStringLiteral("/roc.png");
@@ -134,10 +125,15 @@ bool writeRunReport(const RunData& data, const QString& htmlPath, const QString&
         }
     }
     const QJsonArray cv = report.value(QStringLiteral("cv")).toArray();
-    const QStringList heatmaps = writeHeatmaps(cv, report.value(QStringLiteral("best")).toObject(), dir, filesName, metric, error);
-    if (!cv.isEmpty() && heatmaps.isEmpty())
-        return false;
+    out->heatmaps = writeHeatmaps(cv, report.value(QStringLiteral("best")).toObject(), dir, filesName, metric, error);
+    return cv.isEmpty() || !out->heatmaps.isEmpty();
+}
 
+/// The title and the data-and-features table.
+QString headerSection(const RunData& data)
+{
+    const QJsonObject& run = data.run;
+    const QJsonObject features = run.value(QStringLiteral("features")).toObject();
     QString h;
     h += QStringLiteral("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>DeepSVM Studio report: %1</title>\n"
                         "<style>body{font-family:sans-serif;max-width:960px;margin:auto;color:#111;background:#fff}"
@@ -162,7 +158,21 @@ bool writeRunReport(const RunData& data, const QString& htmlPath, const QString&
                                                                + features.value(QStringLiteral("precision")).toString())});
     h += row({QStringLiteral("Training features"), esc(QDir::toNativeSeparators(run.value(QStringLiteral("train_prefix")).toString()))});
     h += row({QStringLiteral("Test features"), esc(QDir::toNativeSeparators(run.value(QStringLiteral("test_prefix")).toString()))});
-    h += QStringLiteral("</table>\n<h2>SVM settings</h2>\n<table>\n");
+    h += QStringLiteral("</table>\n");
+    return h;
+}
+
+/// SVM settings, the best point and the grid search table with its heat maps.
+QString svmSection(const RunData& data, const QStringList& heatmaps)
+{
+    const QJsonObject& run = data.run;
+    const QJsonObject& report = data.report;
+    const QJsonObject svm = run.value(QStringLiteral("svm")).toObject();
+    const QString best = describeParams(report.value(QStringLiteral("best")).toObject());
+    const QString metric = report.value(QStringLiteral("metric")).toString(QStringLiteral("accuracy"));
+    const QJsonArray cv = report.value(QStringLiteral("cv")).toArray();
+    QString h;
+    h += QStringLiteral("<h2>SVM settings</h2>\n<table>\n");
     QJsonArray kernels = svm.value(QStringLiteral("kernels")).toArray();
     QStringList kernelNames;
     for (const auto& k : kernels) kernelNames << k.toString();
@@ -190,6 +200,17 @@ bool writeRunReport(const RunData& data, const QString& htmlPath, const QString&
         }
         h += QStringLiteral("</table>\n");
     }
+    return h;
+}
+
+/// Scores, per-class table, confusion matrices and ROC curves.
+QString testSection(const RunData& data, const ReportPictures& pictures)
+{
+    const QJsonObject test = data.test();
+    const QString& confusionFile = pictures.confusion;
+    const QString& confusionPctFile = pictures.confusionPct;
+    const QString& rocFile = pictures.roc;
+    QString h;
     if (data.hasTest()) {
         h += QStringLiteral("<h2>Test results</h2>\n<table>\n");
         h += row({QStringLiteral("Accuracy"), num(test.value(QStringLiteral("accuracy")).toDouble())});
@@ -218,11 +239,41 @@ bool writeRunReport(const RunData& data, const QString& htmlPath, const QString&
         if (!rocFile.isEmpty())
             h += QStringLiteral("<h3>ROC curves (one vs rest)</h3>\n<p><img src=\"%1\" width=\"720\"></p>\n").arg(esc(rocFile));
     }
+    return h;
+}
+
+/// Timings and the model folder, closing the document.
+QString closingSection(const RunData& data)
+{
+    const QJsonObject& run = data.run;
+    const QJsonObject& report = data.report;
+    QString h;
     const QJsonObject timings = report.value(QStringLiteral("timings")).toObject();
     h += QStringLiteral("<h2>Timings</h2>\n<table>\n");
     for (auto it = timings.begin(); it != timings.end(); ++it)
         h += row({esc(it.key()), num(it.value().toDouble(), 2) + QStringLiteral(" s")});
     h += QStringLiteral("</table>\n<p>Model folder: %1</p>\n</body></html>\n").arg(esc(QDir::toNativeSeparators(run.value(QStringLiteral("dir")).toString())));
+    return h;
+}
+
+}  // namespace
+
+bool writeRunReport(const RunData& data, const QString& htmlPath, const QString& pdfPath, QString* error)
+{
+    const QFileInfo info(htmlPath);
+    const QString dir = info.absolutePath();
+    const QString filesName = info.completeBaseName() + QStringLiteral("_files");
+    if (!QDir().mkpath(dir + QLatin1Char('/') + filesName)) {
+        if (error)
+            *error = QStringLiteral("%1: cannot create the folder; choose a writable place").arg(dir + QLatin1Char('/') + filesName);
+        return false;
+    }
+    const QJsonObject& run = data.run;
+    const QString metric = data.report.value(QStringLiteral("metric")).toString(QStringLiteral("accuracy"));
+    ReportPictures pictures;
+    if (!writePictures(data, dir, filesName, metric, &pictures, error))
+        return false;
+    const QString h = headerSection(data) + svmSection(data, pictures.heatmaps) + testSection(data, pictures) + closingSection(data);
 
     const QByteArray html = h.toUtf8();
     if (!writeAtomically(htmlPath, [&](QIODevice* device) { return device->write(html) == html.size(); }, error))

@@ -1,0 +1,211 @@
+// A plain class folder (no train/ and test/) through the window: Data -> Features -> SVM ->
+// Evaluation on a stratified hold-out, out-of-fold predictions, the Runs table's CV score and
+// the Label issues page moving a mislabelled file and back.
+#include "../common/TestSupport.h"
+
+#include "MainWindow.h"
+#include "Session.h"
+#include "charts/ChartWidgets.h"
+#include "data/Dataset.h"
+#include "models/ThumbnailModel.h"
+#include "pages/DataPage.h"
+#include "pages/EvaluationPage.h"
+#include "pages/FeaturesPage.h"
+#include "pages/LabelIssuesPage.h"
+#include "pages/RunsPage.h"
+#include "pages/SvmPage.h"
+
+#include <QComboBox>
+#include <QCoreApplication>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QImage>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <random>
+
+using namespace deepsvm;
+
+class TestOwnDataUi : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void plainFolderGetsAHoldOut();
+    void evaluationShowsTheHoldOutAndOutOfFold();
+    void runsTableShowsTheCvScore();
+    void labelIssuesRelabelAndUndoMoveTheFile();
+    void cleanupTestCase();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_photos;
+    int m_trainRows = 0, m_testRows = 0;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void TestOwnDataUi::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("DeepSVM-tests-owndata"));
+    QSettings().clear();
+    QSettings().setValue(QStringLiteral("workspace"), m_dir.filePath(QStringLiteral("workspace")));
+    // Three classes of one colour each (with noise), 10 images each, and three red images
+    // filed among the blue ones: labels a model can contradict with confidence.
+    m_photos = m_dir.filePath(QStringLiteral("photos"));
+    std::mt19937 rng(3);
+    std::uniform_int_distribution<int> noise(-40, 40);
+    const QList<QPair<QString, QColor>> classes{{QStringLiteral("blue"), QColor(40, 60, 220)},
+                                                {QStringLiteral("green"), QColor(40, 200, 60)},
+                                                {QStringLiteral("red"), QColor(220, 40, 40)}};
+    for (const auto& [name, colour] : classes) {
+        QVERIFY(QDir().mkpath(m_photos + QLatin1Char('/') + name));
+        for (int i = 0; i < 10; ++i) {
+            QImage im(40, 40, QImage::Format_RGB32);
+            for (int y = 0; y < 40; ++y)
+                for (int x = 0; x < 40; ++x)
+                    im.setPixel(x, y, qRgb(std::clamp(colour.red() + noise(rng), 0, 255), std::clamp(colour.green() + noise(rng), 0, 255),
+                                           std::clamp(colour.blue() + noise(rng), 0, 255)));
+            const bool misfiled = name == QStringLiteral("red") && i >= 7;
+            QVERIFY(im.save(QStringLiteral("%1/%2/%3.png").arg(m_photos, misfiled ? QStringLiteral("blue") : name).arg(name + QString::number(i))));
+        }
+    }
+    m_window = std::make_unique<MainWindow>();
+    m_window->resize(1280, 820);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+}
+
+void TestOwnDataUi::plainFolderGetsAHoldOut()
+{
+    DataPage* data = m_window->dataPage();
+    QVERIFY(data->openFolder(m_photos));
+    QTRY_VERIFY(m_window->session()->dataset() != nullptr);
+    QVERIFY(m_window->session()->datasetNeedsHoldOut());
+    QVERIFY(data->holdOutShare()->isVisibleTo(data));
+    QCOMPARE(data->holdOutShare()->value(), 0.2);
+    FeaturesPage* features = m_window->featuresPage();
+    m_window->showPage(MainWindow::Features);
+    features->applySettings(QJsonObject{{QStringLiteral("backbone"), QStringLiteral("resnet18")},
+                                        {QStringLiteral("size"), 32},
+                                        {QStringLiteral("precision"), QStringLiteral("fp32")},
+                                        {QStringLiteral("batch_size"), 16}});
+    QSignalSpy finished(features, &FeaturesPage::extractionFinished);
+    QTest::mouseClick(features->extractButton(), Qt::LeftButton);
+    QVERIFY(finished.wait(300000));
+    QVERIFY(finished[0][0].toBool());
+    // The session trains on 80% of each class and tests on the rest, from the cache entry.
+    const QString test = m_window->session()->testPrefix();
+    QVERIFY2(test.endsWith(QStringLiteral(".holdout-0.2-s0.test")), qPrintable(test));
+    QVERIFY(QFile::exists(test + QStringLiteral(".features.npy")));
+    const QString summary = m_window->session()->holdOutSummary();
+    QVERIFY2(summary.startsWith(QStringLiteral("No test split: ")) && summary.endsWith(QStringLiteral("(20% of each class, seed 0)")),
+             qPrintable(summary));
+    const QStringList words = summary.split(QLatin1Char(' '));
+    m_trainRows = words[3].toInt();
+    m_testRows = words[6].toInt();
+    QCOMPARE(m_trainRows + m_testRows, 30);
+    QVERIFY(m_testRows >= 6 && m_testRows <= 8);
+    QCOMPARE(data->holdOutLabel()->text(), m_window->session()->holdOutSummary());
+    // The share is part of the split's name: another share, another split.
+    data->holdOutShare()->setValue(0.3);
+    QVERIFY(m_window->session()->testPrefix().endsWith(QStringLiteral(".holdout-0.3-s0.test")));
+    data->holdOutShare()->setValue(0.2);
+    QCOMPARE(m_window->session()->testPrefix(), test);
+}
+
+void TestOwnDataUi::evaluationShowsTheHoldOutAndOutOfFold()
+{
+    SvmPage* svm = m_window->svmPage();
+    m_window->showPage(MainWindow::Svm);
+    svm->cEdit()->setText(QStringLiteral("1,10"));
+    svm->gammaEdit()->setText(QStringLiteral("scale"));
+    svm->foldsBox()->setValue(3);
+    QSignalSpy done(svm, &SvmPage::runFinished);
+    QTest::mouseClick(svm->startButton(), Qt::LeftButton);
+    QVERIFY(done.wait(300000));
+    EvaluationPage* page = m_window->evaluationPage();
+    QTRY_VERIFY(page->data().hasTest());
+    QCOMPARE(int(page->data().evaluated), int(Evaluated::Test));
+    QCOMPARE(page->data().confusion.total(), int64_t(m_testRows));
+    QVERIFY2(page->summary()->text().contains(QStringLiteral("Test accuracy")), qPrintable(page->summary()->text()));
+    QVERIFY(page->data().hasRoc);
+    QVERIFY(page->rocChart()->curveCount() >= 3);
+    // The training rows' out-of-fold predictions, on the same page.
+    page->evaluatedChoice()->setCurrentIndex(1);
+    Q_EMIT page->evaluatedChoice()->activated(1);
+    QCOMPARE(int(page->data().evaluated), int(Evaluated::OutOfFold));
+    QCOMPARE(page->data().confusion.total(), int64_t(m_trainRows));
+    QVERIFY2(page->summary()->text().contains(QStringLiteral("Out-of-fold accuracy")), qPrintable(page->summary()->text()));
+    QVERIFY(page->rocChart()->curveCount() >= 3);
+    QCOMPARE(page->data().testIds.size(), std::size_t(m_trainRows));
+    // Clicking a cell shows those training images, found in the open folder.
+    const auto& cm = page->data().confusion;
+    page->showCell(0, 0);
+    QCOMPARE(page->gallery()->rowCount(), int(cm.at(0, 0)));
+    page->evaluatedChoice()->setCurrentIndex(0);
+    Q_EMIT page->evaluatedChoice()->activated(0);
+    QCOMPARE(page->data().confusion.total(), int64_t(m_testRows));
+}
+
+void TestOwnDataUi::runsTableShowsTheCvScore()
+{
+    QTableWidget* table = m_window->runsPage()->table();
+    QCOMPARE(table->rowCount(), 1);
+    QCOMPARE(table->horizontalHeaderItem(4)->text(), QStringLiteral("best CV (mean ± std)"));
+    const QString cv = table->item(0, 4)->text();
+    QVERIFY2(cv.contains(QStringLiteral(" ± ")), qPrintable(cv));
+    QVERIFY(cv.split(QStringLiteral(" ± ")).front().toDouble() > 0);
+}
+
+void TestOwnDataUi::labelIssuesRelabelAndUndoMoveTheFile()
+{
+    LabelIssuesPage* page = m_window->labelIssuesPage();
+    m_window->showPage(MainWindow::LabelIssues);
+    QVERIFY2(page->findIssues(), qPrintable(page->summary()->text()));
+    // The misfiled red images that landed in training are flagged as red, most suspicious first.
+    int misfiled = -1;
+    for (std::size_t i = 0; i < page->rows().size(); ++i)
+        if (QString::fromStdString(page->rows()[i].id).startsWith(QStringLiteral("blue/red")))
+            misfiled = int(i);
+    QVERIFY2(misfiled >= 0, qPrintable(page->summary()->text()));
+    const LabelIssuesPage::Row row = page->rows()[std::size_t(misfiled)];
+    QCOMPARE(row.issue.suggested, 2);  // red
+    QCOMPARE(page->model()->rowCount(), int(page->rows().size()));
+    QVERIFY(page->model()->data(page->model()->index(misfiled), Qt::DisplayRole).toString().contains(QStringLiteral("blue → red")));
+    const QString from = m_photos + QLatin1Char('/') + QString::fromStdString(row.id);
+    const QString to = m_photos + QStringLiteral("/red/") + QFileInfo(from).fileName();
+    QVERIFY(page->relabel(misfiled, row.issue.suggested));
+    QVERIFY(!QFile::exists(from));
+    QVERIFY(QFile::exists(to));
+    QVERIFY(page->rows()[std::size_t(misfiled)].status.contains(QStringLiteral("relabelled")));
+    QVERIFY(QFile::exists(m_photos + QStringLiteral("/_label_edits.log")));
+    QVERIFY(page->undo());
+    QVERIFY(QFile::exists(from));
+    QVERIFY(!QFile::exists(to));
+    // Exclude puts it beside the classes, where the loader does not look.
+    QVERIFY(page->exclude(misfiled));
+    QVERIFY(QFile::exists(m_photos + QStringLiteral("/_excluded/blue/") + QFileInfo(from).fileName()));
+    QString error;
+    QVERIFY2(m_window->session()->openDataset(m_photos, &error), qPrintable(error));
+    QCOMPARE(m_window->session()->classNames(), (QStringList{QStringLiteral("blue"), QStringLiteral("green"), QStringLiteral("red")}));
+    QCOMPARE(m_window->session()->dataset()->split("all")->size(), 29);
+}
+
+void TestOwnDataUi::cleanupTestCase()
+{
+    m_window.reset();
+    QSettings().clear();
+}
+
+QTEST_MAIN(TestOwnDataUi)
+#include "tst_owndataui.moc"
