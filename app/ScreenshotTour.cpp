@@ -251,10 +251,11 @@ void ScreenshotTour::openOwnPhotos()
     const QString dir = w->session()->workspace() + QStringLiteral("/own-photos");
     QDir(dir).removeRecursively();
     int copies = 0;
-    QDirIterator it(m_samples, QDir::Files, QDirIterator::Subdirectories);
+    const QDir samples(QFileInfo(m_samples).absoluteFilePath());
+    QDirIterator it(samples.path(), QDir::Files, QDirIterator::Subdirectories);
     while (it.hasNext()) {
         const QString file = it.next();
-        const QString rel = QDir(m_samples).relativeFilePath(file);
+        const QString rel = samples.relativeFilePath(file);
         QDir().mkpath(QFileInfo(dir + QLatin1Char('/') + rel).path());
         QFile::copy(file, dir + QLatin1Char('/') + rel);
         if (copies < 10 && rel.endsWith(QStringLiteral("0003.jpg")) && QImage(file).save(dir + QLatin1Char('/') + rel + QStringLiteral(".copy.jpg"), "JPEG", 70))

@@ -229,7 +229,7 @@ void EvaluationPage::showLeakWarning()
     const int count = nd.value(QStringLiteral("count")).toInt();
     m_leak->setVisible(count > 0 && m_data.evaluated == Evaluated::Test);
     if (count > 0)
-        m_leak->setText(tr("<b>%n test image(s)</b> nearly duplicate a training image (similarity of standardised "
+        m_leak->setText(tr("<b>%n test image(s)</b> nearly duplicate a training image (cosine similarity of whitened "
                            "features at least %1): the test accuracy is optimistic. <a href=\"pairs\">Show the pairs</a>",
                            nullptr, count)
                             .arg(nd.value(QStringLiteral("threshold")).toDouble()));

@@ -40,7 +40,7 @@ LabelIssuesPage::LabelIssuesPage(Session* session, QWidget* parent) : QWidget(pa
     m_view->setMovement(QListView::Static);
     m_view->setSpacing(4);
     m_view->setIconSize(QSize(96, 96));
-    m_view->setGridSize(QSize(150, 130));
+    m_view->setGridSize(QSize(176, 132));
     m_view->setWordWrap(true);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->setModel(m_model);

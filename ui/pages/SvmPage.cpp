@@ -14,9 +14,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QDoubleSpinBox>
-#include <QFile>
 #include <QFileInfo>
-#include <QJsonDocument>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -83,19 +81,14 @@ QTableWidgetItem* numberItem(double v, int decimals = -1)
 
 SvmPage::SvmPage(Session* session, QWidget* parent) : QWidget(parent), m_session(session)
 {
-    QHBoxLayout* kernelRow = buildGridControls();
-    buildValidationControls();
+    const EditorRows rows = buildEditors();
     QHBoxLayout* buttons = buildButtons();
-    QGroupBox* gridBox = nullptr;
-    QGroupBox* cvBox = nullptr;
-    buildBoxes(kernelRow, &gridBox, &cvBox);
-    buildResults();
-    arrangePage(gridBox, cvBox, buttons);
+    arrangePage(rows, buttons);
     connectSignals();
     updateCvChoices();
 }
 
-QHBoxLayout* SvmPage::buildGridControls()
+SvmPage::EditorRows SvmPage::buildEditors()
 {
     auto* kernelRow = new QHBoxLayout;
     for (const QString& k : kKernels) {
@@ -114,12 +107,6 @@ QHBoxLayout* SvmPage::buildGridControls()
     m_gamma->setToolTip(listHelp + tr(", or scale / auto as in scikit-learn"));
     m_degree->setToolTip(tr("Polynomial degrees (poly kernel only)"));
     m_coef0->setToolTip(tr("Independent term of the poly and sigmoid kernels"));
-
-    return kernelRow;
-}
-
-void SvmPage::buildValidationControls()
-{
     m_kfold = new QRadioButton(tr("Stratified K-fold"), this);
     m_stlFolds = new QRadioButton(tr("STL-10's 10 predefined folds"), this);
     m_holdout = new QRadioButton(tr("Hold-out"), this);
@@ -142,16 +129,15 @@ void SvmPage::buildValidationControls()
     m_probability->setChecked(true);
     m_seed = new QSpinBox(this);
     m_seed->setRange(0, 1 << 30);
-
-    m_cvRow1 = new QHBoxLayout;
-    m_cvRow1->addWidget(m_kfold);
-    m_cvRow1->addWidget(m_folds);
-    m_cvRow1->addStretch(1);
-    m_cvRow2 = new QHBoxLayout;
-    m_cvRow2->addWidget(m_holdout);
-    m_cvRow2->addWidget(m_holdoutFraction);
-    m_cvRow2->addStretch(1);
-
+    auto* cvRow1 = new QHBoxLayout;
+    cvRow1->addWidget(m_kfold);
+    cvRow1->addWidget(m_folds);
+    cvRow1->addStretch(1);
+    auto* cvRow2 = new QHBoxLayout;
+    cvRow2->addWidget(m_holdout);
+    cvRow2->addWidget(m_holdoutFraction);
+    cvRow2->addStretch(1);
+    return {kernelRow, cvRow1, cvRow2};
 }
 
 QHBoxLayout* SvmPage::buildButtons()
@@ -170,35 +156,27 @@ QHBoxLayout* SvmPage::buildButtons()
     buttons->addStretch(1);
     m_status = new QLabel(tr("Extract features on the Features page, then start the search."), this);
     m_status->setWordWrap(true);
-
     return buttons;
 }
 
-void SvmPage::buildBoxes(QHBoxLayout* kernelRow, QGroupBox** gridBoxOut, QGroupBox** cvBoxOut)
+void SvmPage::arrangePage(const EditorRows& rows, QHBoxLayout* buttons)
 {
     auto* gridBox = new QGroupBox(tr("Grid"), this);
     auto* form = new QFormLayout(gridBox);
-    form->addRow(tr("Kernels"), kernelRow);
+    form->addRow(tr("Kernels"), rows.kernels);
     form->addRow(tr("C"), m_C);
     form->addRow(tr("gamma"), m_gamma);
     form->addRow(tr("degree"), m_degree);
     form->addRow(tr("coef0"), m_coef0);
     auto* cvBox = new QGroupBox(tr("Validation"), this);
     auto* cvForm = new QFormLayout(cvBox);
-    cvForm->addRow(m_cvRow1);
+    cvForm->addRow(rows.kfold);
     cvForm->addRow(m_stlFolds);
-    cvForm->addRow(m_cvRow2);
+    cvForm->addRow(rows.holdout);
     cvForm->addRow(tr("Metric"), m_metric);
     cvForm->addRow(m_scale);
     cvForm->addRow(m_probability);
     cvForm->addRow(tr("Seed"), m_seed);
-
-    *gridBoxOut = gridBox;
-    *cvBoxOut = cvBox;
-}
-
-void SvmPage::buildResults()
-{
     m_heatmaps = new QTabWidget(this);
     m_heatmaps->setMinimumSize(380, 300);
     m_table = new QTableWidget(0, 9, this);
@@ -211,11 +189,6 @@ void SvmPage::buildResults()
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->verticalHeader()->hide();
-
-}
-
-void SvmPage::arrangePage(QGroupBox* gridBox, QGroupBox* cvBox, QHBoxLayout* buttons)
-{
     auto* left = new QWidget(this);
     auto* leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(0, 0, 0, 0);
@@ -236,7 +209,6 @@ void SvmPage::arrangePage(QGroupBox* gridBox, QGroupBox* cvBox, QHBoxLayout* but
     split->setStretchFactor(1, 3);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(split);
-
 }
 
 void SvmPage::connectSignals()
