@@ -82,8 +82,7 @@ QTableWidgetItem* numberItem(double v, int decimals = -1)
 SvmPage::SvmPage(Session* session, QWidget* parent) : QWidget(parent), m_session(session)
 {
     const EditorRows rows = buildEditors();
-    QHBoxLayout* buttons = buildButtons();
-    arrangePage(rows, buttons);
+    arrangePage(rows, buildButtons());
     connectSignals();
     updateCvChoices();
 }
@@ -242,12 +241,6 @@ void SvmPage::connectSignals()
     connect(m_metric, &QComboBox::currentIndexChanged, this, store);
 }
 
-QCheckBox* SvmPage::kernelBox(const QString& name) const
-{
-    const auto it = m_kernels.find(name);
-    return it == m_kernels.end() ? nullptr : it->second;
-}
-
 GridHeatmap* SvmPage::heatmap(int tab) const
 {
     return qobject_cast<GridHeatmap*>(m_heatmaps->widget(tab));
@@ -382,10 +375,8 @@ void SvmPage::setUpGrid(const SvmOptions& o)
     m_gammaValues = o.gamma;
     QStringList rows, gammaColumns;
     for (double c : o.C) rows << QString::number(c, 'g', 6);
-    for (const auto& g : o.gamma) gammaColumns << QString::number(QString::fromStdString(g).toDouble(), 'g', 6);
-    for (int i = 0; i < gammaColumns.size(); ++i)
-        if (o.gamma[std::size_t(i)] == "scale" || o.gamma[std::size_t(i)] == "auto")
-            gammaColumns[i] = QString::fromStdString(o.gamma[std::size_t(i)]);
+    for (const auto& g : o.gamma)
+        gammaColumns << (g == "scale" || g == "auto" ? QString::fromStdString(g) : QString::number(QString::fromStdString(g).toDouble(), 'g', 6));
     for (Kernel k : o.kernels) {
         const QString name = QString::fromStdString(kernelName(k));
         const std::vector<int> degrees = k == Kernel::Poly ? o.degree : std::vector<int>{3};
@@ -591,18 +582,14 @@ Task* SvmPage::launch(const SvmOptions& o, const QString& kind)
         m_session->setCurrentRun(run);
         Q_EMIT runFinished(run);
     });
-    connect(task.get(), &Task::failed, this, [this](const QString& message) {
+    const auto stopped = [this](const QString& status, const QString& message) {
         m_running = nullptr;
         setRunning(false);
-        m_status->setText(tr("Failed: %1").arg(message));
+        m_status->setText(status);
         Q_EMIT runFailed(message);
-    });
-    connect(task.get(), &Task::cancelled, this, [this] {
-        m_running = nullptr;
-        setRunning(false);
-        m_status->setText(tr("Cancelled. Finished points stay in the table."));
-        Q_EMIT runFailed(tr("cancelled"));
-    });
+    };
+    connect(task.get(), &Task::failed, this, [stopped](const QString& message) { stopped(tr("Failed: %1").arg(message), message); });
+    connect(task.get(), &Task::cancelled, this, [stopped] { stopped(tr("Cancelled. Finished points stay in the table."), tr("cancelled")); });
     setRunning(true);
     m_status->setText(kind == QStringLiteral("grid") ? tr("Starting the grid search...") : tr("Training the chosen model..."));
     m_running = m_session->start(std::move(task));

@@ -7,7 +7,6 @@
 #include <tuple>
 
 class QCheckBox;
-class QGroupBox;
 class QHBoxLayout;
 class QComboBox;
 class QDoubleSpinBox;
@@ -51,23 +50,24 @@ public:
     QTableWidget* table() const { return m_table; }
     QPushButton* startButton() const { return m_start; }
     QPushButton* trainButton() const { return m_train; }
-    QCheckBox* kernelBox(const QString& name) const;
+    QCheckBox* kernelBox(const QString& name) const { const auto it = m_kernels.find(name); return it == m_kernels.end() ? nullptr : it->second; }
 
 Q_SIGNALS:
     void runFinished(const QJsonObject& run);
     void runFailed(const QString& message);
 
 private:
+    /// The rows buildEditors() makes for arrangePage() (parentless until the boxes adopt them).
+    struct EditorRows {
+        QHBoxLayout* kernels;  ///< a check box per kernel
+        QHBoxLayout* kfold;    ///< K-fold and its count
+        QHBoxLayout* holdout;  ///< hold-out and its share
+    };
     // The constructor's steps, in order.
-    QHBoxLayout* buildGridControls();
-    void buildValidationControls();
-    QHBoxLayout* buildButtons();
-    void buildBoxes(QHBoxLayout* kernelRow, QGroupBox** gridBox, QGroupBox** cvBox);
-    void buildResults();
-    void arrangePage(QGroupBox* gridBox, QGroupBox* cvBox, QHBoxLayout* buttons);
+    EditorRows buildEditors();           ///< the grid and validation editors
+    QHBoxLayout* buildButtons();         ///< start, cancel, train and the status line
+    void arrangePage(const EditorRows& rows, QHBoxLayout* buttons);  ///< boxes, heat maps, table, splitters
     void connectSignals();
-    QHBoxLayout* m_cvRow1 = nullptr;  ///< K-fold and its count (until the Validation box adopts it)
-    QHBoxLayout* m_cvRow2 = nullptr;  ///< hold-out and its share
 
     bool buildOptions(SvmOptions* options, QString* error) const;
     void setUpGrid(const SvmOptions& options);
