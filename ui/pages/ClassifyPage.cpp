@@ -3,6 +3,7 @@
 #include "Session.h"
 #include "render/HeatOverlay.h"
 #include "data/Image.h"
+#include "data/ImageFolder.h"
 #include "finetune/GradCam.h"
 #include "models/ThumbnailModel.h"
 #include "pipeline/Classifier.h"
@@ -130,6 +131,74 @@ void ClassifyPage::addRejected(const QString& path, const QString& reason)
     m_results->scrollToItem(item);
 }
 
+namespace {
+
+constexpr int kDropLimit = 5000;
+
+/// The images a drop names: files as given, folders walked (symlink-safe, sorted; files that
+/// are not images skipped quietly). A named file that is not an image, and what is over the
+/// limit, go to `reject`.
+QStringList collectImages(FunctionTask& t, const QStringList& paths,
+                          const std::function<void(const QString&, const QString&)>& reject)
+{
+    QStringList images;
+    int overLimit = 0;
+    auto accept = [&](const QString& f) {
+        if (images.size() < kDropLimit)
+            images << f;
+        else
+            ++overLimit;
+    };
+    for (const QString& p : paths) {
+        t.step(0, 1, QStringLiteral("looking at the files"));
+        if (QFileInfo(p).isDir()) {
+            std::vector<std::string> passedOver;
+            for (const std::string& f : listImageFiles(QDir::toNativeSeparators(p).toStdString(), &passedOver))
+                if (checkImageFile(f).empty())
+                    accept(QString::fromStdString(f));
+            continue;
+        }
+        const std::string why = checkImageFile(QDir::toNativeSeparators(p).toStdString());
+        if (!why.empty())
+            reject(p, QString::fromStdString(why));
+        else
+            accept(p);
+    }
+    if (overLimit > 0)
+        reject(QStringLiteral("%1 more images").arg(overLimit),
+               QStringLiteral("at most %1 images are classified per drop; drop the rest separately").arg(kDropLimit));
+    return images;
+}
+
+/// Classifies `images` through the network in batches (as `deepsvm classify`), streaming
+/// each image's result with its thumbnail.
+void classifyInBatches(FunctionTask& t, const Classifier& classifier, const QStringList& images)
+{
+    constexpr int kBatch = 32;
+    for (qsizetype start = 0; start < images.size(); start += kBatch) {
+        t.step(start, images.size(), QFileInfo(images[start]).fileName());
+        std::vector<std::string> batch;
+        for (qsizetype i = start; i < std::min<qsizetype>(images.size(), start + kBatch); ++i)
+            batch.push_back(QDir::toNativeSeparators(images[i]).toStdString());
+        const std::vector<Classifier::Result> results = classifier.classifyMany(batch, 5, kBatch);
+        for (std::size_t k = 0; k < results.size(); ++k) {
+            ClassifiedImage c;
+            c.result = results[k];
+            c.path = images[start + qsizetype(k)];
+            if (c.result.error.empty()) {
+                try {
+                    c.thumbnail = toQImage(loadImageFile(batch[k])).scaled(96, 96, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+                } catch (const std::exception&) {
+                }
+            }
+            t.emitPartial(QVariant::fromValue(c));
+        }
+    }
+    t.step(images.size(), images.size());
+}
+
+}  // namespace
+
 Task* ClassifyPage::classifyPaths(const QStringList& paths)
 {
     if (paths.isEmpty())
@@ -139,43 +208,13 @@ Task* ClassifyPage::classifyPaths(const QStringList& paths)
     // Walking folders and reading headers happens in the task too: a dropped folder can hold
     // 100,000 files.
     auto task = std::make_unique<FunctionTask>(tr("Classifying dropped files"), [cache, dir, paths](FunctionTask& t) {
-        constexpr int kLimit = 5000;
-        QStringList images;
-        int skippedOverLimit = 0;
         auto reject = [&t](const QString& path, const QString& why) {
             ClassifiedImage refused;
             refused.path = path;
             refused.result.error = why.toStdString();
             t.emitPartial(QVariant::fromValue(refused));
         };
-        auto accept = [&](const QString& f) {
-            if (images.size() < kLimit)
-                images << f;
-            else
-                ++skippedOverLimit;
-        };
-        for (const QString& p : paths) {
-            t.step(0, 1, QStringLiteral("looking at the files"));
-            if (QFileInfo(p).isDir()) {
-                QDirIterator it(p, QDir::Files, QDirIterator::Subdirectories);
-                QStringList found;
-                while (it.hasNext()) found << it.next();
-                found.sort();
-                for (const QString& f : found)
-                    // Inside folders, files that are not images are skipped quietly (.txt, .json...).
-                    if (checkImageFile(QDir::toNativeSeparators(f).toStdString()).empty())
-                        accept(f);
-                continue;
-            }
-            const std::string why = checkImageFile(QDir::toNativeSeparators(p).toStdString());
-            if (!why.empty())
-                reject(p, QString::fromStdString(why));
-            else
-                accept(p);
-        }
-        if (skippedOverLimit > 0)
-            reject(QStringLiteral("%1 more images").arg(skippedOverLimit),
-                   QStringLiteral("at most %1 images are classified per drop; drop the rest separately").arg(kLimit));
+        const QStringList images = collectImages(t, paths, reject);
         if (images.isEmpty())
             return QVariant(0);
         if (dir.isEmpty()) {
@@ -193,21 +232,7 @@ Task* ClassifyPage::classifyPaths(const QStringList& paths)
             }
             classifier = cache->classifier;
         }
-        for (qsizetype i = 0; i < images.size(); ++i) {
-            t.step(i, images.size(), QFileInfo(images[i]).fileName());
-            ClassifiedImage c;
-            c.result = classifier->classify(QDir::toNativeSeparators(images[i]).toStdString(), 5);
-            c.path = images[i];
-            if (c.result.error.empty()) {
-                try {
-                    c.thumbnail = toQImage(loadImageFile(QDir::toNativeSeparators(images[i]).toStdString()))
-                                      .scaled(96, 96, Qt::KeepAspectRatio, Qt::SmoothTransformation);
-                } catch (const std::exception&) {
-                }
-            }
-            t.emitPartial(QVariant::fromValue(c));
-        }
-        t.step(images.size(), images.size());
+        classifyInBatches(t, *classifier, images);
         return QVariant(int(images.size()));
     });
     connect(task.get(), &Task::partialResult, this, [this](const QVariant& v) { addResult(v.value<ClassifiedImage>()); });

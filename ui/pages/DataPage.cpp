@@ -35,6 +35,15 @@ namespace deepsvm {
 
 DataPage::DataPage(Session* session, QWidget* parent) : QWidget(parent), m_session(session)
 {
+    QHBoxLayout* bar = buildToolbar();  // first, so keyboard focus meets the buttons first
+    buildGrid();
+    buildPreview();
+    buildHoldOutRow();
+    arrangePage(bar);
+}
+
+QHBoxLayout* DataPage::buildToolbar()
+{
     auto* openStl = new QPushButton(tr("Open STL-10 folder..."), this);
     openStl->setToolTip(tr("A folder holding stl10_binary/ (or train_X.bin, test_X.bin, ...)"));
     auto* openFolderButton = new QPushButton(tr("Open image folder..."), this);
@@ -80,6 +89,11 @@ DataPage::DataPage(Session* session, QWidget* parent) : QWidget(parent), m_sessi
     bar->addWidget(m_classFilter);
     bar->addStretch(1);
 
+    return bar;
+}
+
+void DataPage::buildGrid()
+{
     m_model = new ThumbnailModel(this);
     m_grid = new QListView(this);
     m_grid->setViewMode(QListView::IconMode);
@@ -94,6 +108,10 @@ DataPage::DataPage(Session* session, QWidget* parent) : QWidget(parent), m_sessi
     connect(m_grid->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this](const QModelIndex& current) { showImage(current); });
 
+}
+
+void DataPage::buildPreview()
+{
     m_preview = new QLabel(this);
     m_preview->setMinimumSize(256, 256);
     m_preview->setAlignment(Qt::AlignCenter);
@@ -103,6 +121,10 @@ DataPage::DataPage(Session* session, QWidget* parent) : QWidget(parent), m_sessi
     m_previewText->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_summary = new QLabel(tr("No dataset open. Open STL-10, a folder of your own images, or make the demo set."), this);
     m_summary->setWordWrap(true);
+}
+
+void DataPage::buildHoldOutRow()
+{
     // A dataset without a test split: the share of each class held out for testing.
     m_holdOutRow = new QWidget(this);
     m_holdOut = new QDoubleSpinBox(m_holdOutRow);
@@ -124,6 +146,10 @@ DataPage::DataPage(Session* session, QWidget* parent) : QWidget(parent), m_sessi
     connect(m_holdOut, &QDoubleSpinBox::valueChanged, this,
             [this](double v) { m_session->setHoldOut(v, m_session->splitSeed()); });
     connect(m_session, &Session::holdOutChanged, this, &DataPage::refreshHoldOut);
+}
+
+void DataPage::arrangePage(QHBoxLayout* bar)
+{
     m_classChart = new ChartWidget(QStringLiteral("images-per-class"), this);
     m_classChart->setMinimumHeight(220);
 

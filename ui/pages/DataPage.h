@@ -3,6 +3,7 @@
 #include <QWidget>
 
 class QComboBox;
+class QHBoxLayout;
 class QDoubleSpinBox;
 class QLabel;
 class QListView;
@@ -41,6 +42,12 @@ Q_SIGNALS:
     void demoSetReady(const QString& dir);
 
 private:
+    // The constructor's steps.
+    QHBoxLayout* buildToolbar();
+    void buildGrid();
+    void buildPreview();
+    void buildHoldOutRow();
+    void arrangePage(QHBoxLayout* bar);
     void chooseFolder(const QString& title);
     void askDemoSet();
     void datasetChanged();
