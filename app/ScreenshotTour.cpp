@@ -13,7 +13,9 @@
 #include "pages/LabelIssuesPage.h"
 #include "pages/RunsPage.h"
 #include "pages/SvmPage.h"
+#include "widgets/SimilarImages.h"
 
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
@@ -301,9 +303,22 @@ void ScreenshotTour::afterOwnRun()
                 w->showPage(MainWindow::LabelIssues);
                 if (!w->labelIssuesPage()->findIssues())
                     return fail(QStringLiteral("no label issues could be listed: ") + w->labelIssuesPage()->summary()->text());
-                later(1500, [this] {
+                later(1500, [this, w] {
                     shoot(QStringLiteral("13-label-issues"));
-                    finish();
+                    // "Similar images" of the first flagged image: a modal dialog, grabbed once up.
+                    later(1500, [this] {
+                        if (QWidget* d = QApplication::activeModalWidget()) {
+                            d->grab().save(m_out + QStringLiteral("/14-similar-images.png"));
+                            std::printf("%s\n", (m_out + QStringLiteral("/14-similar-images.png")).toUtf8().constData());
+                            d->close();
+                        }
+                    });
+                    later(300, [this, w] {
+                        const auto& rows = w->labelIssuesPage()->rows();
+                        if (!rows.empty())
+                            showSimilarImages(w, w->session(), rows.front().id);
+                    });
+                    later(3500, [this] { finish(); });
                 });
             });
         });

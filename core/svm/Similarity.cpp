@@ -3,6 +3,7 @@
 #include "analysis/PrincipalComponents.h"
 #include "io/Parallel.h"
 #include "svm/Gram.h"
+#include "svm/Scaler.h"
 
 #include <algorithm>
 #include <cmath>
@@ -40,15 +41,34 @@ SimilaritySpace::SimilaritySpace(const std::vector<float>& values, int64_t rows,
     for (double& s : scale)
         s = s > 1e-12 * double(rows) ? 1.0 / std::sqrt(s / double(rows)) : 0.0;
     m_unit.resize(std::size_t(rows * m_dims));
-    for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < m_dims; ++c)
+            m_unit[std::size_t(r * m_dims + c)] = scores[std::size_t(r * m_dims + c)] * scale[std::size_t(c)];
+    normaliseRows();
+}
+
+SimilaritySpace SimilaritySpace::standardised(const std::vector<float>& values, int64_t rows, int64_t dims)
+{
+    if (rows < 1 || dims < 1 || values.size() != std::size_t(rows * dims))
+        throw std::invalid_argument("a similarity needs rows of features, not " + std::to_string(rows));
+    Scaler scaler;
+    scaler.fit(values, rows, dims);
+    SimilaritySpace s;
+    s.m_rows = rows;
+    s.m_dims = dims;
+    s.m_unit = scaler.transform(values, rows);
+    s.normaliseRows();
+    return s;
+}
+
+void SimilaritySpace::normaliseRows()
+{
+    for (int64_t r = 0; r < m_rows; ++r) {
+        double* row = m_unit.data() + r * m_dims;
         double norm = 0;
-        for (int64_t c = 0; c < m_dims; ++c) {
-            const double v = scores[std::size_t(r * m_dims + c)] * scale[std::size_t(c)];
-            m_unit[std::size_t(r * m_dims + c)] = v;
-            norm += v * v;
-        }
+        for (int64_t c = 0; c < m_dims; ++c) norm += row[c] * row[c];
         const double inv = norm > 0 ? 1.0 / std::sqrt(norm) : 0.0;
-        for (int64_t c = 0; c < m_dims; ++c) m_unit[std::size_t(r * m_dims + c)] *= inv;
+        for (int64_t c = 0; c < m_dims; ++c) row[c] *= inv;
     }
 }
 

@@ -24,6 +24,11 @@ public:
     /// ones); any count is capped at rows - 1 and dims.
     SimilaritySpace(const std::vector<float>& values, int64_t rows, int64_t dims, int components = 0);
 
+    /// Only standardised per column (StandardScaler), then unit length: the dominant
+    /// directions stay, which is what "images like this one" wants (near-duplicates want the
+    /// whitened space, where only a near-copy is close).
+    static SimilaritySpace standardised(const std::vector<float>& values, int64_t rows, int64_t dims);
+
     int64_t rows() const { return m_rows; }
     int64_t dims() const { return m_dims; }  ///< the embedded dimension (components)
     const std::vector<double>& embedded() const { return m_unit; }
@@ -37,6 +42,8 @@ public:
     std::vector<Neighbour> nearest(int64_t row, int k) const;
 
 private:
+    SimilaritySpace() = default;
+    void normaliseRows();
     int64_t m_rows = 0, m_dims = 0;
     std::vector<double> m_unit;  ///< rows x dims
 };

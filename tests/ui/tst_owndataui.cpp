@@ -14,6 +14,7 @@
 #include "pages/LabelIssuesPage.h"
 #include "pages/RunsPage.h"
 #include "pages/SvmPage.h"
+#include "widgets/SimilarImages.h"
 
 #include <QComboBox>
 #include <QCoreApplication>
@@ -21,6 +22,9 @@
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -41,6 +45,7 @@ class TestOwnDataUi : public QObject {
 private Q_SLOTS:
     void initTestCase();
     void plainFolderGetsAHoldOut();
+    void similarImagesShareTheColour();
     void evaluationShowsTheHoldOutAndOutOfFold();
     void runsTableShowsTheCvScore();
     void labelIssuesRelabelAndUndoMoveTheFile();
@@ -121,6 +126,34 @@ void TestOwnDataUi::plainFolderGetsAHoldOut()
     QVERIFY(m_window->session()->testPrefix().endsWith(QStringLiteral(".holdout-0.3-s0.test")));
     data->holdOutShare()->setValue(0.2);
     QCOMPARE(m_window->session()->testPrefix(), test);
+}
+
+void TestOwnDataUi::similarImagesShareTheColour()
+{
+    // A green image's nearest training images are the other green ones (a test image too).
+    for (const QString& prefix : {m_window->session()->trainPrefix(), m_window->session()->testPrefix()}) {
+        QFile side(prefix + QStringLiteral(".json"));
+        QVERIFY(side.open(QIODevice::ReadOnly));
+        QString green;
+        for (const auto& v : QJsonDocument::fromJson(side.readAll()).object()[QStringLiteral("ids")].toArray())
+            if (v.toString().startsWith(QStringLiteral("green/")))
+                green = v.toString();
+        QVERIFY(!green.isEmpty());
+        QString error;
+        const auto similar = similarTrainingImages(*m_window->session(), green.toStdString(), 5, &error);
+        QVERIFY2(similar.size() == 5, qPrintable(error));
+        double last = 2;
+        for (const SimilarImage& s : similar) {
+            QVERIFY(s.id != green.toStdString());
+            QCOMPARE(s.label, 1);
+            QVERIFY(QString::fromStdString(s.id).startsWith(QStringLiteral("green/")));
+            QVERIFY(s.similarity <= last);
+            last = s.similarity;
+        }
+    }
+    QString error;
+    QVERIFY(similarTrainingImages(*m_window->session(), "no/such.png", 5, &error).empty());
+    QVERIFY(error.contains(QStringLiteral("no/such.png")));
 }
 
 void TestOwnDataUi::evaluationShowsTheHoldOutAndOutOfFold()

@@ -3,6 +3,7 @@
 #include "models/ImageDecode.h"
 
 #include "Session.h"
+#include "widgets/SimilarImages.h"
 #include "charts/ChartWidgets.h"
 #include "data/Dataset.h"
 #include "data/DemoData.h"
@@ -105,6 +106,7 @@ void DataPage::buildGrid()
     m_grid->setGridSize(QSize(112, 124));
     m_grid->setModel(m_model);
     m_grid->setSelectionMode(QAbstractItemView::SingleSelection);
+    offerSimilarImages(m_grid, m_session);
     connect(m_grid->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this](const QModelIndex& current) { showImage(current); });
 

@@ -1,6 +1,7 @@
 #include "pages/EvaluationPage.h"
 
 #include "Session.h"
+#include "widgets/SimilarImages.h"
 #include "models/RunData.h"
 #include "charts/ChartWidgets.h"
 #include "charts/MatrixViews.h"
@@ -96,6 +97,7 @@ EvaluationPage::EvaluationPage(Session* session, QWidget* parent) : QWidget(pare
     m_galleryView->setGridSize(QSize(86, 100));
     m_galleryView->setModel(m_galleryModel);
     m_galleryView->setMinimumHeight(120);
+    offerSimilarImages(m_galleryView, m_session);
     m_roc = new RocChartWidget(this);
     m_roc->setMinimumSize(420, 320);
     m_roc->setToolTip(tr("Click a legend entry to hide or show its curve. Right-click to save the chart."));

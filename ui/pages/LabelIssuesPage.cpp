@@ -1,6 +1,7 @@
 #include "pages/LabelIssuesPage.h"
 
 #include "Session.h"
+#include "widgets/SimilarImages.h"
 #include "data/Dataset.h"
 #include "data/LabelEdits.h"
 #include "models/ImageLookup.h"
@@ -44,6 +45,7 @@ LabelIssuesPage::LabelIssuesPage(Session* session, QWidget* parent) : QWidget(pa
     m_view->setWordWrap(true);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->setModel(m_model);
+    offerSimilarImages(m_view, m_session);
     buildActions();
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_summary);
