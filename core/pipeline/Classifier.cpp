@@ -66,7 +66,8 @@ Classifier::Result Classifier::Impl::score(const float* raw, int64_t dims, int t
         throw std::runtime_error("the network gives " + std::to_string(dims) + " features but the scaler expects "
                                  + std::to_string(bundle.scaler.dims()));
     Result r;
-    const std::vector<double> x = bundle.scaler.transform(std::vector<float>(raw, raw + dims), 1);
+    r.features.assign(raw, raw + dims);
+    const std::vector<double> x = bundle.scaler.transform(r.features, 1);
     double norm = 0;
     for (double v : x) norm += v * v;
     r.distance = std::sqrt(norm);

@@ -29,6 +29,7 @@ public:
         std::vector<Ranked> top;       ///< best first
         int predicted = -1;            ///< the SVM's own prediction (one-vs-one votes), as predictions.csv has it
         std::vector<double> scores;    ///< every class's probability (or decision score), in class order
+        std::vector<float> features;   ///< the network's features of the image (before scaling)
         /// Norm of the scaled feature vector: the distance from the mean of all training rows
         /// (the scaler maps it to the origin), in per-feature standard deviations; in raw
         /// feature units for a model trained without scaling (identity scaler).

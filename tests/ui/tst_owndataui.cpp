@@ -7,6 +7,7 @@
 #include "Session.h"
 #include "charts/ChartWidgets.h"
 #include "data/Dataset.h"
+#include "features/FeatureStore.h"
 #include "models/ThumbnailModel.h"
 #include "pages/DataPage.h"
 #include "pages/EvaluationPage.h"
@@ -151,6 +152,19 @@ void TestOwnDataUi::similarImagesShareTheColour()
             last = s.similarity;
         }
     }
+    // An image known only by its features (as the Classify page has them): a green row's.
+    const FeatureSet train = FeatureStore::load(m_window->session()->trainPrefix().toStdString());
+    const auto green = std::find(train.labels.begin(), train.labels.end(), int64_t(1)) - train.labels.begin();
+    const std::vector<float> features(train.values.begin() + green * train.cols, train.values.begin() + (green + 1) * train.cols);
+    QString why;
+    const auto near = similarTrainingImagesTo(*m_window->session(), features, 4, &why);
+    QVERIFY2(near.size() == 4, qPrintable(why));
+    QCOMPARE(near.front().id, train.ids[std::size_t(green)]);  // its own row, at similarity 1
+    QVERIFY(near.front().similarity > 0.999);
+    for (const SimilarImage& s : near)
+        QCOMPARE(s.label, 1);
+    QVERIFY(similarTrainingImagesTo(*m_window->session(), std::vector<float>(3, 0.f), 4, &why).empty());
+    QVERIFY(why.contains(QStringLiteral("3 features")));
     QString error;
     QVERIFY(similarTrainingImages(*m_window->session(), "no/such.png", 5, &error).empty());
     QVERIFY(error.contains(QStringLiteral("no/such.png")));

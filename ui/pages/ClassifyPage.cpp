@@ -1,6 +1,7 @@
 #include "pages/ClassifyPage.h"
 
 #include "Session.h"
+#include "widgets/SimilarImages.h"
 #include "render/HeatOverlay.h"
 #include "data/Image.h"
 #include "data/ImageFolder.h"
@@ -265,6 +266,13 @@ void ClassifyPage::addResult(const ClassifiedImage& c)
     auto* camBox = new QCheckBox(tr("Grad-CAM"), row);
     camBox->setToolTip(tr("Where the network looks for the top class (through the SVM's decision function)"));
     thumbColumn->addWidget(camBox);
+    auto* similar = new QPushButton(tr("Similar..."), row);
+    similar->setToolTip(tr("The training images nearest to this one in feature space"));
+    const QImage thumbnail = c.thumbnail;
+    const std::vector<float> features = r.features;
+    connect(similar, &QPushButton::clicked, this,
+            [this, thumbnail, features] { showSimilarImages(this, m_session, thumbnail, features); });
+    thumbColumn->addWidget(similar);
     layout->addLayout(thumbColumn);
     connect(camBox, &QCheckBox::toggled, this, [this, path, thumb, original](bool on) { toggleGradCam(path, thumb, original, on); });
     auto* text = new QVBoxLayout;

@@ -10,6 +10,8 @@
 #include <QApplication>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QIcon>
+#include <QPixmap>
 #include <QFileInfo>
 #include <QLabel>
 #include <QListWidget>
@@ -88,14 +90,66 @@ std::vector<SimilarImage> similarTrainingImages(const Session& session, const st
     }
 }
 
+std::vector<SimilarImage> similarTrainingImagesTo(const Session& session, const std::vector<float>& features, int k,
+                                                  QString* error)
+{
+    if (session.trainPrefix().isEmpty()) {
+        *error = QObject::tr("Extract features first: similar images are found in feature space.");
+        return {};
+    }
+    try {
+        const FeatureSet train = FeatureStore::load(session.trainPrefix().toStdString());
+        if (int64_t(features.size()) != train.cols) {
+            *error = QObject::tr("The model gives %1 features but the open dataset's training features have %2; extract "
+                                 "them with the model's network to compare.").arg(features.size()).arg(train.cols);
+            return {};
+        }
+        const SimilaritySpace space = SimilaritySpace::standardised(stackRows(train.values, features), train.rows + 1, train.cols);
+        std::vector<SimilarImage> out;
+        for (const auto& n : space.nearest(train.rows, k))
+            out.push_back({std::size_t(n.row) < train.ids.size() ? train.ids[std::size_t(n.row)] : std::to_string(n.row),
+                           int(train.labels[std::size_t(n.row)]), n.similarity});
+        return out;
+    } catch (const std::exception& e) {
+        *error = QString::fromUtf8(e.what());
+        return {};
+    }
+}
+
+namespace {
+
+void showSimilarDialog(QWidget* parent, Session* session, const QString& title, const QIcon& queryIcon,
+                       const std::string& queryId, const std::vector<SimilarImage>& similar, const QString& error);
+
+}  // namespace
+
+void showSimilarImages(QWidget* parent, Session* session, const QImage& image, const std::vector<float>& features)
+{
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    QString error;
+    const std::vector<SimilarImage> similar = similarTrainingImagesTo(*session, features, 12, &error);
+    QApplication::restoreOverrideCursor();
+    showSimilarDialog(parent, session, QObject::tr("Training images similar to the classified image"),
+                      QPixmap::fromImage(image), std::string(), similar, error);
+}
+
 void showSimilarImages(QWidget* parent, Session* session, const std::string& id)
 {
     QApplication::setOverrideCursor(Qt::WaitCursor);
     QString error;
     const std::vector<SimilarImage> similar = similarTrainingImages(*session, id, 12, &error);
     QApplication::restoreOverrideCursor();
+    showSimilarDialog(parent, session, QObject::tr("Images similar to %1").arg(QString::fromStdString(id)), QIcon(), id,
+                      similar, error);
+}
+
+namespace {
+
+void showSimilarDialog(QWidget* parent, Session* session, const QString& title, const QIcon& queryIcon,
+                       const std::string& id, const std::vector<SimilarImage>& similar, const QString& error)
+{
     QDialog dialog(parent);
-    dialog.setWindowTitle(QObject::tr("Images similar to %1").arg(QString::fromStdString(id)));
+    dialog.setWindowTitle(title);
     auto* list = new QListWidget(&dialog);
     list->setObjectName(QStringLiteral("similarImages"));
     list->setViewMode(QListView::IconMode);
@@ -108,6 +162,10 @@ void showSimilarImages(QWidget* parent, Session* session, const std::string& id)
     auto add = [&](const std::string& imageId, const QString& caption) {
         auto* item = new QListWidgetItem(caption, list);
         item->setToolTip(QString::fromStdString(imageId));
+        if (!queryIcon.isNull() && imageId.empty()) {
+            item->setIcon(queryIcon);
+            return;
+        }
         ImageLookup::Found hit;
         for (const std::string& split : session->dataset() ? session->dataset()->splits() : std::vector<std::string>{})
             if ((hit = lookup.find(split, imageId)).index >= 0)
@@ -136,6 +194,8 @@ void showSimilarImages(QWidget* parent, Session* session, const std::string& id)
     dialog.resize(640, 480);
     dialog.exec();
 }
+
+}  // namespace
 
 void offerSimilarImages(QAbstractItemView* view, Session* session)
 {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QImage>
 #include <QString>
 
 #include <string>
@@ -26,9 +27,16 @@ struct SimilarImage {
 /// *error saying why, when there are no features or the id is not among them.
 std::vector<SimilarImage> similarTrainingImages(const Session& session, const std::string& id, int k, QString* error);
 
+/// The same for an image that is not among the features (a newly classified one), given its
+/// network features (as many as the training features have columns).
+std::vector<SimilarImage> similarTrainingImagesTo(const Session& session, const std::vector<float>& features, int k,
+                                                  QString* error);
+
 /// Shows them beside the image, with their labels and similarities ("Similar images" on a
 /// thumbnail of the Data page or the Evaluation page's gallery).
 void showSimilarImages(QWidget* parent, Session* session, const std::string& id);
+/// The same for a newly classified image: its thumbnail and its features.
+void showSimilarImages(QWidget* parent, Session* session, const QImage& image, const std::vector<float>& features);
 
 /// Gives a thumbnail view (its model answering ThumbnailModel::ImageIdRole) a context menu
 /// with "Similar images".
