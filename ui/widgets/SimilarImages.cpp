@@ -98,7 +98,7 @@ std::vector<SimilarImage> similarTrainingImagesTo(const Session& session, const 
         return {};
     }
     try {
-        const FeatureSet train = FeatureStore::load(session.trainPrefix().toStdString());
+        const FeatureSet& train = cacheFor(session).train;  // read once per feature file, not per click
         if (int64_t(features.size()) != train.cols) {
             *error = QObject::tr("The model gives %1 features but the open dataset's training features have %2; extract "
                                  "them with the model's network to compare.").arg(features.size()).arg(train.cols);
