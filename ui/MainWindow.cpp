@@ -243,8 +243,14 @@ void MainWindow::connectPages()
     connect(m_svm, &SvmPage::runFinished, this, [this] { showPage(Evaluation); });
     connect(m_runs, &RunsPage::exportReportRequested, this, &MainWindow::askExportReport);
     connect(m_session, &Session::currentRunChanged, this, [this] { showPage(Evaluation); });
-    // Retrain after label edits: extract the edited dataset, then the grid search as set.
+    // Retrain after label edits: a class folder's moved files are extracted again, then the
+    // grid search runs as set; a labels override (STL-10, a CSV list) needs the search only.
     connect(m_labelIssues, &LabelIssuesPage::retrainRequested, this, [this] {
+        if (!m_session->datasetRelabelsByMoving()) {
+            if (m_svm->startSearch())
+                showPage(Svm);
+            return;
+        }
         m_retrainPending = m_features->startExtraction() != nullptr;
         showPage(Features);
     });

@@ -4,6 +4,7 @@
 
 #include "data/Dataset.h"
 #include "io/AtomicFile.h"
+#include "io/Digest.h"
 #include "project/Experiment.h"
 #include "tasks/Task.h"
 #include "tasks/TaskRunner.h"
@@ -11,6 +12,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QStandardPaths>
 #include <QThread>
@@ -125,6 +127,21 @@ void Session::setHoldOut(double testFraction, quint64 seed)
         setFeaturePrefixes(m_holdOutSource, QString());  // the same features, split anew
     else
         Q_EMIT holdOutChanged();
+}
+
+QString Session::labelsOverridePath() const
+{
+    if (m_datasetDir.isEmpty())
+        return QString();
+    const QString root = QFileInfo(m_datasetDir).absoluteFilePath();
+    const QString hash = QString::fromStdString(sha256Hex(root.toStdString())).left(8);
+    return m_workspace + QStringLiteral("/labels/") + QFileInfo(root).fileName() + QLatin1Char('-') + hash
+        + QStringLiteral("/labels_override.csv");
+}
+
+bool Session::datasetRelabelsByMoving() const
+{
+    return m_dataset && m_dataset->kind() == "imagefolder";
 }
 
 bool Session::untrainedWeights() const

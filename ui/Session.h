@@ -58,6 +58,13 @@ public:
     QString holdOutSummary() const { return m_holdOutSummary; }
     /// True when the open dataset has no test split of its own.
     bool datasetNeedsHoldOut() const;
+    /// The labels_override.csv of the open dataset, used where its files cannot be moved
+    /// (STL-10's binaries, a CSV list): in the workspace beside the experiment, under
+    /// labels/<dataset folder>-<hash of its path>/. The SVM page passes it to every run
+    /// while it exists. Empty without a dataset.
+    QString labelsOverridePath() const;
+    /// True when the open dataset's labels are changed by moving files (a class folder).
+    bool datasetRelabelsByMoving() const;
     /// True when the features come from a network without trained weights.
     bool untrainedWeights() const;
 

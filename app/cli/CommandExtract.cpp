@@ -27,13 +27,15 @@ ExtractCliOptions::ExtractCliOptions()
       batch(makeOption("batch-size", "Images per batch.", "B", "32")),
       seed(makeOption("weights-seed", "Seed for random weights.", "S", "0")),
       limit(makeOption("limit", "Extract at most N images per split (for a quick trial).", "N")),
-      noCache(makeOption("no-cache", "Re-extract even if the cache matches."))
+      noCache(makeOption("no-cache", "Re-extract even if the cache matches.")),
+      labelsOverride(labelsOverrideOption())
 {
 }
 
 void ExtractCliOptions::addTo(QCommandLineParser& p) const
 {
-    for (const auto& o : {data, split, backbone, weights, layer, size, precision, normalize, batch, seed, limit, noCache})
+    for (const auto& o : {data, split, backbone, weights, layer, size, precision, normalize, batch, seed, limit, noCache,
+                          labelsOverride})
         p.addOption(o);
 }
 
@@ -63,6 +65,7 @@ void ExtractCliOptions::read(const QCommandLineParser& p, ExtractOptions* o) con
     if (!allOk)
         throw std::invalid_argument("--size, --batch-size, --weights-seed and --limit take whole numbers");
     o->reuseCache = !p.isSet(noCache);
+    o->labelsOverride = p.value(labelsOverride).toStdString();
 }
 
 void printExtraction(const QJsonObject& result)

@@ -98,7 +98,8 @@ int commandLabelIssues(const QStringList& arguments)
     const auto model = makeOption("model", "Use the grid point of this model folder instead of a grid search.", "DIR");
     const auto out = makeOption("out", "Output folder: label_issues.csv, label_issues.json, svm/ (the SVM whose "
                                        "out-of-fold probabilities were used).", "DIR");
-    for (const auto& o : {train, model, out})
+    const auto labelsOverride = labelsOverrideOption();
+    for (const auto& o : {train, model, out, labelsOverride})
         p.addOption(o);
     const SvmCliOptions svm;
     svm.addTo(p);
@@ -124,6 +125,7 @@ int commandLabelIssues(const QStringList& arguments)
     }
     const QString outDir = p.value(out);
     o.trainPrefix = p.value(train).toStdString();
+    o.labelsOverride = p.value(labelsOverride).toStdString();
     o.outDir = (outDir + QStringLiteral("/svm")).toStdString();
     o.probability = true;
     o.outOfFold = true;
@@ -138,18 +140,22 @@ int commandLabelIssues(const QStringList& arguments)
         const int classes = int(classNames.size());
         std::vector<int> truth, predicted;
         std::vector<double> probabilities;
+        std::vector<int64_t> rows;
         const std::string oof = ModelFiles{o.outDir}.oofPredictions();
-        if (!readPredictionsCsv(oof, classes, &truth, &predicted, &probabilities) || probabilities.empty()
-            || truth.size() != std::size_t(set.rows))
+        const auto excluded = int64_t(report[QStringLiteral("labels_override")].toObject()[QStringLiteral("excluded")].toDouble());
+        if (!readPredictionsCsv(oof, classes, &truth, &predicted, &probabilities, &rows) || probabilities.empty()
+            || int64_t(truth.size()) != set.rows - excluded)
             throw std::runtime_error(oof + ": no out-of-fold probability for every training row");
-        const LabelIssues found = findLabelIssues(probabilities, truth, classes);
+        LabelIssues found = findLabelIssues(probabilities, truth, classes);
+        for (LabelIssue& issue : found.issues)  // from the prediction's position to its row in the feature file
+            issue.index = rows[std::size_t(issue.index)];
         const int64_t baseline = int64_t(predictionDiffersFromLabel(probabilities, truth, classes).size());
         writeIssuesCsv((outDir + QStringLiteral("/label_issues.csv")).toStdString(), found, set, classNames);
         writeJsonAtomically((outDir + QStringLiteral("/label_issues.json")).toStdString(),
                             issuesJson(found, classNames, report, baseline));
         std::fprintf(stderr, "%zu of %lld training rows flagged (out-of-fold accuracy %.4f; %lld predictions differ from "
                              "their label); %s/label_issues.csv\n",
-                     found.issues.size(), static_cast<long long>(set.rows),
+                     found.issues.size(), static_cast<long long>(truth.size()),
                      report[QStringLiteral("oof")].toObject()[QStringLiteral("accuracy")].toDouble(),
                      static_cast<long long>(baseline), outDir.toUtf8().constData());
         return 0;

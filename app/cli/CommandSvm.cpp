@@ -38,6 +38,12 @@ QCommandLineOption makeOption(const char* name, const char* help, const char* va
     return o;
 }
 
+QCommandLineOption labelsOverrideOption()
+{
+    return makeOption("labels-override", "labels_override.csv: rows id,label that relabel an image (the label a class "
+                                         "name) or leave it out (_excluded), matched by image id.", "FILE");
+}
+
 void SvmCliOptions::addTo(QCommandLineParser& p) const
 {
     for (const auto& o : {kernel, C, gamma, degree, coef0, folds, foldIndices, holdout, metric, noScale, noProbability,
@@ -137,7 +143,8 @@ int commandSvm(const QStringList& arguments)
     const auto test = makeOption("test", "Test features PREFIX (optional).", "PREFIX");
     const auto out = makeOption("out", "Output folder: report.json, predictions.csv, roc_<class>.csv, model files.", "DIR");
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print report.json on stdout."));
-    for (const auto& o : {train, test, out, json})
+    const auto labelsOverride = labelsOverrideOption();
+    for (const auto& o : {train, test, out, json, labelsOverride})
         p.addOption(o);
     SvmCliOptions svm;
     svm.addTo(p);
@@ -152,6 +159,7 @@ int commandSvm(const QStringList& arguments)
     o.trainPrefix = p.value(train).toStdString();
     o.testPrefix = p.value(test).toStdString();
     o.outDir = p.value(out).toStdString();
+    o.labelsOverride = p.value(labelsOverride).toStdString();
     try {
         svm.read(p, &o);
     } catch (const std::exception& e) {

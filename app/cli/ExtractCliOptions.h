@@ -22,6 +22,7 @@ struct ExtractCliOptions {
     QCommandLineOption seed;
     QCommandLineOption limit;
     QCommandLineOption noCache;
+    QCommandLineOption labelsOverride;
 
     ExtractCliOptions();
     void addTo(QCommandLineParser& p) const;

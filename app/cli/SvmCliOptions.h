@@ -11,6 +11,9 @@ namespace deepsvm::cli {
 QCommandLineOption makeOption(const char* name, const char* help, const char* valueName = nullptr, const char* def = nullptr);
 
 /// The grid-search options `svm` and `run` share.
+/// --labels-override FILE: labels_override.csv (id,label; the label a class name or _excluded).
+QCommandLineOption labelsOverrideOption();
+
 struct SvmCliOptions {
     QCommandLineOption kernel = makeOption("kernel", "Kernels: linear,poly,rbf,sigmoid (comma list).", "K", "poly");
     QCommandLineOption C = makeOption("C", "C values: a list 0.1,1,10 or a range log2:-5:15:2.", "LIST", "0.1,1,10,100");

@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QFile>
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 
@@ -60,7 +61,7 @@ LabelEdit FolderLabelEditor::move(LabelEdit::Kind kind, const std::string& id, c
     fs::rename(from, to, ec);
     if (ec)
         throw std::runtime_error(from.string() + ": cannot be moved to " + to.string() + " (" + ec.message() + ")");
-    LabelEdit e{kind, id, from.string(), to.string(), toClass};
+    LabelEdit e{kind, id, from.string(), to.string(), toClass, "moved " + from.string() + " to " + to.string()};
     log(kind == LabelEdit::Kind::Relabel ? "relabel" : "exclude", e.from, e.to);
     m_done.push_back(e);
     return e;
@@ -83,7 +84,7 @@ LabelEdit FolderLabelEditor::undo()
     return e;
 }
 
-void FolderLabelEditor::log(const char* action, const std::string& from, const std::string& to) const
+void LabelEditor::log(const char* action, const std::string& from, const std::string& to) const
 {
     QFile f(QString::fromStdString(logPath()));
     const bool fresh = !f.exists();
@@ -97,6 +98,67 @@ void FolderLabelEditor::log(const char* action, const std::string& from, const s
     f.write(line.data(), qint64(line.size()));
     f.flush();
     ::fdatasync(f.handle());  // the log survives a crash right after the move
+}
+
+OverrideLabelEditor::OverrideLabelEditor(std::string csvPath, std::vector<std::string> classNames)
+    : m_path(std::move(csvPath)), m_classNames(std::move(classNames)), m_overrides(LabelOverrides::load(m_path))
+{
+}
+
+std::string OverrideLabelEditor::logPath() const
+{
+    return (fs::path(m_path).parent_path() / "_label_edits.log").string();
+}
+
+LabelEdit OverrideLabelEditor::relabel(const std::string& id, const std::string& toClass)
+{
+    if (std::find(m_classNames.begin(), m_classNames.end(), toClass) == m_classNames.end())
+        throw std::invalid_argument("'" + toClass + "' is not a class of this dataset");
+    return change(LabelEdit::Kind::Relabel, id, toClass);
+}
+
+LabelEdit OverrideLabelEditor::exclude(const std::string& id)
+{
+    return change(LabelEdit::Kind::Exclude, id, LabelOverrides::kExcluded);
+}
+
+LabelEdit OverrideLabelEditor::change(LabelEdit::Kind kind, const std::string& id, const std::string& label)
+{
+    if (id.empty())
+        throw std::invalid_argument("no image id to relabel");
+    const std::string* before = m_overrides.find(id);
+    const std::string previous = before ? *before : std::string();
+    LabelOverrides next = m_overrides;
+    next.set(id, label);
+    next.save(m_path);  // throws IoError naming the file; nothing changed then
+    m_overrides = std::move(next);
+    LabelEdit e{kind, id, previous, label, kind == LabelEdit::Kind::Relabel ? label : std::string(),
+                id + (kind == LabelEdit::Kind::Relabel ? " relabelled to " + label : std::string(" excluded")) + " in "
+                    + m_path};
+    log(kind == LabelEdit::Kind::Relabel ? "relabel" : "exclude", id, label);
+    m_done.push_back(e);
+    m_previous.push_back(previous);
+    return e;
+}
+
+LabelEdit OverrideLabelEditor::undo()
+{
+    if (m_done.empty())
+        throw std::logic_error("nothing to undo");
+    const LabelEdit e = m_done.back();
+    LabelOverrides next = m_overrides;
+    if (m_previous.back().empty())
+        next.erase(e.id);
+    else
+        next.set(e.id, m_previous.back());
+    next.save(m_path);
+    m_overrides = std::move(next);
+    log("undo", e.id, m_previous.back().empty() ? std::string("(as given)") : m_previous.back());
+    m_done.pop_back();
+    m_previous.pop_back();
+    LabelEdit undone = e;
+    undone.summary = e.id + " has its " + (m_overrides.find(e.id) ? "previous override" : "given label") + " again";
+    return undone;
 }
 
 }  // namespace deepsvm

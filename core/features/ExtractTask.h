@@ -25,6 +25,9 @@ struct ExtractOptions {
     bool reuseCache = true;
     uint64_t seed = 0;                     ///< for random weights
     int64_t limit = -1;                    ///< at most this many images per split (for trials)
+    /// labels_override.csv (LabelOverrides): relabelled images are extracted with their new
+    /// class, excluded ones not at all; part of the cache key. Empty: none.
+    std::string labelsOverride;
 };
 
 /// The prefix a split's files get: PREFIX itself for one split, PREFIX.<split> for several.

@@ -3,6 +3,7 @@
 #include "data/Dataset.h"
 #include "features/BatchReader.h"
 #include "features/FeatureStore.h"
+#include "features/LabelOverrides.h"
 #include "features/Npy.h"
 #include "features/Preprocess.h"
 #include "nets/InferenceNet.h"
@@ -26,6 +27,65 @@ struct Consumed {
     std::vector<std::string> ids, skipped;
     int64_t processed = 0;
     double seconds = 0;
+};
+
+/// A split seen through a labels override: relabelled images carry their new class, excluded
+/// ones are left out. Its identity names the overrides that apply to it, so the cache keeps
+/// the features of the split with and without them apart.
+class OverriddenSource final : public ImageSource {
+public:
+    OverriddenSource(std::shared_ptr<const ImageSource> inner, const LabelOverrides& overrides,
+                     const std::vector<std::string>& classNames, const std::string& file)
+        : m_inner(std::move(inner))
+    {
+        std::string applied;
+        for (int64_t i = 0; i < m_inner->size(); ++i) {
+            const std::string id = m_inner->id(i);
+            const std::string* label = overrides.find(id);
+            if (label)
+                applied += id + "=" + *label + "\n";
+            const int c = label ? overrides.classIndex(*label, classNames, file) : m_inner->label(i);
+            if (label && c < 0)
+                continue;
+            m_rows.push_back(i);
+            m_labels.push_back(c);
+        }
+        m_identity = m_inner->identity() + (applied.empty() ? "" : ";labels_override=" + sha256Hex(applied));
+    }
+    std::int64_t size() const override { return std::int64_t(m_rows.size()); }
+    int label(std::int64_t index) const override { return m_labels[std::size_t(index)]; }
+    std::string id(std::int64_t index) const override { return m_inner->id(m_rows[std::size_t(index)]); }
+    RgbImage load(std::int64_t index) const override { return m_inner->load(m_rows[std::size_t(index)]); }
+    std::string identity() const override { return m_identity; }
+    std::vector<std::string> skipped() const override { return m_inner->skipped(); }
+
+private:
+    std::shared_ptr<const ImageSource> m_inner;
+    std::vector<std::int64_t> m_rows;
+    std::vector<int> m_labels;
+    std::string m_identity;
+};
+
+/// A dataset whose splits are seen through a labels override (ExtractOptions::labelsOverride).
+class OverriddenDataset final : public Dataset {
+public:
+    OverriddenDataset(std::unique_ptr<Dataset> inner, std::string file)
+        : m_inner(std::move(inner)), m_file(std::move(file)), m_overrides(LabelOverrides::load(m_file))
+    {
+    }
+    std::string kind() const override { return m_inner->kind(); }
+    std::string root() const override { return m_inner->root(); }
+    const std::vector<std::string>& classNames() const override { return m_inner->classNames(); }
+    std::vector<std::string> splits() const override { return m_inner->splits(); }
+    std::shared_ptr<const ImageSource> split(const std::string& name) const override
+    {
+        return std::make_shared<OverriddenSource>(m_inner->split(name), m_overrides, m_inner->classNames(), m_file);
+    }
+
+private:
+    std::unique_ptr<Dataset> m_inner;
+    std::string m_file;
+    LabelOverrides m_overrides;
 };
 
 }  // namespace
@@ -110,6 +170,8 @@ QJsonObject FeatureExtractor::run(const Progress& progress)
 {
     d->validate();
     d->dataset = openDataset(d->opt.data);
+    if (!d->opt.labelsOverride.empty())
+        d->dataset = std::make_unique<OverriddenDataset>(std::move(d->dataset), d->opt.labelsOverride);
     const std::vector<std::string> splits = d->chosenSplits();
     d->weightsSha = d->opt.weights == "random" ? "random-seed-" + std::to_string(d->opt.seed)
                                                : sha256OfFile(d->opt.weights);

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
+#include <utility>
 
 #include <vector>
 
@@ -114,6 +115,11 @@ QVariant StudyTask::execute()
     o.extract.outPrefix = (outDir + QStringLiteral("/features/features")).toStdString();
     if (o.stl10Folds && (dataset->kind() != "stl10" || dataset->folds().empty()))
         throw std::invalid_argument("--stl10-folds needs an STL-10 folder with fold_indices.txt");
+
+    // A labels override goes to the SVM, not the extraction: the cached features stay those
+    // of the images as they are, and STL-10's fold file still counts the rows it knows.
+    if (o.svm.labelsOverride.empty())
+        o.svm.labelsOverride = std::exchange(o.extract.labelsOverride, std::string());
 
     StudyResult result;
     ExtractTask extract(o.extract);

@@ -2,6 +2,7 @@
 
 #include "data/Stl10.h"
 #include "features/FeatureStore.h"
+#include "features/LabelOverrides.h"
 #include "features/Npy.h"
 #include "metrics/Metrics.h"
 #include "svm/DenseSvc.h"
@@ -84,7 +85,28 @@ struct Inputs {
     bool haveTest = false;
     std::vector<std::string> classNames;
     std::vector<int> trainLabels;
+    /// With a labels override: what it did to each set (and so each row's row in its feature
+    /// file, which predefined folds and the written predictions count in).
+    LabelOverrides::Applied trainOverride, testOverride;
+    int64_t trainExtractedRows = 0;
+    std::string overrideDigest;
 };
+
+/// Applies the labels override of `o` (if any) to the loaded sets.
+void applyOverride(const SvmOptions& o, Inputs& in)
+{
+    if (o.labelsOverride.empty())
+        return;
+    const LabelOverrides overrides = LabelOverrides::load(o.labelsOverride);
+    in.overrideDigest = overrides.digest();
+    in.trainExtractedRows = in.train.rows;
+    in.trainOverride = overrides.applyTo(&in.train, o.labelsOverride);
+    if (in.haveTest)
+        in.testOverride = overrides.applyTo(&in.test, o.labelsOverride);
+    if (in.train.rows == 0 || (in.haveTest && in.test.rows == 0))
+        throw std::invalid_argument(o.labelsOverride + ": excludes every " + (in.train.rows == 0 ? "training" : "test")
+                                    + " image; keep some of them");
+}
 
 Inputs loadInputs(const SvmOptions& o)
 {
@@ -98,6 +120,7 @@ Inputs loadInputs(const SvmOptions& o)
                                         + " columns but the training features have " + std::to_string(in.train.cols)
                                         + "; extract both with the same backbone and layer");
     }
+    applyOverride(o, in);
     // Class names: from the sidecars, else 0..K-1.
     int64_t maxLabel = 0;
     for (int64_t l : in.train.labels) maxLabel = std::max(maxLabel, l);
@@ -121,9 +144,24 @@ Inputs loadInputs(const SvmOptions& o)
     return in;
 }
 
-std::vector<Fold> chooseFolds(const SvmOptions& o, const std::vector<int>& labels)
+std::vector<Fold> chooseFolds(const SvmOptions& o, const Inputs& in)
 {
+    const std::vector<int>& labels = in.trainLabels;
     const int64_t rows = int64_t(labels.size());
+    const std::vector<int64_t>& kept = in.trainOverride.kept;
+    if (!o.foldIndices.empty() && !kept.empty()) {
+        // The fold file counts the rows as extracted; excluded rows leave their folds.
+        std::vector<int64_t> now(std::size_t(in.trainExtractedRows), -1);
+        for (std::size_t r = 0; r < kept.size(); ++r) now[std::size_t(kept[r])] = int64_t(r);
+        std::vector<std::vector<int64_t>> folds = Stl10Dataset::readFoldIndices(o.foldIndices, int64_t(now.size()));
+        for (auto& fold : folds) {
+            std::vector<int64_t> kept;
+            for (int64_t r : fold)
+                if (now[std::size_t(r)] >= 0) kept.push_back(now[std::size_t(r)]);
+            fold = std::move(kept);
+        }
+        return predefinedFolds(folds, rows);
+    }
     if (!o.foldIndices.empty())
         return predefinedFolds(Stl10Dataset::readFoldIndices(o.foldIndices, rows), rows);
     if (o.holdOut > 0)
@@ -222,6 +260,12 @@ QJsonObject SvmTask::reportOf(const Run& run, const SvmModel& model) const
     report[QStringLiteral("precomputed_kernels")] = run.precomputed;
     report[QStringLiteral("class_names")] = stringArray(run.in.classNames);
     report[QStringLiteral("support_vectors")] = model.supportVectorCount();
+    if (!o.labelsOverride.empty())
+        report[QStringLiteral("labels_override")] = QJsonObject{
+            {QStringLiteral("file"), QString::fromStdString(o.labelsOverride)},
+            {QStringLiteral("sha256"), QString::fromStdString(run.in.overrideDigest)},
+            {QStringLiteral("relabelled"), double(run.in.trainOverride.relabelled + run.in.testOverride.relabelled)},
+            {QStringLiteral("excluded"), double(run.in.trainOverride.excluded + run.in.testOverride.excluded)}};
     return report;
 }
 
@@ -236,8 +280,9 @@ QJsonObject SvmTask::outOfFold(const Run& run, const ModelFiles& files)
     oo.threads = o.threads;
     oo.cancelled = cancelCheck();
     const FeatureSet& train = run.in.train;
-    const Evaluation oof = outOfFoldPredictions(run.x, train.rows, train.cols, run.in.trainLabels, run.classes, run.folds,
-                                                run.best, oo);
+    Evaluation oof = outOfFoldPredictions(run.x, train.rows, train.cols, run.in.trainLabels, run.classes, run.folds,
+                                          run.best, oo);
+    for (int64_t& r : oof.rows) r = run.in.trainOverride.fileRow(r);  // rows in the feature file
     writePredictionsCsv(files.oofPredictions(), oof, run.in.classNames);
     return evaluationJson(oof, run.in.classNames);
 }
@@ -247,8 +292,9 @@ QJsonObject SvmTask::testOn(const Run& run, const SvmModel& model, const ModelFi
     const FeatureSet& train = run.in.train;
     const FeatureSet& test = run.in.test;
     const std::vector<double> testX = run.scaler.transform(test.values, test.rows);
-    const Evaluation eval = evaluate(model, testX, test.rows, run.x, train.rows, train.cols, run.precomputed, run.best,
-                                     std::vector<int>(test.labels.begin(), test.labels.end()), run.classes);
+    Evaluation eval = evaluate(model, testX, test.rows, run.x, train.rows, train.cols, run.precomputed, run.best,
+                               std::vector<int>(test.labels.begin(), test.labels.end()), run.classes);
+    eval.rows = run.in.testOverride.kept;  // rows in the feature file when some were left out
     writePredictionsCsv(files.predictions(), eval, run.in.classNames);
     writeRocCsvs(m_options.outDir, eval, run.in.classNames);
     return evaluationJson(eval, run.in.classNames);
@@ -270,9 +316,9 @@ QJsonObject SvmTask::leakage(const Run& run) const
     };
     QJsonArray listed;
     for (std::size_t i = 0; i < std::min<std::size_t>(pairs.size(), 200); ++i)
-        listed.append(QJsonObject{{QStringLiteral("test_index"), double(pairs[i].a)},
+        listed.append(QJsonObject{{QStringLiteral("test_index"), double(run.in.testOverride.fileRow(pairs[i].a))},
                                   {QStringLiteral("test_id"), id(test, pairs[i].a)},
-                                  {QStringLiteral("train_index"), double(pairs[i].b)},
+                                  {QStringLiteral("train_index"), double(run.in.trainOverride.fileRow(pairs[i].b))},
                                   {QStringLiteral("train_id"), id(train, pairs[i].b)},
                                   {QStringLiteral("similarity"), pairs[i].similarity}});
     return QJsonObject{{QStringLiteral("count"), double(pairs.size())},
@@ -297,7 +343,7 @@ QVariant SvmTask::execute()
     if (o.scale) run.scaler.fit(train.values, train.rows, train.cols);
     else run.scaler.setIdentity(train.cols);
     run.x = run.scaler.transform(train.values, train.rows);
-    run.folds = chooseFolds(o, run.in.trainLabels);
+    run.folds = chooseFolds(o, run.in);
     const auto tGrid = Clock::now();
     searchGrid(run);
     const double gridSeconds = since(tGrid);

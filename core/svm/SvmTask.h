@@ -40,6 +40,9 @@ struct SvmOptions {
     /// With cross-validation: the best point's out-of-fold predictions of the training rows
     /// (report.json's "oof", oof_predictions.csv).
     bool outOfFold = true;
+    /// labels_override.csv (LabelOverrides) applied to the training and test rows by id:
+    /// relabelled rows get their new class, excluded rows are left out. Empty: none.
+    std::string labelsOverride;
 };
 
 /// Scale -> grid search -> refit the best point with probabilities -> evaluate on the test

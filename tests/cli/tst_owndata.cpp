@@ -84,6 +84,7 @@ private Q_SLOTS:
     void classifyFoldersInBatches();
     void csvDataset();
     void labelIssuesArePreciserThanDisagreement();
+    void labelsOverrideReachesExtractionAndSvm();
     void nearDuplicatesFindEditedCopies();
     void extremeImageExtractsWithBoundedMemory();
 
@@ -318,6 +319,109 @@ void TestOwnData::labelIssuesArePreciserThanDisagreement()
     int pairTotal = 0;
     for (const auto& p : summary[QStringLiteral("pairs")].toArray()) pairTotal += p.toObject()[QStringLiteral("count")].toInt();
     QCOMPARE(pairTotal, flagged);
+}
+
+void TestOwnData::labelsOverrideReachesExtractionAndSvm()
+{
+    // STL-10's binaries are not edited: labels_override.csv gives train/0 another class and
+    // leaves train/1 out, and extraction, the SVM and `run` honour it.
+    const QString demo = path(QStringLiteral("stl10"));
+    auto r = runDeepsvm({QStringLiteral("demo-data"), QStringLiteral("--out"), demo, QStringLiteral("--train-per-class"),
+                         QStringLiteral("10"), QStringLiteral("--test-per-class"), QStringLiteral("2")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QString raw = path(QStringLiteral("stlraw"));
+    r = runDeepsvm(QStringList{QStringLiteral("extract"), QStringLiteral("--data"), demo, QStringLiteral("--split"),
+                               QStringLiteral("train")} + m_net + QStringList{QStringLiteral("--out"), raw});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QJsonObject rawSide = readJson(raw + QStringLiteral(".json"));
+    const QJsonArray names = rawSide[QStringLiteral("class_names")].toArray();
+    const std::vector<int64_t> labels = readNpyInt((raw + QStringLiteral(".labels.npy")).toStdString()).data;
+    QCOMPARE(labels.size(), std::size_t(100));
+    const int64_t moved = (labels[0] + 1) % names.size();
+    QVERIFY(QDir().mkpath(path(QStringLiteral("exp"))));
+    const QString csv = path(QStringLiteral("exp/labels_override.csv"));
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("id,label\ntrain/0," + names[int(moved)].toString().toUtf8() + "\ntrain/1,_excluded\n");
+    f.close();
+
+    // Extraction: the relabelled image has its new class, the excluded one no row, and the
+    // cache entry is not the one without the override.
+    const QString edited = path(QStringLiteral("stledited"));
+    r = runDeepsvm(QStringList{QStringLiteral("extract"), QStringLiteral("--data"), demo, QStringLiteral("--split"),
+                               QStringLiteral("train"), QStringLiteral("--labels-override"), csv}
+                   + m_net + QStringList{QStringLiteral("--out"), edited});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const std::vector<int64_t> editedLabels = readNpyInt((edited + QStringLiteral(".labels.npy")).toStdString()).data;
+    QCOMPARE(editedLabels.size(), std::size_t(99));
+    QCOMPARE(editedLabels[0], moved);
+    QVERIFY(std::equal(editedLabels.begin() + 1, editedLabels.end(), labels.begin() + 2));
+    const QJsonObject editedSide = readJson(edited + QStringLiteral(".json"));
+    QCOMPARE(editedSide[QStringLiteral("ids")].toArray()[0].toString(), QStringLiteral("train/0"));
+    QCOMPARE(editedSide[QStringLiteral("ids")].toArray()[1].toString(), QStringLiteral("train/2"));
+    QVERIFY(editedSide[QStringLiteral("key")].toObject()[QStringLiteral("dataset_hash")]
+            != rawSide[QStringLiteral("key")].toObject()[QStringLiteral("dataset_hash")]);
+    const auto rawX = readNpyFloat((raw + QStringLiteral(".features.npy")).toStdString());
+    const auto editedX = readNpyFloat((edited + QStringLiteral(".features.npy")).toStdString());
+    const auto cols = std::size_t(rawX.shape[1]);
+    for (std::size_t c = 0; c < cols; ++c)  // train/2's features, now in row 1
+        QVERIFY(std::abs(editedX.data[cols + c] - rawX.data[2 * cols + c]) <= 1e-4f * (1 + std::abs(rawX.data[2 * cols + c])));
+
+    // The SVM on the features as extracted, with STL-10's fold file (which counts 100 rows).
+    const QString folds = demo + QStringLiteral("/stl10_binary/fold_indices.txt");
+    const QString withFolds = path(QStringLiteral("stlsvmfolds"));
+    r = runDeepsvm({QStringLiteral("svm"), QStringLiteral("--train"), raw, QStringLiteral("--labels-override"), csv,
+                    QStringLiteral("--fold-indices"), folds, QStringLiteral("--kernel"), QStringLiteral("linear"),
+                    QStringLiteral("--C"), QStringLiteral("1"), QStringLiteral("--no-oof"), QStringLiteral("--out"), withFolds});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QJsonObject applied = readJson(withFolds + QStringLiteral("/report.json"))[QStringLiteral("labels_override")].toObject();
+    QCOMPARE(applied[QStringLiteral("relabelled")].toInt(), 1);
+    QCOMPARE(applied[QStringLiteral("excluded")].toInt(), 1);
+    QCOMPARE(applied[QStringLiteral("file")].toString(), csv);
+    QCOMPARE(applied[QStringLiteral("sha256")].toString().size(), 64);
+    // Out-of-fold predictions name the rows of the feature file: no row 1, row 0 in its new class.
+    const QString oofDir = path(QStringLiteral("stlsvmoof"));
+    r = runDeepsvm({QStringLiteral("svm"), QStringLiteral("--train"), raw, QStringLiteral("--labels-override"), csv,
+                    QStringLiteral("--folds"), QStringLiteral("3"), QStringLiteral("--kernel"), QStringLiteral("linear"),
+                    QStringLiteral("--C"), QStringLiteral("1"), QStringLiteral("--out"), oofDir});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const auto oof = csvLines(oofDir + QStringLiteral("/oof_predictions.csv"));
+    QCOMPARE(oof.size(), 1 + 99);
+    QSet<int> rows;
+    for (int i = 1; i < oof.size(); ++i) {
+        const QList<QByteArray> c = oof[i].split(',');
+        rows.insert(c[0].toInt());
+        QCOMPARE(c[1].toLongLong(), c[0].toInt() == 0 ? moved : labels[std::size_t(c[0].toInt())]);
+    }
+    QVERIFY(!rows.contains(1) && rows.contains(0) && rows.contains(99));
+    // label-issues names the same rows and ids.
+    const QString issues = path(QStringLiteral("stlissues"));
+    r = runDeepsvm({QStringLiteral("label-issues"), QStringLiteral("--train"), raw, QStringLiteral("--labels-override"), csv,
+                    QStringLiteral("--kernel"), QStringLiteral("linear"), QStringLiteral("--C"), QStringLiteral("1"),
+                    QStringLiteral("--folds"), QStringLiteral("3"), QStringLiteral("--out"), issues});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    for (const QByteArray& line : csvLines(issues + QStringLiteral("/label_issues.csv")).mid(1)) {
+        const QList<QByteArray> c = line.split(',');
+        QCOMPARE(c[1], QByteArray("train/") + c[0]);
+    }
+    // `run` passes it to the SVM (the features it caches are the images' own).
+    const QString study = path(QStringLiteral("stlrun"));
+    r = runDeepsvm(QStringList{QStringLiteral("run"), QStringLiteral("--data"), demo, QStringLiteral("--labels-override"), csv}
+                   + m_net + QStringList{QStringLiteral("--kernel"), QStringLiteral("linear"), QStringLiteral("--C"),
+                                         QStringLiteral("1"), QStringLiteral("--folds"), QStringLiteral("3"),
+                                         QStringLiteral("--out"), study});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QJsonObject report = readJson(study + QStringLiteral("/report.json"));
+    QCOMPARE(report[QStringLiteral("labels_override")].toObject()[QStringLiteral("excluded")].toInt(), 1);
+    QCOMPARE(readNpyInt((study + QStringLiteral("/features/features.train.labels.npy")).toStdString()).data, labels);
+    // A class the dataset does not have is refused by file name.
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("id,label\ntrain/0,unicorn\n");
+    f.close();
+    r = runDeepsvm({QStringLiteral("svm"), QStringLiteral("--train"), raw, QStringLiteral("--labels-override"), csv,
+                    QStringLiteral("--out"), path(QStringLiteral("stlbad"))});
+    QVERIFY(r.exitCode != 0);
+    QVERIFY2(r.err.contains("labels_override.csv: 'unicorn' is not a class"), r.err.constData());
 }
 
 void TestOwnData::nearDuplicatesFindEditedCopies()

@@ -5,6 +5,7 @@
 #include "data/Image.h"
 #include "data/ImageFolder.h"
 #include "data/LabelEdits.h"
+#include "features/FeatureStore.h"
 
 #include <QDir>
 #include <QFile>
@@ -63,6 +64,8 @@ private Q_SLOTS:
     void cifarSample();
     void symlinkCycleListsEachImageOnce();
     void relabelExcludeAndUndoMoveTheFiles();
+    void overrideEditorWritesLabelsOverrideCsv();
+    void labelOverridesApplyByIdAndNameBadRows();
 };
 
 void TestImageFolder::orderMatchesTorchvision()
@@ -344,6 +347,97 @@ void TestImageFolder::relabelExcludeAndUndoMoveTheFiles()
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, editor.relabel("cats/9.png", "dogs"));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, editor.relabel("cats/3.png", "../elsewhere"));
     QVERIFY(QFile::exists(tmp.filePath(QStringLiteral("cats/3.png"))));
+}
+
+void TestImageFolder::overrideEditorWritesLabelsOverrideCsv()
+{
+    // STL-10's binaries stay as they are: every change rewrites labels_override.csv.
+    QTemporaryDir tmp;
+    const std::string csv = tmp.filePath(QStringLiteral("exp/labels_override.csv")).toStdString();
+    auto rows = [&] {
+        QFile f(QString::fromStdString(csv));
+        return f.open(QIODevice::ReadOnly) ? f.readAll().trimmed().split('\n') : QList<QByteArray>();
+    };
+    {
+        OverrideLabelEditor editor(csv, {"airplane", "bird", "car"});
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, editor.relabel("train/3", "horse"));
+        QVERIFY(!QFile::exists(QString::fromStdString(csv)));
+        const LabelEdit e = editor.relabel("train/3", "bird");
+        QCOMPARE(e.toClass, std::string("bird"));
+        QVERIFY(QString::fromStdString(e.summary).contains(QStringLiteral("train/3 relabelled to bird")));
+        editor.exclude("train/10");
+        editor.relabel("train/3", "car");  // a second change of the same image replaces its row
+        QCOMPARE(rows(), (QList<QByteArray>{"id,label", "train/10,_excluded", "train/3,car"}));
+        editor.undo();
+        QCOMPARE(rows(), (QList<QByteArray>{"id,label", "train/10,_excluded", "train/3,bird"}));
+        editor.undo();
+        editor.undo();
+        QCOMPARE(rows(), (QList<QByteArray>{"id,label"}));
+        QVERIFY(!editor.canUndo());
+        editor.relabel("train/7", "airplane");
+        QFile log(QString::fromStdString(editor.logPath()));
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        QCOMPARE(log.readAll().trimmed().split('\n').size(), 8);  // header, 3 edits, 3 undos, 1 edit
+    }
+    // A new editor (the window reopened) starts from what the file holds.
+    OverrideLabelEditor again(csv, {"airplane", "bird", "car"});
+    QCOMPARE(again.overrides().size(), std::size_t(1));
+    QCOMPARE(*again.overrides().find("train/7"), std::string("airplane"));
+}
+
+void TestImageFolder::labelOverridesApplyByIdAndNameBadRows()
+{
+    QTemporaryDir tmp;
+    const std::string csv = tmp.filePath(QStringLiteral("labels_override.csv")).toStdString();
+    auto write = [&](const QByteArray& text) {
+        QFile f(QString::fromStdString(csv));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(text);
+    };
+    // Rows 0..4 with two features each; b is relabelled to "cats", d left out.
+    FeatureSet set;
+    set.rows = 5;
+    set.cols = 2;
+    set.values = {0, 0.5f, 1, 1.5f, 2, 2.5f, 3, 3.5f, 4, 4.5f};
+    set.labels = {0, 1, 1, 0, 1};
+    set.ids = {"a", "b", "c", "d", "e"};
+    set.classNames = {"cats", "dogs"};
+    write("id,label\r\nb,cats\r\nd,_excluded\r\nzz,dogs\r\n");
+    const LabelOverrides o = LabelOverrides::load(csv);
+    QCOMPARE(o.size(), std::size_t(3));
+    const LabelOverrides::Applied applied = o.applyTo(&set, csv);
+    QCOMPARE(applied.relabelled, int64_t(1));
+    QCOMPARE(applied.excluded, int64_t(1));
+    QCOMPARE(set.rows, int64_t(4));
+    QCOMPARE(set.ids, (std::vector<std::string>{"a", "b", "c", "e"}));
+    QCOMPARE(set.labels, (std::vector<int64_t>{0, 0, 1, 1}));
+    QCOMPARE(set.values, (std::vector<float>{0, 0.5f, 1, 1.5f, 2, 2.5f, 4, 4.5f}));
+    QCOMPARE(applied.kept, (std::vector<int64_t>{0, 1, 2, 4}));
+    QCOMPARE(applied.fileRow(3), int64_t(4));
+    // The digest follows the rows, not their order or line endings.
+    write("zz,dogs\nd,_excluded\nb,cats\n");
+    QCOMPARE(LabelOverrides::load(csv).digest(), o.digest());
+    // A class the features do not have, a row given twice, a row without a label: named.
+    write("id,label\na,horses\n");
+    FeatureSet copy = set;
+    try {
+        LabelOverrides::load(csv).applyTo(&copy, csv);
+        QFAIL("an unknown class was accepted");
+    } catch (const std::invalid_argument& e) {
+        QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("'horses' is not a class")), e.what());
+        QVERIFY(QString::fromUtf8(e.what()).contains(QStringLiteral("cats, dogs")));
+    }
+    for (const QByteArray& bad : {QByteArray("id,label\na,cats\na,dogs\n"), QByteArray("id,label\na,cats\nb\n")}) {
+        write(bad);
+        try {
+            LabelOverrides::load(csv);
+            QFAIL("a malformed row was accepted");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(QString::fromStdString(csv + ": line 3")), e.what());
+        }
+    }
+    // No file: no override.
+    QVERIFY(LabelOverrides::load(csv + ".missing").empty());
 }
 
 QTEST_GUILESS_MAIN(TestImageFolder)

@@ -8,6 +8,7 @@
 #include "charts/ChartWidgets.h"
 #include "data/Dataset.h"
 #include "features/FeatureStore.h"
+#include "models/RunData.h"
 #include "models/ThumbnailModel.h"
 #include "pages/DataPage.h"
 #include "pages/EvaluationPage.h"
@@ -50,6 +51,7 @@ private Q_SLOTS:
     void evaluationShowsTheHoldOutAndOutOfFold();
     void runsTableShowsTheCvScore();
     void labelIssuesRelabelAndUndoMoveTheFile();
+    void csvDatasetRelabelsThroughLabelsOverride();
     void cleanupTestCase();
 
 private:
@@ -246,6 +248,94 @@ void TestOwnDataUi::labelIssuesRelabelAndUndoMoveTheFile()
     QVERIFY2(m_window->session()->openDataset(m_photos, &error), qPrintable(error));
     QCOMPARE(m_window->session()->classNames(), (QStringList{QStringLiteral("blue"), QStringLiteral("green"), QStringLiteral("red")}));
     QCOMPARE(m_window->session()->dataset()->split("all")->size(), 29);
+}
+
+void TestOwnDataUi::csvDatasetRelabelsThroughLabelsOverride()
+{
+    // The same photos listed in a CSV: its files are not moved, the changes go to
+    // labels_override.csv, and Retrain runs the grid search with them (no extraction).
+    const QString list = m_dir.filePath(QStringLiteral("list.csv"));
+    QFile f(list);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("path,label\n");
+    QStringList misfiled;
+    for (const QString& cls : {QStringLiteral("blue"), QStringLiteral("green"), QStringLiteral("red")})
+        for (const QFileInfo& file : QDir(m_photos + QLatin1Char('/') + cls).entryInfoList({QStringLiteral("*.png")}, QDir::Files)) {
+            const QString id = cls + QLatin1Char('/') + file.fileName();
+            f.write(QStringLiteral("photos/%1,%2\n").arg(id, cls).toUtf8());
+            if (id.startsWith(QStringLiteral("blue/red")))
+                misfiled << QStringLiteral("photos/") + id;
+        }
+    f.close();
+    QCOMPARE(misfiled.size(), 2);  // the third was excluded above
+    DataPage* data = m_window->dataPage();
+    QVERIFY(data->openFolder(list));
+    QTRY_VERIFY(m_window->session()->dataset() && m_window->session()->dataset()->kind() == "csv");
+    QVERIFY(!m_window->session()->datasetRelabelsByMoving());
+    const QString overridePath = m_window->session()->labelsOverridePath();
+    QVERIFY2(overridePath.startsWith(m_dir.filePath(QStringLiteral("workspace/labels/list.csv-")))
+                 && overridePath.endsWith(QStringLiteral("/labels_override.csv")),
+             qPrintable(overridePath));
+    FeaturesPage* features = m_window->featuresPage();
+    QSignalSpy extracted(features, &FeaturesPage::extractionFinished);
+    QVERIFY(features->startExtraction());
+    QVERIFY(extracted.wait(300000));
+    QVERIFY(extracted[0][0].toBool());
+    SvmPage* svm = m_window->svmPage();
+    QSignalSpy done(svm, &SvmPage::runFinished);
+    QVERIFY(svm->startSearch());
+    QVERIFY(done.wait(300000));
+    QTRY_VERIFY(!m_window->session()->currentRun().isEmpty());
+
+    LabelIssuesPage* page = m_window->labelIssuesPage();
+    QVERIFY2(page->findIssues(), qPrintable(page->summary()->text()));
+    int row = -1;
+    for (std::size_t i = 0; i < page->rows().size(); ++i)
+        if (misfiled.contains(QString::fromStdString(page->rows()[i].id)))
+            row = int(i);
+    QVERIFY2(row >= 0, qPrintable(page->summary()->text()));
+    const std::string id = page->rows()[std::size_t(row)].id;
+    QVERIFY(page->relabel(row, 2));
+    QVERIFY(QFile::exists(m_photos + QLatin1Char('/') + QString::fromStdString(id).mid(7)));  // the file stays
+    auto overrideRows = [&] {
+        QFile o(overridePath);
+        return o.open(QIODevice::ReadOnly) ? o.readAll().trimmed().split('\n') : QList<QByteArray>();
+    };
+    QCOMPARE(overrideRows(), (QList<QByteArray>{"id,label", QByteArray::fromStdString(id) + ",red"}));
+    QVERIFY2(page->summary()->text().contains(QStringLiteral("relabelled to red")), qPrintable(page->summary()->text()));
+    QVERIFY(page->undo());
+    QCOMPARE(overrideRows(), (QList<QByteArray>{"id,label"}));
+    QVERIFY(page->relabel(row, 2));
+    QVERIFY(page->exclude(int(row == 0 ? 1 : 0)) || page->rows().size() == 1);
+
+    // Retrain: the grid search alone, on the same features, with the override applied.
+    const int runsBefore = int(m_window->session()->runs().size());
+    const QString trainBefore = m_window->session()->trainPrefix();
+    QSignalSpy retrained(svm, &SvmPage::runFinished);
+    QPushButton* retrain = nullptr;
+    for (QPushButton* b : page->findChildren<QPushButton*>())
+        if (b->text() == QStringLiteral("Retrain"))
+            retrain = b;
+    QVERIFY(retrain);
+    QTest::mouseClick(retrain, Qt::LeftButton);
+    QVERIFY(retrained.wait(300000));
+    QCOMPARE(int(m_window->session()->runs().size()), runsBefore + 1);
+    QCOMPARE(m_window->session()->trainPrefix(), trainBefore);
+    const QString dir = m_window->session()->currentRun()[QStringLiteral("dir")].toString();
+    QFile reportFile(dir + QStringLiteral("/report.json"));
+    QVERIFY(reportFile.open(QIODevice::ReadOnly));
+    const QJsonObject applied = QJsonDocument::fromJson(reportFile.readAll()).object()[QStringLiteral("labels_override")].toObject();
+    QCOMPARE(applied[QStringLiteral("file")].toString(), overridePath);
+    QCOMPARE(applied[QStringLiteral("relabelled")].toInt() + applied[QStringLiteral("excluded")].toInt(), int(overrideRows().size()) - 1);
+    // The new run's out-of-fold rows carry the new label.
+    RunData oof;
+    QString error;
+    QVERIFY2(RunData::load(m_window->session()->currentRun(), &oof, &error, Evaluated::OutOfFold), qPrintable(error));
+    const auto at = std::find(oof.testIds.begin(), oof.testIds.end(), id);  // a training row: it was flagged
+    QVERIFY(at != oof.testIds.end());
+    QCOMPARE(oof.truth[std::size_t(at - oof.testIds.begin())], 2);
+    QCOMPARE(oof.testIds.size(), std::size_t(m_window->session()->holdOutSummary().split(QLatin1Char(' '))[3].toInt())
+                                     - std::size_t(applied[QStringLiteral("excluded")].toInt()));
 }
 
 void TestOwnDataUi::cleanupTestCase()

@@ -46,13 +46,13 @@ bool RunData::load(const QJsonObject& run, RunData* out, QString* error, Evaluat
     d.roc = std::move(results.roc);
     d.hasRoc = results.hasRoc;
     d.evaluated = which;
-    if (d.hasTest() && which == Evaluated::Test) {
-        d.testIds = readFeatureIds(record.testPrefix);
-    } else if (d.hasTest()) {
-        const std::vector<std::string> trainIds = readFeatureIds(record.trainPrefix);
+    if (d.hasTest()) {
+        // Each prediction names its row in the feature file (rows a labels override left out
+        // are skipped there), so the ids follow the rows, not the positions.
+        const std::vector<std::string> ids = readFeatureIds(which == Evaluated::Test ? record.testPrefix : record.trainPrefix);
         for (int64_t row : results.rows)
-            if (row >= 0 && std::size_t(row) < trainIds.size())
-                d.testIds.push_back(trainIds[std::size_t(row)]);
+            if (row >= 0 && std::size_t(row) < ids.size())
+                d.testIds.push_back(ids[std::size_t(row)]);
     }
     *out = std::move(d);
     return true;

@@ -24,6 +24,16 @@
 
 namespace deepsvm {
 
+namespace {
+QString capitalised(const std::string& text)
+{
+    QString s = QString::fromStdString(text);
+    if (!s.isEmpty())
+        s[0] = s[0].toUpper();
+    return s;
+}
+}  // namespace
+
 LabelIssuesPage::LabelIssuesPage(Session* session, QWidget* parent) : QWidget(parent), m_session(session)
 {
     m_summary = new QLabel(tr("Train a model with cross-validation on the SVM page, then press Find label issues: "
@@ -76,19 +86,20 @@ void LabelIssuesPage::buildActions()
     m_keep->setToolTip(tr("The label is right: keep it (K)"));
     m_relabelSuggested = new QPushButton(tr("Relabel to suggested"), this);
     m_relabelSuggested->setShortcut(QKeySequence(Qt::Key_R));
-    m_relabelSuggested->setToolTip(tr("Move the image into the suggested class (R)"));
+    m_relabelSuggested->setToolTip(tr("Give the image the suggested class (R)"));
     m_relabelTo = new QToolButton(this);
     m_relabelTo->setText(tr("Relabel to..."));
     m_relabelTo->setPopupMode(QToolButton::InstantPopup);
     m_relabelTo->setMenu(new QMenu(m_relabelTo));
     m_exclude = new QPushButton(tr("Exclude"), this);
     m_exclude->setShortcut(QKeySequence(Qt::Key_Delete));
-    m_exclude->setToolTip(tr("Move the image into _excluded/ beside the classes; the loader skips it (Delete)"));
+    m_exclude->setToolTip(tr("Leave the image out: a class folder's file moves into _excluded/ beside the classes, "
+                             "which the loader skips; STL-10 or a CSV list marks it in labels_override.csv (Delete)"));
     m_undo = new QPushButton(tr("Undo"), this);
     m_undo->setShortcut(QKeySequence::Undo);
-    m_undo->setToolTip(tr("Move the last moved image back (Ctrl+Z)"));
+    m_undo->setToolTip(tr("Take the last change back (Ctrl+Z)"));
     m_retrain = new QPushButton(tr("Retrain"), this);
-    m_retrain->setToolTip(tr("Extract the features of the edited dataset and run the grid search again"));
+    m_retrain->setToolTip(tr("Run the grid search again with the edited labels (a class folder is extracted again first)"));
     connect(m_find, &QPushButton::clicked, this, [this] { findIssues(); });
     connect(m_keep, &QPushButton::clicked, this, [this] { applyToSelection([this](int r) { keep(r); return true; }); });
     connect(m_relabelSuggested, &QPushButton::clicked, this, [this] {
@@ -184,15 +195,24 @@ void LabelIssuesPage::applyToSelection(const std::function<bool(int)>& action)
 bool LabelIssuesPage::ensureEditor(QString* why)
 {
     const auto dataset = m_session->dataset();
-    if (!dataset || dataset->kind() != "imagefolder") {
-        *why = tr("Relabelling moves files between class folders; this dataset (%1) is not a class folder, so its "
-                  "labels cannot be changed here yet.").arg(dataset ? QString::fromStdString(dataset->kind()) : tr("none"));
+    if (!dataset) {
+        *why = tr("No dataset is open.");
         return false;
     }
-    if (!m_editor) {
-        const auto splits = dataset->splits();
-        const bool nested = std::find(splits.begin(), splits.end(), "train") != splits.end();
-        m_editor = std::make_unique<FolderLabelEditor>(dataset->root() + (nested ? "/train" : ""));
+    if (m_editor)
+        return true;
+    try {
+        if (m_session->datasetRelabelsByMoving()) {
+            const auto splits = dataset->splits();
+            const bool nested = std::find(splits.begin(), splits.end(), "train") != splits.end();
+            m_editor = std::make_unique<FolderLabelEditor>(dataset->root() + (nested ? "/train" : ""));
+        } else {
+            // STL-10's binaries and a CSV list stay as they are: the changes go to labels_override.csv.
+            m_editor = std::make_unique<OverrideLabelEditor>(m_session->labelsOverridePath().toStdString(), dataset->classNames());
+        }
+    } catch (const std::exception& e) {
+        *why = QString::fromUtf8(e.what());
+        return false;
     }
     return true;
 }
@@ -219,9 +239,8 @@ bool LabelIssuesPage::relabel(int row, int toClass)
         const LabelEdit e = m_editor->relabel(r.id, m_classNames[toClass].toStdString());
         r.status = tr("relabelled to %1").arg(m_classNames[toClass]);
         m_undoRows.push_back(row);
-        m_summary->setText(tr("Moved %1 to %2. Press Retrain when done; every move is in %3.")
-                               .arg(QString::fromStdString(e.from), QString::fromStdString(e.to),
-                                    QDir::toNativeSeparators(QString::fromStdString(m_editor->logPath()))));
+        m_summary->setText(tr("%1. Press Retrain when done; every change is in %2.")
+                               .arg(capitalised(e.summary), QDir::toNativeSeparators(QString::fromStdString(m_editor->logPath()))));
         return true;
     } catch (const std::exception& e) {
         m_summary->setText(QString::fromUtf8(e.what()));
@@ -245,7 +264,7 @@ bool LabelIssuesPage::exclude(int row)
         const LabelEdit e = m_editor->exclude(r.id);
         r.status = tr("excluded");
         m_undoRows.push_back(row);
-        m_summary->setText(tr("Moved %1 to %2.").arg(QString::fromStdString(e.from), QString::fromStdString(e.to)));
+        m_summary->setText(capitalised(e.summary) + QLatin1Char('.'));
         return true;
     } catch (const std::exception& e) {
         m_summary->setText(QString::fromUtf8(e.what()));
@@ -263,7 +282,7 @@ bool LabelIssuesPage::undo()
             m_rows[std::size_t(m_undoRows.back())].status.clear();
             m_undoRows.pop_back();
         }
-        m_summary->setText(tr("Moved %1 back to %2.").arg(QString::fromStdString(e.to), QString::fromStdString(e.from)));
+        m_summary->setText(tr("Undone: %1.").arg(QString::fromStdString(e.summary)));
         refreshCaptions();
         return true;
     } catch (const std::exception& e) {

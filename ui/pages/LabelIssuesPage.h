@@ -15,15 +15,16 @@ class QToolButton;
 
 namespace deepsvm {
 
-class FolderLabelEditor;
+class LabelEditor;
 class Session;
 class ThumbnailModel;
 
 /// Training images whose label looks wrong, from the current run's out-of-fold probabilities
 /// (confident learning, as `deepsvm label-issues`): thumbnails captioned "given → suggested",
 /// most suspicious first. Per image Keep, Relabel (to the suggestion or any class) or Exclude;
-/// for a class folder the file moves (into the other class folder, or `_excluded/`), with
-/// Undo (Ctrl+Z) and a log of every move. "Retrain" extracts and grid-searches again.
+/// for a class folder the file moves (into the other class folder, or `_excluded/`); for
+/// STL-10 or a CSV list the change goes to the session's labels_override.csv. Undo (Ctrl+Z)
+/// and a log of every change. "Retrain" extracts (a class folder) and grid-searches again.
 class LabelIssuesPage final : public QWidget {
     Q_OBJECT
 public:
@@ -72,7 +73,7 @@ private:
     QPushButton* m_retrain;
     std::vector<Row> m_rows;
     QStringList m_classNames;
-    std::unique_ptr<FolderLabelEditor> m_editor;
+    std::unique_ptr<LabelEditor> m_editor;
     std::vector<int> m_undoRows;  ///< the row of each edit on the editor's undo stack
 };
 

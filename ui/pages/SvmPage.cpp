@@ -304,8 +304,13 @@ void SvmPage::updateCvChoices()
     const bool ready = !m_session->trainPrefix().isEmpty();
     m_start->setEnabled(ready && !m_running);
     m_train->setEnabled(ready && !m_running);
-    if (ready && !m_running)
-        m_status->setText(tr("Training features: %1").arg(QFileInfo(m_session->trainPrefix()).fileName()));
+    if (ready && !m_running) {
+        QString text = tr("Training features: %1").arg(QFileInfo(m_session->trainPrefix()).fileName());
+        const QString labels = m_session->labelsOverridePath();
+        if (!labels.isEmpty() && QFileInfo::exists(labels))
+            text += tr("; labels changed by %1").arg(QDir::toNativeSeparators(labels));
+        m_status->setText(text);
+    }
 }
 
 bool SvmPage::buildOptions(SvmOptions* o, QString* error) const
@@ -315,6 +320,8 @@ bool SvmPage::buildOptions(SvmOptions* o, QString* error) const
             throw std::invalid_argument(tr("no training features yet: extract them on the Features page").toStdString());
         o->trainPrefix = QDir::toNativeSeparators(m_session->trainPrefix()).toStdString();
         o->testPrefix = QDir::toNativeSeparators(m_session->testPrefix()).toStdString();
+        if (const QString labels = m_session->labelsOverridePath(); !labels.isEmpty() && QFileInfo::exists(labels))
+            o->labelsOverride = labels.toStdString();
         // Train and test must come from the same network and preprocessing, or the test
         // accuracy means nothing even though the columns match.
         if (!m_session->testPrefix().isEmpty()) {
