@@ -13,6 +13,7 @@
 #include "pages/LabelIssuesPage.h"
 #include "pages/RunsPage.h"
 #include "pages/SvmPage.h"
+#include "models/ClassifiedModel.h"
 #include "widgets/SimilarImages.h"
 
 #include <QApplication>
@@ -179,11 +180,12 @@ void ScreenshotTour::classifySamples()
 void ScreenshotTour::afterClassification()
 {
     ClassifyPage* page = m_window->classifyPage();
-    // Grad-CAM on the first classified image.
-    for (int i = 0; i < page->results()->count(); ++i)
-        if (QWidget* row = page->results()->itemWidget(page->results()->item(i))) {
-            page->results()->scrollToItem(page->results()->item(i));
-            row->findChild<QCheckBox*>()->setChecked(true);
+    // Grad-CAM on the first classified image, selected as a user would.
+    for (int i = 0; i < page->model()->rowCount(); ++i)
+        if (page->model()->isClassified(i)) {
+            page->results()->setCurrentIndex(page->model()->index(i));
+            page->results()->scrollTo(page->model()->index(i));
+            page->toggleGradCam(i);
             break;
         }
 }

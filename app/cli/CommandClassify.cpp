@@ -15,27 +15,6 @@
 
 namespace deepsvm::cli {
 
-namespace {
-
-/// predictions for scripts: path,predicted,p_<class>...,far_from_training, in input order.
-void writeClassifyCsv(const QString& file, const std::vector<Classifier::Result>& results,
-                      const std::vector<std::string>& classNames)
-{
-    std::string csv = "path,predicted";
-    for (const auto& c : classNames) csv += ",p_" + safeFileName(c);
-    csv += ",far_from_training\n";
-    for (const auto& r : results) {
-        if (!r.error.empty())
-            continue;
-        csv += csvField(r.path) + "," + csvField(classNames[std::size_t(r.predicted)]);
-        for (double s : r.scores) csv += "," + csvNumber(s);
-        csv += r.farFromTraining ? ",1\n" : ",0\n";
-    }
-    writeFileAtomically(file.toStdString(), QByteArray::fromStdString(csv));
-}
-
-}  // namespace
-
 int commandClassify(const QStringList& arguments)
 {
     QCommandLineParser p;
@@ -98,7 +77,7 @@ int commandClassify(const QStringList& arguments)
                 std::printf("  %-20s %.4f\n", c.name.c_str(), c.probability);
         }
         if (p.isSet(csv))
-            writeClassifyCsv(p.value(csv), results, classifier.classNames());
+            writeClassificationCsv(p.value(csv).toStdString(), results, classifier.classNames());
         if (paths.empty())
             printError(QStringLiteral("no image files to classify"));
         return failures || paths.empty() ? 1 : 0;

@@ -9,6 +9,9 @@
 #include "pipeline/BundleNetwork.h"
 #include "svm/SvmModel.h"
 #include "svm/SvmReport.h"
+#include "svm/SvmTask.h"
+#include "io/AtomicFile.h"
+#include "io/Csv.h"
 
 #include <algorithm>
 #include <cmath>
@@ -131,6 +134,22 @@ std::vector<Classifier::Result> Classifier::classifyMany(const std::vector<std::
             progress(done, int64_t(paths.size()));
     }
     return results;
+}
+
+void writeClassificationCsv(const std::string& file, const std::vector<Classifier::Result>& results,
+                            const std::vector<std::string>& classNames)
+{
+    std::string csv = "path,predicted";
+    for (const auto& c : classNames) csv += ",p_" + safeFileName(c);
+    csv += ",far_from_training\n";
+    for (const auto& r : results) {
+        if (!r.error.empty())
+            continue;
+        csv += csvField(r.path) + "," + csvField(classNames[std::size_t(r.predicted)]);
+        for (double s : r.scores) csv += "," + csvNumber(s);
+        csv += r.farFromTraining ? ",1\n" : ",0\n";
+    }
+    writeFileAtomically(file, QByteArray::fromStdString(csv));
 }
 
 }  // namespace deepsvm

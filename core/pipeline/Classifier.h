@@ -53,4 +53,10 @@ private:
     std::unique_ptr<Impl> d;
 };
 
+/// `deepsvm classify --csv` (and the Classify page's export): path,predicted,p_<class>...,
+/// far_from_training, a row per classified image in the given order; refused files are left
+/// out. Written atomically; throws IoError naming the file.
+void writeClassificationCsv(const std::string& file, const std::vector<Classifier::Result>& results,
+                            const std::vector<std::string>& classNames);
+
 }  // namespace deepsvm

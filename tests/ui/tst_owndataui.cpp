@@ -8,7 +8,10 @@
 #include "charts/ChartWidgets.h"
 #include "data/Dataset.h"
 #include "features/FeatureStore.h"
+#include "models/ClassifiedModel.h"
+#include "models/LazyThumbnails.h"
 #include "models/RunData.h"
+#include "widgets/ClassifiedDelegate.h"
 #include "models/ThumbnailModel.h"
 #include "pages/DataPage.h"
 #include "pages/EvaluationPage.h"
@@ -29,6 +32,8 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListView>
+#include <QStyleOptionViewItem>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -52,6 +57,7 @@ private Q_SLOTS:
     void runsTableShowsTheCvScore();
     void labelIssuesRelabelAndUndoMoveTheFile();
     void csvDatasetRelabelsThroughLabelsOverride();
+    void classifyListHoldsAHundredThousandRows();
     void cleanupTestCase();
 
 private:
@@ -336,6 +342,73 @@ void TestOwnDataUi::csvDatasetRelabelsThroughLabelsOverride()
     QCOMPARE(oof.truth[std::size_t(at - oof.testIds.begin())], 2);
     QCOMPARE(oof.testIds.size(), std::size_t(m_window->session()->holdOutSummary().split(QLatin1Char(' '))[3].toInt())
                                      - std::size_t(applied[QStringLiteral("excluded")].toInt()));
+}
+
+void TestOwnDataUi::classifyListHoldsAHundredThousandRows()
+{
+    // The Classify page's list: 100,000 results (far past the old 5,000-image cap) in a model
+    // the delegate paints; thumbnails are decoded for the rows in view only.
+    ClassifiedModel model;
+    const QStringList files = QDir(m_photos + QStringLiteral("/green")).entryList({QStringLiteral("*.png")}, QDir::Files);
+    QVERIFY(!files.isEmpty());
+    for (int i = 0; i < 100000; ++i) {
+        Classifier::Result r;
+        r.path = (m_photos + QStringLiteral("/green/") + files[i % files.size()]).toStdString();
+        if (i % 1000 == 999) {
+            r.error = "not an image";
+        } else {
+            r.top = {{1, "green", 0.8}, {0, "blue", 0.15}, {2, "red", 0.05}};
+            r.predicted = 1;
+            r.scores = {0.15, 0.8, 0.05};
+            r.farFromTraining = i % 7 == 0;
+            r.features.assign(512, 1.f);  // dropped by the model
+        }
+        model.append(std::move(r));
+    }
+    QCOMPARE(model.rowCount(), 100000);
+    QCOMPARE(model.classifiedCount(), 99900);
+    QCOMPARE(model.rejectedCount(), 100);
+    QCOMPARE(model.perClass().at(QStringLiteral("green")), 99900);
+    QVERIFY(model.result(5).features.empty());
+    QListView view;
+    view.setModel(&model);
+    view.setItemDelegate(new ClassifiedDelegate(&model, &view));
+    view.setLayoutMode(QListView::Batched);
+    view.resize(600, 400);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QTRY_VERIFY(model.thumbnails()->decodesStarted() > 0);
+    model.thumbnails()->waitForDecodes();
+    QCoreApplication::processEvents();
+    const int visible = model.thumbnails()->decodesStarted();
+    QVERIFY2(visible <= 20, qPrintable(QString::number(visible)));
+    // The last rows, after a jump to the end: their thumbnails only.
+    view.scrollToBottom();
+    QTRY_VERIFY(model.thumbnails()->decodesStarted() > visible);
+    model.thumbnails()->waitForDecodes();
+    QVERIFY(model.thumbnails()->decodesStarted() <= 2 * visible + 20);
+    const QModelIndex last = model.index(99998);
+    QTRY_VERIFY(!qvariant_cast<QPixmap>(last.data(Qt::DecorationRole)).isNull());
+    QCOMPARE(model.index(99999).data(ClassifiedModel::StatusRole).toString(), QStringLiteral("rejected"));
+    // Classified rows are taller than refused ones; a far-from-training row has its warning line.
+    const QStyleOptionViewItem option;
+    ClassifiedDelegate delegate(&model);
+    QVERIFY(delegate.sizeHint(option, model.index(999)).height() < delegate.sizeHint(option, model.index(1)).height());
+    // Five classes and the warning need more lines than the thumbnail is high.
+    ClassifiedModel five;
+    for (bool far : {false, true}) {
+        Classifier::Result r;
+        r.path = "x.png";
+        r.top.assign(5, Classifier::Ranked{0, "green", 0.2});
+        r.farFromTraining = far;
+        five.append(r);
+    }
+    ClassifiedDelegate fiveDelegate(&five);
+    QCOMPARE(fiveDelegate.sizeHint(option, five.index(1)).height() - fiveDelegate.sizeHint(option, five.index(0)).height(),
+             ClassifiedDelegate::kLine);
+    model.clear();
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(model.thumbnails()->cachedCount(), 0);
 }
 
 void TestOwnDataUi::cleanupTestCase()

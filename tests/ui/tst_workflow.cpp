@@ -10,6 +10,8 @@
 #include "charts/MatrixViews.h"
 #include "models/ThumbnailModel.h"
 #include "pages/ClassifyPage.h"
+#include "models/ClassifiedModel.h"
+#include "models/LazyThumbnails.h"
 #include "pages/DataPage.h"
 #include "pages/EvaluationPage.h"
 #include "pages/FineTunePage.h"
@@ -340,17 +342,33 @@ void TestWorkflow::dropClassifiesImagesAndRejectsTheRest()
     // Each image got a top-5 with the class names of the model.
     const QStringList names = m_window->session()->classNames();
     int classified = 0;
-    for (int i = 0; i < page->results()->count(); ++i) {
-        QListWidgetItem* item = page->results()->item(i);
-        if (item->data(Qt::UserRole).toString() == QStringLiteral("rejected")) {
-            QVERIFY(item->text().contains(QStringLiteral("notes.txt")));
+    ClassifiedModel* model = page->model();
+    QCOMPARE(model->rowCount(), 3);
+    for (int i = 0; i < model->rowCount(); ++i) {
+        const QModelIndex item = model->index(i);
+        if (item.data(ClassifiedModel::StatusRole).toString() == QStringLiteral("rejected")) {
+            QVERIFY(item.data(Qt::DisplayRole).toString().contains(QStringLiteral("notes.txt")));
             continue;
         }
         ++classified;
-        QVERIFY(names.contains(item->data(Qt::UserRole + 1).toString()));
-        QCOMPARE(page->results()->itemWidget(item)->findChildren<QProgressBar*>().size(), 5);
+        QVERIFY(names.contains(item.data(ClassifiedModel::TopClassRole).toString()));
+        QCOMPARE(model->result(i).top.size(), std::size_t(5));
+        QVERIFY(item.data(Qt::DisplayRole).toString().endsWith(QStringLiteral("→ ") + item.data(ClassifiedModel::TopClassRole).toString()));
     }
     QCOMPARE(classified, 2);
+    QVERIFY2(page->summary()->text().startsWith(QStringLiteral("2 images classified, 1 file not: ")), qPrintable(page->summary()->text()));
+    // The thumbnails are decoded when the view paints them, not before.
+    model->thumbnails()->waitForDecodes();
+    QTRY_VERIFY(model->thumbnails()->cachedCount() >= 1);
+    // Export CSV writes what `deepsvm classify --csv` writes: a row per classified image.
+    const QString csv = m_dir.filePath(QStringLiteral("classified.csv"));
+    QVERIFY2(page->exportCsv(csv), qPrintable(page->summary()->text()));
+    QFile exported(csv);
+    QVERIFY(exported.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = exported.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 3);
+    QVERIFY(lines[0].startsWith("path,predicted,p_") && lines[0].endsWith(",far_from_training"));
+    QCOMPARE(lines[1].split(',').size(), 2 + names.size() + 1);
 }
 
 void TestWorkflow::exportsWriteValidFiles()
@@ -502,20 +520,27 @@ void TestWorkflow::gradCamOverlayOnAClassifiedImage()
 {
     ClassifyPage* page = m_window->classifyPage();
     m_window->showPage(MainWindow::Classify);
-    QCheckBox* toggle = nullptr;
-    for (int i = 0; i < page->results()->count() && !toggle; ++i)
-        if (QWidget* row = page->results()->itemWidget(page->results()->item(i)))
-            toggle = row->findChild<QCheckBox*>();
-    QVERIFY(toggle);
-    QLabel* thumb = toggle->parentWidget()->findChildren<QLabel*>().first();
-    const QImage before = thumb->pixmap().toImage();
+    ClassifiedModel* model = page->model();
+    int row = 0;
+    while (row < model->rowCount() && !model->isClassified(row))
+        ++row;
+    QVERIFY(row < model->rowCount());
+    const QModelIndex item = model->index(row);
+    model->thumbnails()->waitForDecodes();
+    QTRY_VERIFY(!qvariant_cast<QPixmap>(item.data(Qt::DecorationRole)).isNull());
+    const QImage before = qvariant_cast<QPixmap>(item.data(Qt::DecorationRole)).toImage();
+    // G on the selected row, as a user would press it.
+    page->results()->setFocus();
+    page->results()->setCurrentIndex(item);
     QSignalSpy shown(page, &ClassifyPage::gradCamShown);
-    toggle->setChecked(true);
+    QTest::keyClick(page->results(), Qt::Key_G);
     QVERIFY(shown.wait(120000));
     QCOMPARE(page->gradCamCount(), 1);
-    QVERIFY(thumb->pixmap().toImage() != before);  // the overlay is drawn
-    toggle->setChecked(false);
-    QCOMPARE(thumb->pixmap().toImage(), before);
+    QVERIFY(model->hasOverlay(row));
+    QVERIFY(qvariant_cast<QPixmap>(item.data(Qt::DecorationRole)).toImage() != before);  // the overlay is drawn
+    QTest::keyClick(page->results(), Qt::Key_G);
+    QVERIFY(!model->hasOverlay(row));
+    QCOMPARE(qvariant_cast<QPixmap>(item.data(Qt::DecorationRole)).toImage(), before);
 }
 
 void TestWorkflow::welcomePageFindsWeightsAndReportsFailedDownloads()

@@ -2,10 +2,10 @@
 
 #include "data/Dataset.h"
 #include "data/Image.h"
+#include "models/LazyThumbnails.h"
 
-#include <QPainter>
-#include <QPointer>
-#include <QRunnable>
+#include <QColor>
+#include <QPixmap>
 
 namespace deepsvm {
 
@@ -17,17 +17,20 @@ QImage toQImage(const RgbImage& image)
     return view.copy();
 }
 
-ThumbnailModel::ThumbnailModel(QObject* parent) : QAbstractListModel(parent)
+ThumbnailModel::ThumbnailModel(QObject* parent) : QAbstractListModel(parent), m_thumbnails(new LazyThumbnails(this))
 {
-    m_cache.setMaxCost(4000);  // ~4000 thumbnails of 96x96: ~110 MB at most
-    m_pool.setMaxThreadCount(2);
+    connect(m_thumbnails, &LazyThumbnails::ready, this, [this](int row) {
+        const QModelIndex i = index(row);
+        Q_EMIT dataChanged(i, i, {Qt::DecorationRole});
+        Q_EMIT thumbnailReady(row);
+    });
 }
 
-ThumbnailModel::~ThumbnailModel()
-{
-    m_pool.clear();
-    m_pool.waitForDone();
-}
+ThumbnailModel::~ThumbnailModel() = default;
+
+int ThumbnailModel::cachedCount() const { return m_thumbnails->cachedCount(); }
+int ThumbnailModel::decodesStarted() const { return m_thumbnails->decodesStarted(); }
+void ThumbnailModel::waitForDecodes() { m_thumbnails->waitForDecodes(); }
 
 void ThumbnailModel::setSource(std::shared_ptr<const ImageSource> source, const QStringList& classNames)
 {
@@ -44,25 +47,20 @@ void ThumbnailModel::reset(std::shared_ptr<const ImageSource> source, const QStr
                            std::vector<qint64> indices)
 {
     beginResetModel();
-    m_pool.clear();  // drop queued decodes of the old list
-    ++m_generation;
+    m_thumbnails->clear();
     m_source = std::move(source);
     m_classNames = classNames;
     m_captions.clear();
     m_indices = std::move(indices);
     m_subset = subset;
-    m_cache.clear();
-    m_pending.clear();
     endResetModel();
 }
 
 void ThumbnailModel::setThumbnailSize(int side)
 {
     beginResetModel();
-    ++m_generation;
+    m_thumbnails->clear();
     m_side = side;
-    m_cache.clear();
-    m_pending.clear();
     endResetModel();
 }
 
@@ -108,54 +106,25 @@ QVariant ThumbnailModel::data(const QModelIndex& index, int role) const
         return image;
     case ImageIdRole:
         return QString::fromStdString(m_source->id(image));
-    case Qt::DecorationRole:
-        if (QPixmap* p = m_cache.object(index.row()))
-            return *p;
-        request(index.row());
-        return {};
+    case Qt::DecorationRole: {
+        const std::shared_ptr<const ImageSource> source = m_source;
+        const int side = m_side;
+        const QPixmap* p = m_thumbnails->get(index.row(), [source, image, side] {
+            try {
+                return toQImage(source->load(image)).scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+            } catch (const std::exception&) {
+                QImage failed(side, side, QImage::Format_RGB32);
+                failed.fill(QColor(200, 60, 60));
+                return failed;
+            }
+        });
+        return p ? QVariant(*p) : QVariant();
+    }
     case Qt::SizeHintRole:
         return QSize(m_side + 12, m_side + 26);
     default:
         return {};
     }
-}
-
-void ThumbnailModel::request(int row) const
-{
-    if (m_pending.contains(row))
-        return;
-    m_pending.insert(row);
-    ++m_decodesStarted;
-    const std::shared_ptr<const ImageSource> source = m_source;
-    const qint64 image = imageIndex(row);
-    const quint64 generation = m_generation;
-    const int side = m_side;
-    QPointer<ThumbnailModel> self(const_cast<ThumbnailModel*>(this));
-    // Newest requests first: what the user scrolled to last is what they are looking at.
-    m_pool.start(QRunnable::create([source, image, generation, side, row, self] {
-        QImage thumb;
-        try {
-            thumb = toQImage(source->load(image)).scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation);
-        } catch (const std::exception&) {
-            thumb = QImage(side, side, QImage::Format_RGB32);
-            thumb.fill(QColor(200, 60, 60));
-        }
-        if (self)
-            QMetaObject::invokeMethod(self.data(), [self, generation, row, thumb] {
-                if (self) self->deliver(generation, row, thumb);
-            }, Qt::QueuedConnection);
-    }), m_pending.size());
-}
-
-void ThumbnailModel::deliver(quint64 generation, int row, const QImage& image)
-{
-    if (generation != m_generation)
-        return;
-    m_pending.remove(row);
-    m_cache.insert(row, new QPixmap(QPixmap::fromImage(image)), 1);
-    const QModelIndex i = index(row);
-    Q_EMIT dataChanged(i, i, {Qt::DecorationRole});
-    Q_EMIT thumbnailReady(row);
 }
 
 }  // namespace deepsvm

@@ -1,11 +1,7 @@
 #pragma once
 
 #include <QAbstractListModel>
-#include <QCache>
-#include <QPixmap>
-#include <QSet>
 #include <QStringList>
-#include <QThreadPool>
 
 #include <memory>
 #include <vector>
@@ -13,15 +9,15 @@
 namespace deepsvm {
 
 class ImageSource;
+class LazyThumbnails;
 struct RgbImage;
 
 /// RGB8 pixels as a QImage (deep copy).
 QImage toQImage(const RgbImage& image);
 
 /// The images of one split (optionally a subset of indices) as a list of thumbnails. Holds
-/// indices and labels, never all pixmaps: a thumbnail is decoded on a worker thread when the
-/// view first asks for it, i.e. only for items near the viewport, and kept in a bounded cache,
-/// so 100,000 images scroll with flat memory.
+/// indices and labels, never all pixmaps: thumbnails come from LazyThumbnails, so 100,000
+/// images scroll with flat memory.
 class ThumbnailModel final : public QAbstractListModel {
     Q_OBJECT
 public:
@@ -46,10 +42,10 @@ public:
     QVariant data(const QModelIndex& index, int role) const override;
 
     /// Decoded thumbnails held right now (bounded) and decodes started so far (for tests).
-    int cachedCount() const { return m_cache.count(); }
-    int decodesStarted() const { return m_decodesStarted; }
+    int cachedCount() const;
+    int decodesStarted() const;
     /// Waits for queued decodes (tests).
-    void waitForDecodes() { m_pool.waitForDone(); }
+    void waitForDecodes();
 
 Q_SIGNALS:
     void thumbnailReady(int row);
@@ -57,8 +53,6 @@ Q_SIGNALS:
 private:
     void reset(std::shared_ptr<const ImageSource> source, const QStringList& classNames, bool subset,
                std::vector<qint64> indices);
-    void request(int row) const;
-    void deliver(quint64 generation, int row, const QImage& image);
 
     std::shared_ptr<const ImageSource> m_source;
     QStringList m_classNames;
@@ -66,11 +60,7 @@ private:
     std::vector<qint64> m_indices;
     bool m_subset = false;  ///< false: every image, m_indices unused
     int m_side = 96;
-    quint64 m_generation = 0;
-    mutable QCache<int, QPixmap> m_cache;
-    mutable QSet<int> m_pending;
-    mutable int m_decodesStarted = 0;
-    mutable QThreadPool m_pool;
+    LazyThumbnails* m_thumbnails;
 };
 
 }  // namespace deepsvm

@@ -2,70 +2,88 @@
 
 #include "pipeline/Classifier.h"
 
-#include <QImage>
 #include <QMetaType>
 #include <QStringList>
 #include <QWidget>
 
 #include <memory>
 #include <mutex>
+#include <vector>
 
+class QAction;
 class QLabel;
-class QListWidget;
+class QListView;
 class QPushButton;
 
 namespace deepsvm {
 
+class ClassifiedModel;
 class SvmGradCam;
 class Session;
 class Task;
 
-/// One classified file, as the classification task hands it to the page.
-struct ClassifiedImage {
-    QString path;
-    Classifier::Result result;
-    QImage thumbnail;  ///< empty if the file could not be read
+/// What the classification task hands the page after each batch: one result per file, in
+/// the order given (a refused file has its error set).
+struct ClassifiedBatch {
+    std::vector<Classifier::Result> results;
 };
 
 /// Classify new photos: drop files or folders anywhere on the window, paste, or Open. Each
 /// image gets its thumbnail, the top-5 classes with probability bars, and a warning when it
-/// looks unlike the training data; other files get a clear message and nothing else.
+/// looks unlike the training data; other files get a clear message and nothing else. The
+/// list is a model and a delegate (no widget per image), so a drop of 100,000 files fits;
+/// Export CSV writes what `deepsvm classify --csv` writes.
 class ClassifyPage final : public QWidget {
     Q_OBJECT
 public:
     explicit ClassifyPage(Session* session, QWidget* parent = nullptr);
 
     /// Files and folders (searched recursively) to classify with the current model, as a task:
-    /// non-image files are reported as refused, images get their top-5 (at most 5,000 a drop).
+    /// non-image files are reported as refused, images get their top-5.
     Task* classifyPaths(const QStringList& paths);
     /// Uses this model folder instead of the current run's.
     void setModelDir(const QString& dir);
     QString modelDir() const;
 
-    QListWidget* results() const { return m_results; }
+    QListView* results() const { return m_results; }
+    ClassifiedModel* model() const { return m_model; }
     /// Results so far: accepted images classified, files rejected.
-    int classifiedCount() const { return m_classified; }
-    int rejectedCount() const { return m_rejected; }
+    int classifiedCount() const;
+    int rejectedCount() const;
+    /// Shows or hides the Grad-CAM overlay of a classified row (as its menu and G do).
+    void toggleGradCam(int row);
+    /// The training images nearest to a classified row (as its menu and S do).
+    void showSimilar(int row);
+    /// Writes the classified rows as `deepsvm classify --csv` does; false with the reason shown.
+    bool exportCsv(const QString& file);
     /// Grad-CAM overlays shown so far (for tests).
     int gradCamCount() const { return m_gradCams; }
+    QLabel* summary() const { return m_summary; }
 
 Q_SIGNALS:
     void gradCamShown(const QString& path);
-
     void classificationFinished();
 
 private:
+    void buildActions();
+    void addBatch(const ClassifiedBatch& batch);
     void addRejected(const QString& path, const QString& reason);
-    void addResult(const ClassifiedImage& image);
+    void updateSummary();
     void paste();
+    int currentClassifiedRow() const;
 
     Session* m_session;
     QString m_modelDir;  ///< explicit choice; empty: the current run's folder
-    QLabel* m_model;
+    QLabel* m_modelLabel;
     QLabel* m_dropZone;
-    QListWidget* m_results;
-    int m_classified = 0;
-    int m_rejected = 0;
+    QLabel* m_summary;
+    QListView* m_results;
+    ClassifiedModel* m_model;
+    QPushButton* m_gradCamButton = nullptr;
+    QPushButton* m_similarButton = nullptr;
+    QPushButton* m_exportButton = nullptr;
+    QAction* m_gradCamAction = nullptr;
+    QAction* m_similarAction = nullptr;
     int m_gradCams = 0;
     /// The loaded network + SVM, reused across drops (loading ResNet-50 takes seconds).
     struct Cache {
@@ -75,11 +93,11 @@ private:
         std::shared_ptr<SvmGradCam> gradCam;
         QString gradCamDir;
     };
-    /// Overlays (or removes) the Grad-CAM map of the top class on a result's thumbnail.
-    void toggleGradCam(const QString& path, QLabel* thumbnail, const QPixmap& original, bool on);
+    /// The classifier of model folder `dir`, loaded once (any thread).
+    static std::shared_ptr<Classifier> classifierFor(Cache& cache, const QString& dir);
     std::shared_ptr<Cache> m_cache;
 };
 
 }  // namespace deepsvm
 
-Q_DECLARE_METATYPE(deepsvm::ClassifiedImage)
+Q_DECLARE_METATYPE(deepsvm::ClassifiedBatch)
