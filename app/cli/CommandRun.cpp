@@ -49,11 +49,11 @@ int runStudyTask(const StudyOptions& options, StudyResult* result)
     StudyTask task(options);
     installInterruptHandler(&task);  // a signal cancels the study at once, inside a fit too
     ProgressPrinter printer(QStringLiteral("img"));
+    ProgressPrinter fits(QStringLiteral("fits"), 5.0);  // the SVM's, at least every 5 s
     bool extracting = true;
     int exitCode = 1;
     QObject::connect(&task, &Task::progress, &task, [&](qint64 done, qint64 total, const QString& msg) {
-        if (extracting)
-            printer.update(done, total, msg);
+        (extracting ? printer : fits).update(done, total, msg);
     });
     QObject::connect(&task, &Task::partialResult, &task, [&](const QVariant& v) {
         if (v.canConvert<StudyExtracted>()) {
@@ -65,14 +65,18 @@ int runStudyTask(const StudyOptions& options, StudyResult* result)
                 std::fprintf(stderr, "no test split: %zu images for training, %zu held out for testing\n",
                              e.splits.trainRows, e.splits.testRows);
         } else if (v.canConvert<GridPointResult>()) {
-            printGridPoint(v.value<GridPointResult>());
+            fits.println(gridPointLine(v.value<GridPointResult>()));
         }
     });
     reportTaskEnd(
         task, &exitCode,
         [&] { return extracting ? QStringLiteral("extraction cancelled; no partial files were left") : QStringLiteral("cancelled"); },
-        [&] { printer.finish(); });
+        [&] {
+            printer.finish();
+            fits.finish();
+        });
     QObject::connect(&task, &Task::finished, &task, [&](const QVariant& v) {
+        fits.finish();
         *result = v.value<StudyResult>();
         exitCode = 0;
     });

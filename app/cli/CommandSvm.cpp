@@ -80,11 +80,11 @@ void SvmCliOptions::read(const QCommandLineParser& p, SvmOptions* o) const
     if (!ok) throw std::invalid_argument("--kernel-memory takes a number of MiB");
 }
 
-void printGridPoint(const GridPointResult& p)
+QString gridPointLine(const GridPointResult& p)
 {
     const std::string gamma = p.params.gammaMode.empty() ? QString::number(p.params.gamma).toStdString() : p.params.gammaMode;
-    std::fprintf(stderr, "  %-7s C=%-8g gamma=%-8s degree=%d coef0=%g: %.4f +- %.4f\n", kernelName(p.params.kernel).c_str(),
-                 p.params.C, gamma.c_str(), p.params.degree, p.params.coef0, p.mean, p.std);
+    return QString::asprintf("  %-7s C=%-8g gamma=%-8s degree=%d coef0=%g: %.4f +- %.4f", kernelName(p.params.kernel).c_str(),
+                             p.params.C, gamma.c_str(), p.params.degree, p.params.coef0, p.mean, p.std);
 }
 
 /// Runs an SvmTask, printing each grid point as it finishes; returns the exit code.
@@ -95,17 +95,22 @@ int runSvmTask(const SvmOptions& options, QJsonObject* report)
     if (interruptRequested())
         task.requestCancel();
     int exitCode = 1;
+    // Fits done of all (grid points x folds, the refit, the out-of-fold folds, the test
+    // scoring), with an ETA, at least every 5 s however long one fit takes.
+    ProgressPrinter printer(QStringLiteral("fits"), 5.0);
     QObject::connect(&task, &Task::partialResult, &task, [&](const QVariant& v) {
-        printGridPoint(v.value<GridPointResult>());
+        printer.println(gridPointLine(v.value<GridPointResult>()));
         if (interruptRequested())
             task.requestCancel();
     });
-    QObject::connect(&task, &Task::progress, &task, [&](qint64, qint64, const QString&) {
+    QObject::connect(&task, &Task::progress, &task, [&](qint64 done, qint64 total, const QString& message) {
+        printer.update(done, total, message);
         if (interruptRequested())
             task.requestCancel();
     });
-    reportTaskEnd(task, &exitCode, [] { return QStringLiteral("cancelled"); });
+    reportTaskEnd(task, &exitCode, [] { return QStringLiteral("cancelled"); }, [&] { printer.finish(); });
     QObject::connect(&task, &Task::finished, &task, [&](const QVariant& v) {
+        printer.finish();
         *report = v.toJsonObject();
         exitCode = 0;
     });

@@ -40,7 +40,7 @@ struct SvmCliOptions {
 /// Runs an SvmTask, printing each grid point as it finishes; returns the exit code.
 int runSvmTask(const SvmOptions& options, QJsonObject* report);
 /// One finished grid point on stderr.
-void printGridPoint(const GridPointResult& point);
+QString gridPointLine(const GridPointResult& point);
 void printSvmSummary(const QJsonObject& report, const QString& outDir);
 
 }  // namespace deepsvm::cli

@@ -71,23 +71,30 @@ StudySplits cachedHoldOut(const std::string& prefix, double testFraction, uint64
     char tag[64];
     std::snprintf(tag, sizeof tag, ".holdout-%g-s%llu", testFraction, static_cast<unsigned long long>(seed));
     const std::string base = prefix + tag;
-    const FeatureSet all = FeatureStore::load(prefix);
     StudySplits s;
     s.trainPrefix = base + ".train";
     s.testPrefix = base + ".test";
     s.heldOut = true;
-    const QJsonValue key = all.sidecar.value(QStringLiteral("key"));
-    bool fresh = true;
-    for (const std::string& p : {s.trainPrefix, s.testPrefix}) {
+    // A split made from the same cache entry is reused from its sidecars alone: reopening an
+    // experiment or going back to a share reads no feature file.
+    const QJsonValue key = readJsonObject(FeatureStore::sidecarPath(prefix)).value(QStringLiteral("key"));
+    bool fresh = !key.isUndefined();
+    std::size_t rows[2] = {0, 0};
+    for (int i = 0; i < 2 && fresh; ++i) {
+        const std::string& p = i == 0 ? s.trainPrefix : s.testPrefix;
         const auto side = readJsonObjectIfExists(FeatureStore::sidecarPath(p));
-        fresh = fresh && side && side->value(QStringLiteral("source_key")) == key
-                && QFileInfo::exists(QString::fromStdString(FeatureStore::featuresPath(p)));
+        fresh = side && side->value(QStringLiteral("source_key")) == key && side->value(QStringLiteral("rows")).toDouble() > 0
+                && QFileInfo::exists(QString::fromStdString(FeatureStore::featuresPath(p)))
+                && QFileInfo::exists(QString::fromStdString(FeatureStore::labelsPath(p)));
+        if (fresh)
+            rows[i] = std::size_t(side->value(QStringLiteral("rows")).toDouble());
     }
     if (fresh) {
-        s.trainRows = std::size_t(FeatureStore::load(s.trainPrefix).rows);
-        s.testRows = std::size_t(FeatureStore::load(s.testPrefix).rows);
+        s.trainRows = rows[0];
+        s.testRows = rows[1];
         return s;
     }
+    const FeatureSet all = FeatureStore::load(prefix);
     const std::vector<int> labels(all.labels.begin(), all.labels.end());
     const Fold split = holdOut(labels, testFraction, seed).front();
     writeSubset(all, split.train, s.trainPrefix, "train");

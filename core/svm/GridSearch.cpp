@@ -227,7 +227,7 @@ double GridSearch::scoreFold(const SvmParams& point, const Fold& fold, const Fol
     return scorePredictions(m_options.metric, truth, predicted, decisions, modelLabels, m_classes);
 }
 
-std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const CancelCheck& cancelled)
+std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const CancelCheck& cancelled, const FitDone& onFit)
 {
     using Clock = std::chrono::steady_clock;
     const bool precomputed = usesPrecomputedKernels();
@@ -246,6 +246,8 @@ std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const Can
         results[i].folds.assign(m_folds.size(), 0.0);
     }
     int done = 0;
+    int64_t fitsDone = 0;
+    const int64_t fitsTotal = int64_t(m_points.size()) * int64_t(m_folds.size());
     std::shared_ptr<const SvmRows> nativeRows;
     try {
         for (const std::vector<int>& members : groupByKernel(m_points)) {
@@ -276,6 +278,8 @@ std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const Can
                 GridPointResult& res = results[std::size_t(members[std::size_t(u / folds)])];
                 res.folds[std::size_t(u % folds)] = score[std::size_t(u)];
                 res.seconds += seconds[std::size_t(u)];
+                if (onFit)
+                    onFit(++fitsDone, fitsTotal);
                 if (--foldsLeft[std::size_t(res.index)] == 0) {
                     finishPoint(res);
                     ++done;

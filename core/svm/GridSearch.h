@@ -52,10 +52,13 @@ public:
                std::vector<Fold> folds, std::vector<SvmParams> points, GridSearchOptions options = {});
 
     using PointDone = std::function<void(const GridPointResult& result, int done, int total)>;
+    /// After every (point, fold) fit: fits done of points x folds.
+    using FitDone = std::function<void(int64_t done, int64_t total)>;
     /// Runs until done or `cancelled()` returns true (checked between fits and every 1,000
     /// solver iterations inside them). Returns the points that finished, in grid order.
-    /// Rethrows the first error of a worker.
-    std::vector<GridPointResult> run(const PointDone& onPoint = {}, const CancelCheck& cancelled = {});
+    /// Rethrows the first error of a worker. Both callbacks run on the calling thread.
+    std::vector<GridPointResult> run(const PointDone& onPoint = {}, const CancelCheck& cancelled = {},
+                                     const FitDone& onFit = {});
 
     /// The first point with the highest mean (GridSearchCV's rank-1 choice).
     static int bestIndex(const std::vector<GridPointResult>& results);

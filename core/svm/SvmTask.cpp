@@ -212,6 +212,8 @@ struct SvmTask::Run {
     SvmParams best;
     bool precomputed = false;
     int gridPoints = 0;
+    /// Progress counts fits: points x folds, the refit, the out-of-fold folds, the test scoring.
+    int64_t cvFits = 0, totalFits = 1;
 };
 
 void SvmTask::searchGrid(Run& run)
@@ -227,16 +229,29 @@ void SvmTask::searchGrid(Run& run)
         throw std::invalid_argument("training without cross-validation needs exactly one grid point, not "
                                     + std::to_string(grid.size()));
     GridSearch search(run.x, train.rows, train.cols, run.in.trainLabels, run.classes, run.folds, grid, gso);
-    const int total = int(grid.size());
-    run.gridPoints = total;
+    run.gridPoints = int(grid.size());
     run.precomputed = search.usesPrecomputedKernels();
+    run.cvFits = o.crossValidate ? int64_t(grid.size() * run.folds.size()) : 0;
+    run.totalFits = run.cvFits + 1 + (o.crossValidate && o.outOfFold ? int64_t(run.folds.size()) : 0)
+        + (run.in.haveTest ? 1 : 0);
+    const std::string rows = std::to_string(train.rows) + " rows";
+    checkpoint(0, run.totalFits, QString::fromStdString(rows + ": " + std::to_string(grid.size()) + " grid points x "
+                                                        + std::to_string(run.folds.size()) + " folds"));
+    int pointsDone = 0;
+    std::string last = "first fits";
     if (o.crossValidate)
         run.cv = search.run(
             [&](const GridPointResult& r, int done, int) {
                 Q_EMIT partialResult(QVariant::fromValue(r));
-                Q_EMIT progress(done, total, QString::fromStdString(r.params.describe()));
+                pointsDone = done;
+                last = r.params.describe();
             },
-            cancelCheck());
+            cancelCheck(),
+            [&](int64_t done, int64_t) {
+                Q_EMIT progress(done, run.totalFits,
+                                QString::fromStdString(rows + ", " + std::to_string(pointsDone) + " of "
+                                                       + std::to_string(run.gridPoints) + " grid points done (last: " + last + ")"));
+            });
     throwIfCancelled();
     const int best = o.crossValidate ? GridSearch::bestIndex(run.cv) : 0;
     if (best < 0)
@@ -272,7 +287,7 @@ QJsonObject SvmTask::reportOf(const Run& run, const SvmModel& model) const
 QJsonObject SvmTask::outOfFold(const Run& run, const ModelFiles& files)
 {
     const SvmOptions& o = m_options;
-    checkpoint(run.gridPoints, run.gridPoints, QStringLiteral("out-of-fold predictions of the best point"));
+    checkpoint(run.cvFits + 1, run.totalFits, QStringLiteral("out-of-fold predictions of the best point"));
     OutOfFoldOptions oo;
     oo.probability = o.probability;
     oo.precomputed = run.precomputed;
@@ -287,10 +302,11 @@ QJsonObject SvmTask::outOfFold(const Run& run, const ModelFiles& files)
     return evaluationJson(oof, run.in.classNames);
 }
 
-QJsonObject SvmTask::testOn(const Run& run, const SvmModel& model, const ModelFiles& files) const
+QJsonObject SvmTask::testOn(const Run& run, const SvmModel& model, const ModelFiles& files)
 {
     const FeatureSet& train = run.in.train;
     const FeatureSet& test = run.in.test;
+    checkpoint(run.totalFits - 1, run.totalFits, QStringLiteral("scoring %1 test rows").arg(test.rows));
     const std::vector<double> testX = run.scaler.transform(test.values, test.rows);
     Evaluation eval = evaluate(model, testX, test.rows, run.x, train.rows, train.cols, run.precomputed, run.best,
                                std::vector<int>(test.labels.begin(), test.labels.end()), run.classes);
@@ -339,7 +355,7 @@ QVariant SvmTask::execute()
     run.classes = int(run.in.classNames.size());
 
     // Scale on the training rows only.
-    checkpoint(0, 1, QStringLiteral("scaling"));
+    throwIfCancelled();
     if (o.scale) run.scaler.fit(train.values, train.rows, train.cols);
     else run.scaler.setIdentity(train.cols);
     run.x = run.scaler.transform(train.values, train.rows);
@@ -349,7 +365,8 @@ QVariant SvmTask::execute()
     const double gridSeconds = since(tGrid);
 
     // Refit on every training row, with probability estimates (seeded: libsvm uses rand()).
-    checkpoint(run.gridPoints, run.gridPoints, QStringLiteral("refitting the best model"));
+    checkpoint(run.cvFits, run.totalFits,
+               QStringLiteral("refitting the best model on %1 rows (%2)").arg(train.rows).arg(QString::fromStdString(run.best.describe())));
     const auto tRefit = Clock::now();
     const auto features = SvmRows::fromFeatures(run.x, train.rows, train.cols);
     std::vector<int64_t> allRows(std::size_t(train.rows));
@@ -381,6 +398,7 @@ QVariant SvmTask::execute()
                                                    {QStringLiteral("test_seconds"), since(tTest)},
                                                    {QStringLiteral("total_seconds"), since(tStart)}};
     writeJson(files.report(), report);
+    Q_EMIT progress(run.totalFits, run.totalFits, QStringLiteral("done"));
     return report;
 }
 

@@ -62,7 +62,7 @@ private:
     void searchGrid(Run& run);
     QJsonObject reportOf(const Run& run, const SvmModel& model) const;
     QJsonObject outOfFold(const Run& run, const ModelFiles& files);
-    QJsonObject testOn(const Run& run, const SvmModel& model, const ModelFiles& files) const;
+    QJsonObject testOn(const Run& run, const SvmModel& model, const ModelFiles& files);
     /// Test rows that nearly duplicate a training row (report.json's near_duplicates).
     QJsonObject leakage(const Run& run) const;
     /// The best point fitted on every training row (with probability estimates if asked).

@@ -1,5 +1,6 @@
 // SIGTERM and Ctrl-C during a long fit: `deepsvm svm` stops within 2 s, exits 130 and leaves
-// no half-written file and no temporary in its output folder.
+// no half-written file and no temporary in its output folder. While one fit takes many
+// seconds, a progress line (fits done, elapsed, ETA) still comes at least every 5 s.
 #include "TestSupport.h"
 
 #include "features/Npy.h"
@@ -22,10 +23,31 @@ class TestSignals : public QObject {
 private Q_SLOTS:
     void signalStopsSvmDuringAFit_data();
     void signalStopsSvmDuringAFit();
+    void progressLinesComeDuringALongFit();
 
 private:
+    /// Noise with random labels: with a linear kernel at C = 1000 each of two fold fits takes
+    /// about 4 s on this machine, so a signal lands inside a fit, not between two.
+    QString noise();
     QTemporaryDir m_tmp;
 };
+
+QString TestSignals::noise()
+{
+    const QString prefix = m_tmp.filePath(QStringLiteral("noise"));
+    if (QFile::exists(prefix + QStringLiteral(".labels.npy")))
+        return prefix;
+    const int rows = 3000, dims = 8;
+    std::mt19937 rng(11);
+    std::normal_distribution<float> normal;
+    std::vector<float> x(std::size_t(rows * dims));
+    for (float& v : x) v = normal(rng);
+    std::vector<int64_t> y(static_cast<std::size_t>(rows));
+    for (auto& v : y) v = int64_t(rng() % 2);
+    writeNpy((prefix + QStringLiteral(".features.npy")).toStdString(), x.data(), rows, dims);
+    writeNpy((prefix + QStringLiteral(".labels.npy")).toStdString(), y.data(), rows);
+    return prefix;
+}
 
 void TestSignals::signalStopsSvmDuringAFit_data()
 {
@@ -40,18 +62,7 @@ void TestSignals::signalStopsSvmDuringAFit()
 {
     QFETCH(int, signal);
     QFETCH(QString, kernelMemory);
-    // Noise with random labels, a linear kernel at C = 1000: each of the two fold fits takes
-    // about 4 s on this machine, so the signal lands inside a fit, not between two.
-    const int rows = 3000, dims = 8;
-    std::mt19937 rng(11);
-    std::normal_distribution<float> normal;
-    std::vector<float> x(std::size_t(rows * dims));
-    for (float& v : x) v = normal(rng);
-    std::vector<int64_t> y(static_cast<std::size_t>(rows));
-    for (auto& v : y) v = int64_t(rng() % 2);
-    const QString prefix = m_tmp.filePath(QStringLiteral("noise"));
-    writeNpy((prefix + QStringLiteral(".features.npy")).toStdString(), x.data(), rows, dims);
-    writeNpy((prefix + QStringLiteral(".labels.npy")).toStdString(), y.data(), rows);
+    const QString prefix = noise();
     const QString out = m_tmp.filePath(QStringLiteral("out-%1-%2").arg(signal).arg(kernelMemory));
     // An older run's files are there: they must survive the cancelled run untouched.
     QVERIFY(QDir().mkpath(out));
@@ -87,6 +98,43 @@ void TestSignals::signalStopsSvmDuringAFit()
         QVERIFY(f.open(QIODevice::ReadOnly));
         QCOMPARE(f.readAll(), "an older run's " + name.toUtf8());
     }
+}
+
+void TestSignals::progressLinesComeDuringALongFit()
+{
+    // Logs (stderr not a terminal) get a line per 5 s; here every fit takes longer than that
+    // would allow without a heartbeat.
+    QProcess p;
+    p.setProcessChannelMode(QProcess::SeparateChannels);
+    p.start(test::deepsvmBinary(), {QStringLiteral("svm"), QStringLiteral("--train"), noise(), QStringLiteral("--kernel"),
+                                    QStringLiteral("linear"), QStringLiteral("--C"), QStringLiteral("1000"),
+                                    QStringLiteral("--folds"), QStringLiteral("2"), QStringLiteral("--no-probability"),
+                                    QStringLiteral("--out"), m_tmp.filePath(QStringLiteral("progress"))});
+    QVERIFY(p.waitForStarted());
+    QElapsedTimer clock;
+    clock.start();
+    QList<qint64> at;
+    QByteArray seen;
+    bool rowsNamed = false;
+    while (at.size() < 4 && clock.elapsed() < 30000 && p.state() == QProcess::Running) {
+        p.waitForReadyRead(200);
+        seen += p.readAllStandardError();
+        while (seen.contains('\n')) {
+            const QByteArray line = seen.left(seen.indexOf('\n'));
+            seen.remove(0, line.size() + 1);
+            if (line.contains(" fits/s ETA ")) {
+                QVERIFY2(line.contains(", elapsed "), line.constData());
+                rowsNamed = rowsNamed || line.contains("3000 rows");
+                at << clock.elapsed();
+            }
+        }
+    }
+    p.kill();
+    p.waitForFinished();
+    QVERIFY(rowsNamed);
+    QVERIFY2(at.size() >= 4, qPrintable(QStringLiteral("%1 progress lines in %2 ms").arg(at.size()).arg(clock.elapsed())));
+    for (int i = 1; i < at.size(); ++i)  // 5 s apart, with a margin for a busy machine
+        QVERIFY2(at[i] - at[i - 1] <= 6500, qPrintable(QStringLiteral("%1 ms between two lines").arg(at[i] - at[i - 1])));
 }
 
 QTEST_GUILESS_MAIN(TestSignals)

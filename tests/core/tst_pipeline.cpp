@@ -11,6 +11,8 @@
 #include "svm/SvmReport.h"
 
 #include <QCryptographicHash>
+#include <QDateTime>
+#include <QFileInfo>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -372,6 +374,26 @@ void TestPipeline::studyHoldsOutATestSplit()
     QCOMPARE(FeatureKey::fromJson(test.sidecar.value(QStringLiteral("source_key")).toObject()).backbone, std::string("resnet18"));
     QCOMPARE(test.sidecar.value(QStringLiteral("derived_split")).toString(), QStringLiteral("test"));
     QCOMPARE(test.classNames, (std::vector<std::string>{"a", "b"}));
+
+    // The window's cached hold-out: made once, then reused from the sidecars (no file is
+    // written again) until the cache entry it came from changes.
+    const StudySplits cached = cachedHoldOut(prefix, 0.2, 1);
+    QVERIFY(QString::fromStdString(cached.testPrefix).endsWith(QStringLiteral(".holdout-0.2-s1.test")));
+    QCOMPARE(cached.testRows, std::size_t(4));
+    const QString testFile = QString::fromStdString(FeatureStore::featuresPath(cached.testPrefix));
+    const QDateTime made = QFileInfo(testFile).lastModified();
+    QTest::qWait(20);
+    const StudySplits again = cachedHoldOut(prefix, 0.2, 1);
+    QCOMPARE(again.trainRows, std::size_t(16));
+    QCOMPARE(again.testRows, std::size_t(4));
+    QCOMPARE(QFileInfo(testFile).lastModified(), made);
+    key.backbone = "resnet34";  // re-extracted with another network
+    FeatureStore::writeSidecar(prefix, QJsonObject{{QStringLiteral("key"), key.toJson()}, {QStringLiteral("ids"), ids},
+                                                   {QStringLiteral("class_names"), QJsonArray{QStringLiteral("a"), QStringLiteral("b")}}});
+    cachedHoldOut(prefix, 0.2, 1);
+    QVERIFY(QFileInfo(testFile).lastModified() != made);
+    QCOMPARE(FeatureKey::fromJson(FeatureStore::load(cached.testPrefix).sidecar.value(QStringLiteral("source_key")).toObject()).backbone,
+             std::string("resnet34"));
 }
 
 QTEST_GUILESS_MAIN(TestPipeline)

@@ -562,7 +562,7 @@ Task* SvmPage::launch(const SvmOptions& o, const QString& kind)
     if (kind == QStringLiteral("grid"))
         connect(task.get(), &Task::partialResult, this, [this](const QVariant& v) { addPoint(v.toJsonObject()); });
     connect(task.get(), &Task::progress, this, [this](qint64 done, qint64 total, const QString& message) {
-        m_status->setText(tr("%1 of %2 grid points · %3").arg(done).arg(total).arg(message));
+        m_status->setText(tr("%1 of %2 fits · %3").arg(done).arg(total).arg(message));
     });
     connect(task.get(), &Task::finished, this, [this, started](const QVariant& v) {
         m_running = nullptr;
