@@ -25,8 +25,8 @@ struct Classifier::Impl {
     std::unique_ptr<InferenceNet> net;
     PreprocessOptions pre;
 
-    /// The SVM's answer for one row of raw features.
-    Result score(const float* raw, int64_t dims, int topK) const;
+    /// The SVM's answers for `n` rows of raw features (n x dims), scored together.
+    std::vector<Result> score(const float* raw, int64_t n, int64_t dims, int topK) const;
 };
 
 Classifier::Classifier(const std::string& dir) : d(std::make_unique<Impl>())
@@ -63,39 +63,47 @@ private:
 
 }  // namespace
 
-Classifier::Result Classifier::Impl::score(const float* raw, int64_t dims, int topK) const
+std::vector<Classifier::Result> Classifier::Impl::score(const float* raw, int64_t n, int64_t dims, int topK) const
 {
     if (dims != bundle.scaler.dims())
         throw std::runtime_error("the network gives " + std::to_string(dims) + " features but the scaler expects "
                                  + std::to_string(bundle.scaler.dims()));
-    Result r;
-    r.features.assign(raw, raw + dims);
-    const std::vector<double> x = bundle.scaler.transform(r.features, 1);
-    double norm = 0;
-    for (double v : x) norm += v * v;
-    r.distance = std::sqrt(norm);
-    r.farFromTraining = bundle.features.outlierNorm > 0 && r.distance > bundle.features.outlierNorm;
-    const auto rows = SvmRows::fromFeatures(x, 1, int64_t(x.size()));
+    const std::vector<float> features(raw, raw + n * dims);
+    const std::vector<double> x = bundle.scaler.transform(features, n);
+    // The batch in one go: its kernel against the support vectors with BLAS, as the run's
+    // own test scoring computes it (SvmModel::scoreRows).
+    const SvmModel::Scores scored = bundle.model->scoreRows(x, n, dims, {});
     const std::vector<int> labels = bundle.model->labels();
-    std::vector<double>& score = r.scores;
-    score.assign(bundle.classNames.size(), 0.0);
-    std::vector<double> dec;
-    r.predicted = bundle.model->predict(rows->row(0), &dec);
-    if (bundle.model->hasProbability()) {
-        std::vector<double> p;
-        bundle.model->predictProbability(rows->row(0), &p);
-        for (std::size_t k = 0; k < labels.size(); ++k) score[std::size_t(labels[k])] = p[k];
-    } else {
-        score = ovrScores(dec, 1, labels, int(bundle.classNames.size()));
+    const int classes = int(bundle.classNames.size());
+    const std::size_t pairs = labels.size() * (labels.size() - 1) / 2;
+    std::vector<Result> out(static_cast<std::size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+        Result& r = out[std::size_t(i)];
+        r.features.assign(raw + i * dims, raw + (i + 1) * dims);
+        double norm = 0;
+        for (int64_t c = 0; c < dims; ++c) norm += x[std::size_t(i * dims + c)] * x[std::size_t(i * dims + c)];
+        r.distance = std::sqrt(norm);
+        r.farFromTraining = bundle.features.outlierNorm > 0 && r.distance > bundle.features.outlierNorm;
+        r.predicted = scored.predicted[std::size_t(i)];
+        std::vector<double>& score = r.scores;
+        score.assign(std::size_t(classes), 0.0);
+        if (!scored.probabilities.empty()) {
+            for (std::size_t k = 0; k < labels.size(); ++k)
+                score[std::size_t(labels[k])] = scored.probabilities[std::size_t(i) * labels.size() + k];
+        } else {
+            const std::vector<double> dec(scored.decisions.begin() + std::ptrdiff_t(std::size_t(i) * pairs),
+                                          scored.decisions.begin() + std::ptrdiff_t(std::size_t(i + 1) * pairs));
+            score = ovrScores(dec, 1, labels, classes);
+        }
+        std::vector<int> order(score.size());
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return score[std::size_t(a)] > score[std::size_t(b)]; });
+        for (int k = 0; k < std::min<int>(topK, int(order.size())); ++k) {
+            const int c = order[std::size_t(k)];
+            r.top.push_back({c, bundle.classNames[std::size_t(c)], score[std::size_t(c)]});
+        }
     }
-    std::vector<int> order(score.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return score[std::size_t(a)] > score[std::size_t(b)]; });
-    for (int i = 0; i < std::min<int>(topK, int(order.size())); ++i) {
-        const int k = order[std::size_t(i)];
-        r.top.push_back({k, bundle.classNames[std::size_t(k)], score[std::size_t(k)]});
-    }
-    return r;
+    return out;
 }
 
 Classifier::Result Classifier::classify(const std::string& path, int topK) const
@@ -122,11 +130,11 @@ std::vector<Classifier::Result> Classifier::classifyMany(const std::vector<std::
             const InferenceNet::Output out = d->net->forward(torch::stack(batch.images));
             const torch::Tensor f = (logits ? out.logits : out.pooled).contiguous();
             const int64_t dims = f.size(1);
+            std::vector<Result> scored = d->score(f.data_ptr<float>(), int64_t(batch.rows.size()), dims, topK);
             for (std::size_t k = 0; k < batch.rows.size(); ++k) {
                 Result& r = results[std::size_t(batch.rows[k])];
-                const std::string path = r.path;
-                r = d->score(f.data_ptr<float>() + int64_t(k) * dims, dims, topK);
-                r.path = path;
+                scored[k].path = r.path;
+                r = std::move(scored[k]);
             }
         }
         done += int64_t(batch.rows.size() + batch.skippedRows.size());

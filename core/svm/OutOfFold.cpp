@@ -77,8 +77,7 @@ Evaluation outOfFoldPredictions(const std::vector<double>& x, int64_t rows, int6
         const std::vector<double> validation = gatherRows(x, dims, f.validation);
         const int64_t nt = int64_t(f.train.size()), nv = int64_t(f.validation.size());
         const SvmModel model = fitFold(train, nt, dims, trainLabels, params, options);
-        const Evaluation part = evaluate(model, validation, nv, train, nt, dims, options.precomputed, params,
-                                         validationLabels, classes);
+        const Evaluation part = evaluate(model, validation, nv, train, dims, validationLabels, classes);
         // A fold whose training rows miss a class has fewer one-vs-one pairs: its decision
         // values are not comparable with the others', so only full folds keep them.
         const std::size_t partPairs = nv > 0 ? part.decisions.size() / std::size_t(nv) : 0;

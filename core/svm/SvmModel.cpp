@@ -2,6 +2,8 @@
 
 #include "features/Npy.h"
 #include "svm/DenseSvc.h"
+#include "svm/GridSearch.h"
+#include "io/Parallel.h"
 
 #include <cerrno>
 #include <cstring>
@@ -378,6 +380,77 @@ int SvmModel::predictProbability(const svm_node* x, std::vector<double>* probabi
         throw std::logic_error("the model was trained without probability estimates");
     probabilities->assign(std::size_t(classCount()), 0.0);
     return int(svm_predict_probability(m_model.get(), x, probabilities->data()));
+}
+
+SvmModel::Scores SvmModel::scoreRows(const std::vector<double>& x, int64_t rows, int64_t dims, const std::vector<double>& trainX,
+                                     int threads, const CancelCheck& cancelled) const
+{
+    const svm_model& m = *m_model;
+    const int64_t l = m.l;
+    // The support vectors' features, l x dims.
+    std::vector<double> sv(std::size_t(l * dims), 0.0);
+    if (!trainX.empty()) {
+        if (!m.sv_indices)
+            throw std::logic_error("scoreRows: the model does not know its support vectors' training rows");
+        for (int64_t k = 0; k < l; ++k) {
+            const int64_t row = m.sv_indices[k] - 1;
+            if (row < 0 || (row + 1) * dims > int64_t(trainX.size()))
+                throw std::invalid_argument("scoreRows: a support vector lies outside the training rows given");
+            std::copy_n(trainX.begin() + row * dims, dims, sv.begin() + k * dims);
+        }
+    } else {
+        if (m.param.kernel_type == PRECOMPUTED)
+            throw std::logic_error("scoreRows: a precomputed-kernel model needs its training rows");
+        for (int64_t k = 0; k < l; ++k)
+            for (const svm_node* n = m.SV[k]; n->index != -1; ++n)
+                if (n->index >= 1 && n->index <= dims)
+                    sv[std::size_t(k * dims + n->index - 1)] = n->value;
+    }
+    // The kernel: the model file's for a libsvm model, the training parameters for one
+    // fitted on a precomputed kernel.
+    SvmParams kernelParams = m_params;
+    if (m.param.kernel_type != PRECOMPUTED) {
+        const Kernel kinds[] = {Kernel::Linear, Kernel::Poly, Kernel::Rbf, Kernel::Sigmoid};
+        for (Kernel k : kinds)
+            if (libsvmKernel(k) == m.param.kernel_type)
+                kernelParams.kernel = k;
+        kernelParams.gamma = m.param.gamma;
+        kernelParams.gammaMode.clear();
+        kernelParams.degree = m.param.degree;
+        kernelParams.coef0 = m.param.coef0;
+    }
+    // The same model reading a precomputed kernel in which support vector k is serial k + 1.
+    svm_model copy = m;
+    copy.param.kernel_type = PRECOMPUTED;
+    std::vector<svm_node> serials(static_cast<std::size_t>(2 * l));
+    std::vector<svm_node*> svPointers(static_cast<std::size_t>(l));
+    for (int64_t k = 0; k < l; ++k) {
+        serials[std::size_t(2 * k)] = {0, double(k + 1)};
+        serials[std::size_t(2 * k + 1)] = {-1, 0.0};
+        svPointers[std::size_t(k)] = &serials[std::size_t(2 * k)];
+    }
+    copy.SV = svPointers.data();
+    const int classes = classCount(), pairs = classes * (classes - 1) / 2;
+    const bool probability = hasProbability();
+    Scores out;
+    out.predicted.assign(std::size_t(rows), 0);
+    out.decisions.assign(std::size_t(rows * pairs), 0.0);
+    if (probability)
+        out.probabilities.assign(std::size_t(rows * classes), 0.0);
+    constexpr int64_t kBlock = 256;
+    for (int64_t start = 0; start < rows; start += kBlock) {
+        throwIfCancelled(cancelled);
+        const int64_t n = std::min(kBlock, rows - start);
+        const std::vector<double> part(x.begin() + start * dims, x.begin() + (start + n) * dims);
+        const std::shared_ptr<SvmRows> kernel = SvmRows::fromKernel(kernelMatrix(part, n, sv, l, dims, kernelParams), n, l);
+        parallelFor(n, threadCount(threads), [&](int64_t i) {
+            const int64_t r = start + i;
+            out.predicted[std::size_t(r)] = int(svm_predict_values(&copy, kernel->row(i), out.decisions.data() + r * pairs));
+            if (probability)
+                svm_predict_probability(&copy, kernel->row(i), out.probabilities.data() + r * classes);
+        });
+    }
+    return out;
 }
 
 void SvmModel::save(const std::string& path, const SvmRows* features, const std::vector<int64_t>* trainingRows) const

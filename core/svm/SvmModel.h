@@ -78,6 +78,22 @@ public:
     /// Predicted label by probability, and K probabilities in label order.
     int predictProbability(const svm_node* x, std::vector<double>* probabilities) const;
 
+    /// Many rows at once: predictions, one-vs-one decision values (K(K-1)/2 per row) and, if
+    /// the model has them, probabilities (K per row, in labels() order) of `x` (rows x dims,
+    /// scaled). In blocks of 256 rows: each block's kernel against the support vectors alone,
+    /// with BLAS, then libsvm's own decision code reads it as a precomputed kernel, the
+    /// block's rows on `threads` threads (0: one per core). Memory: 256 x support vectors.
+    /// The support vectors' features are rows sv_indices - 1 of `trainX` (the training rows
+    /// in the order the model was fitted on), or, with `trainX` empty, the model's own nodes
+    /// (not for a model fitted on a precomputed kernel). The predictions are predict()'s; the
+    /// decision values and probabilities equal its up to the rounding of the kernel's sums.
+    struct Scores {
+        std::vector<int> predicted;
+        std::vector<double> decisions, probabilities;
+    };
+    Scores scoreRows(const std::vector<double>& x, int64_t rows, int64_t dims, const std::vector<double>& trainX,
+                     int threads = 0, const CancelCheck& cancelled = {}) const;
+
     /// Saves in libsvm's own format. For a model trained on a precomputed kernel,
     /// `features` (the same rows as the training data, dense scaled) supplies the support
     /// vectors so the file uses the real kernel and svm-predict can read it.

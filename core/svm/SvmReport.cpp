@@ -34,8 +34,7 @@ std::string fmt(double v)
 }  // namespace
 
 Evaluation evaluate(const SvmModel& model, const std::vector<double>& test, int64_t testRows,
-                    const std::vector<double>& train, int64_t trainRows, int64_t dims, bool precomputed,
-                    const SvmParams& params, const std::vector<int>& truth, int classes)
+                    const std::vector<double>& train, int64_t dims, const std::vector<int>& truth, int classes)
 {
     Evaluation e;
     e.truth = truth;
@@ -43,25 +42,14 @@ Evaluation evaluate(const SvmModel& model, const std::vector<double>& test, int6
     const bool probability = model.hasProbability();
     if (probability)
         e.probabilities.assign(std::size_t(testRows * classes), 0.0);
-    // Bounded memory: the kernel of 512 test rows against the training rows at a time.
-    const int64_t chunk = 512;
-    std::vector<double> d, p;
-    for (int64_t start = 0; start < testRows; start += chunk) {
-        const int64_t n = std::min(chunk, testRows - start);
-        std::vector<double> part(test.begin() + start * dims, test.begin() + (start + n) * dims);
-        const std::shared_ptr<const SvmRows> rows = precomputed
-            ? precomputedKernelRows(part, n, train, trainRows, dims, params)
-            : SvmRows::fromFeatures(part, n, dims);
-        for (int64_t i = 0; i < n; ++i) {
-            e.predicted.push_back(model.predict(rows->row(i), &d));
-            e.decisions.insert(e.decisions.end(), d.begin(), d.end());
-            if (probability) {
-                model.predictProbability(rows->row(i), &p);
-                for (std::size_t k = 0; k < labels.size(); ++k)
-                    e.probabilities[std::size_t((start + i) * classes + labels[k])] = p[k];
-            }
-        }
-    }
+    // In blocks, against the support vectors alone, on all cores (SvmModel::scoreRows).
+    const SvmModel::Scores s = model.scoreRows(test, testRows, dims, train);
+    e.predicted = s.predicted;
+    e.decisions = s.decisions;
+    if (probability)
+        for (int64_t r = 0; r < testRows; ++r)
+            for (std::size_t k = 0; k < labels.size(); ++k)
+                e.probabilities[std::size_t(r * classes + labels[k])] = s.probabilities[std::size_t(r) * labels.size() + k];
     if (probability) {
         e.rocScores = e.probabilities;
     } else {

@@ -35,11 +35,11 @@ struct Evaluation {
     RocSet roc;
 };
 
-/// Predicts `test` (scaled, rows x dims). With `precomputed`, the kernel against the training
-/// rows `train` is computed with BLAS in chunks; otherwise libsvm's own kernel is used.
+/// Predicts `test` (scaled, rows x dims) with a model fitted on `train` (trainRows x dims, in
+/// the order it was fitted on): SvmModel::scoreRows, in blocks against the support vectors,
+/// on all cores.
 Evaluation evaluate(const SvmModel& model, const std::vector<double>& test, int64_t testRows,
-                    const std::vector<double>& train, int64_t trainRows, int64_t dims, bool precomputed,
-                    const SvmParams& params, const std::vector<int>& truth, int classes);
+                    const std::vector<double>& train, int64_t dims, const std::vector<int>& truth, int classes);
 
 QJsonObject paramsJson(const SvmParams& p);
 QJsonObject gridPointJson(const GridPointResult& r);

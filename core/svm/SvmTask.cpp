@@ -308,7 +308,7 @@ QJsonObject SvmTask::testOn(const Run& run, const SvmModel& model, const ModelFi
     const FeatureSet& test = run.in.test;
     checkpoint(run.totalFits - 1, run.totalFits, QStringLiteral("scoring %1 test rows").arg(test.rows));
     const std::vector<double> testX = run.scaler.transform(test.values, test.rows);
-    Evaluation eval = evaluate(model, testX, test.rows, run.x, train.rows, train.cols, run.precomputed, run.best,
+    Evaluation eval = evaluate(model, testX, test.rows, run.x, train.cols,
                                std::vector<int>(test.labels.begin(), test.labels.end()), run.classes);
     eval.rows = run.in.testOverride.kept;  // rows in the feature file when some were left out
     writePredictionsCsv(files.predictions(), eval, run.in.classNames);

@@ -156,6 +156,8 @@ private Q_SLOTS:
     void denseProbabilityIsLibsvmBitForBit();
     void cancelledWhilePointsFinish_data();
     void cancelledWhilePointsFinish();
+    void scoreRowsAreRowByRowPredictions_data();
+    void scoreRowsAreRowByRowPredictions();
 
 private:
     QTemporaryDir m_tmp;
@@ -968,6 +970,77 @@ void TestSvm::cancelledWhilePointsFinish()
     QCOMPARE(again.size(), full.size());
     for (std::size_t i = 0; i < again.size(); ++i)
         QCOMPARE(again[i].folds, full[i].folds);
+}
+
+
+void TestSvm::scoreRowsAreRowByRowPredictions_data()
+{
+    QTest::addColumn<QString>("kernel");
+    QTest::addColumn<bool>("probability");
+    QTest::newRow("rbf") << QStringLiteral("rbf") << false;
+    QTest::newRow("rbf, probability") << QStringLiteral("rbf") << true;
+    QTest::newRow("poly") << QStringLiteral("poly") << false;
+    QTest::newRow("linear, probability") << QStringLiteral("linear") << true;
+    QTest::newRow("sigmoid") << QStringLiteral("sigmoid") << false;
+}
+
+void TestSvm::scoreRowsAreRowByRowPredictions()
+{
+    // Block scoring (kernel blocks against the support vectors, rows on threads) against
+    // libsvm's one-row predict: the same predictions, decision values and probabilities up
+    // to the rounding of the kernel's sums. 600 test rows: more than two 256-row blocks.
+    // Each row's prediction is libsvm's vote (svm_predict), with or without probabilities.
+    QFETCH(QString, kernel);
+    QFETCH(bool, probability);
+    const Blobs train = makeBlobs(40, 4, 12, 5), test = makeBlobs(150, 4, 12, 6);
+    Scaler scaler;
+    scaler.fit(train.x, train.rows, train.dims);
+    const auto xtr = scaler.transform(train.x, train.rows);
+    const auto xte = scaler.transform(test.x, test.rows);
+    SvmParams p;
+    p.kernel = parseKernel(kernel.toStdString());
+    p.C = 3;
+    p.gamma = 0.05;
+    p.degree = 3;
+    p.coef0 = kernel == QLatin1String("sigmoid") ? -1.0 : 0.5;
+    // The fit sees the training rows in a shuffled order: trainX must follow it.
+    std::vector<int64_t> rows(std::size_t(train.rows));
+    for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = int64_t((i * 37) % rows.size());
+    std::vector<int> labels;
+    std::vector<double> fitted;
+    for (int64_t r : rows) {
+        labels.push_back(int(train.y[std::size_t(r)]));
+        fitted.insert(fitted.end(), xtr.begin() + r * train.dims, xtr.begin() + (r + 1) * train.dims);
+    }
+    SvmModel::Options o;
+    o.probability = probability;
+    const SvmModel model = SvmModel::train(SvmRows::fromFeatures(xtr, train.rows, train.dims), rows, labels, p, o);
+    const auto testRows = SvmRows::fromFeatures(xte, test.rows, test.dims);
+    for (const bool ownNodes : {false, true}) {
+        const SvmModel::Scores s = model.scoreRows(xte, test.rows, test.dims, ownNodes ? std::vector<double>{} : fitted, 2);
+        QCOMPARE(int64_t(s.predicted.size()), test.rows);
+        QCOMPARE(s.decisions.size(), std::size_t(test.rows) * 6);
+        QCOMPARE(s.probabilities.size(), probability ? std::size_t(test.rows) * 4 : std::size_t(0));
+        double worstDecision = 0, worstProbability = 0;
+        int differ = 0;
+        std::vector<double> d, pr;
+        for (int64_t i = 0; i < test.rows; ++i) {
+            // predict()'s vote, as svm_predict gives it, also for a model with probabilities.
+            differ += model.predict(testRows->row(i), &d) != s.predicted[std::size_t(i)];
+            if (probability)
+                model.predictProbability(testRows->row(i), &pr);
+            for (std::size_t k = 0; k < d.size(); ++k)
+                worstDecision = std::max(worstDecision, std::abs(d[k] - s.decisions[std::size_t(i) * 6 + k]));
+            for (std::size_t k = 0; k < pr.size(); ++k)
+                worstProbability = std::max(worstProbability, std::abs(pr[k] - s.probabilities[std::size_t(i) * 4 + k]));
+        }
+        qInfo("%s%s (%s): %d predictions differ, worst decision difference %.2e, probability %.2e", qPrintable(kernel),
+              probability ? " with probabilities" : "", ownNodes ? "model nodes" : "training rows", differ, worstDecision,
+              worstProbability);
+        QCOMPARE(differ, 0);
+        QVERIFY2(worstDecision < 1e-9, qPrintable(QString::number(worstDecision)));
+        QVERIFY2(worstProbability < 1e-9, qPrintable(QString::number(worstProbability)));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestSvm)
