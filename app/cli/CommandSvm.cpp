@@ -47,7 +47,7 @@ QCommandLineOption labelsOverrideOption()
 void SvmCliOptions::addTo(QCommandLineParser& p) const
 {
     for (const auto& o : {kernel, C, gamma, degree, coef0, folds, foldIndices, holdout, metric, noScale, noProbability,
-                          seed, threads, kernelMemory, noOof})
+                          seed, threads, kernelMemory, kernelStorage, noOof})
         p.addOption(o);
 }
 
@@ -78,6 +78,7 @@ void SvmCliOptions::read(const QCommandLineParser& p, SvmOptions* o) const
     if (!ok) throw std::invalid_argument("--threads takes a whole number");
     o->kernelMemoryMb = p.value(kernelMemory).toDouble(&ok);
     if (!ok) throw std::invalid_argument("--kernel-memory takes a number of MiB");
+    o->kernelStorage = parseKernelStorage(p.value(kernelStorage).toStdString());
 }
 
 QString gridPointLine(const GridPointResult& p)

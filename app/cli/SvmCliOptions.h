@@ -28,7 +28,9 @@ struct SvmCliOptions {
     QCommandLineOption noProbability = makeOption("no-probability", "Final model without probability estimates.");
     QCommandLineOption seed = makeOption("seed", "Seed of the probability calibration and hold-out split.", "S", "0");
     QCommandLineOption threads = makeOption("threads", "Parallel fits (default: one per core).", "N", "0");
-    QCommandLineOption kernelMemory = makeOption("kernel-memory", "MiB the precomputed kernels may use.", "MB", "6144");
+    QCommandLineOption kernelMemory = makeOption("kernel-memory", "MiB the exact SVM's kernel values may use.", "MB", "6144");
+    QCommandLineOption kernelStorage = makeOption("kernel-storage", "auto, full (the n x n kernel), class-pairs (one "
+                                                  "class pair's kernel at a time) or libsvm (its own kernels).", "S", "auto");
     QCommandLineOption noOof = makeOption("no-oof", "Skip the best point's out-of-fold predictions of the training rows "
                                                     "(report.json's oof, oof_predictions.csv).");
 

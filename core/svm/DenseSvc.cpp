@@ -25,14 +25,21 @@ namespace deepsvm {
 DenseSvc DenseSvc::train(const double* kernel, int64_t n, const std::vector<int64_t>& rows, const std::vector<int>& labels,
                          double C, const CancelCheck& cancelled, double eps, bool shrinking)
 {
-    return build(kernel, n, rows, labels, {C, eps, shrinking, nullptr, 1, cancelled});
+    return build(kernel, n, rows, labels, {C, eps, shrinking, nullptr, 1, cancelled, nullptr});
 }
 
 DenseSvc DenseSvc::trainWithProbability(const double* kernel, int64_t n, const std::vector<int64_t>& rows,
                                         const std::vector<int>& labels, double C, unsigned seed, int threads,
                                         const CancelCheck& cancelled, double eps, bool shrinking)
 {
-    return build(kernel, n, rows, labels, {C, eps, shrinking, &seed, threads, cancelled});
+    return build(kernel, n, rows, labels, {C, eps, shrinking, &seed, threads, cancelled, nullptr});
+}
+
+DenseSvc DenseSvc::trainPairs(const PairKernelSource& source, const std::vector<int64_t>& rows, const std::vector<int>& labels,
+                              double C, const unsigned* seed, int threads, const CancelCheck& cancelled, double eps,
+                              bool shrinking)
+{
+    return build(nullptr, 0, rows, labels, {C, eps, shrinking, seed, threads, cancelled, &source});
 }
 
 std::mutex& DenseSvc::randMutex()
@@ -102,10 +109,20 @@ DenseSvc DenseSvc::build(const double* kernel, int64_t n, const std::vector<int6
         sub.reserve(std::size_t(ca + cb));
         for (int k = 0; k < ca; ++k) { sub.push_back(grouped[std::size_t(start[std::size_t(p.a)] + k)]); y.push_back(+1); }
         for (int k = 0; k < cb; ++k) { sub.push_back(grouped[std::size_t(start[std::size_t(p.b)] + k)]); y.push_back(-1); }
+        const double* k = kernel;
+        int64_t kn = n;
+        PairKernel block;
+        if (fit.source) {
+            // The pair's own kernel: the same values, indexed by the rows' places in it.
+            block = (*fit.source)(m.m_labels[std::size_t(p.a)], m.m_labels[std::size_t(p.b)]);
+            for (int64_t& r : sub) r = block.local[std::size_t(r)];
+            k = block.values.data();
+            kn = block.size;
+        }
         if (fit.seed)
-            detail::binaryProbability(kernel, n, sub, y, p.perm, fit.C, fit.eps, fit.shrinking, fit.cancelled, &p.probA,
+            detail::binaryProbability(k, kn, sub, y, p.perm, fit.C, fit.eps, fit.shrinking, fit.cancelled, &p.probA,
                                       &p.probB, &p.iterations);
-        p.f = detail::solveBinary(kernel, n, sub, y, fit.C, fit.eps, fit.shrinking, fit.cancelled);
+        p.f = detail::solveBinary(k, kn, sub, y, fit.C, fit.eps, fit.shrinking, fit.cancelled);
         p.iterations += p.f.iterations;
     };
     // The pairs are independent; the result does not depend on the thread count.

@@ -3,6 +3,7 @@
 #include "io/Cancel.h"
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -35,6 +36,24 @@ public:
     static DenseSvc trainWithProbability(const double* kernel, int64_t n, const std::vector<int64_t>& rows,
                                          const std::vector<int>& labels, double C, unsigned seed, int threads = 0,
                                          const CancelCheck& cancelled = {}, double eps = 1e-3, bool shrinking = true);
+    /// One class pair's kernel, for data whose n x n kernel does not fit in memory: the
+    /// kernel among the rows of the two classes only, `size` x `size` row-major, and where
+    /// each row of the problem lies in it (`local[row]`, -1 for rows of other classes).
+    struct PairKernel {
+        std::vector<double> values;
+        int64_t size = 0;
+        std::vector<int64_t> local;
+    };
+    /// Gives the kernel of the classes labelled `a` < `b`; called once per pair, from the
+    /// thread that solves it (so `threads` of them are alive at once).
+    using PairKernelSource = std::function<PairKernel(int a, int b)>;
+    /// train / trainWithProbability (`seed` set) with the kernel one class pair at a time:
+    /// the same subproblems in the same order, so the same model as on the full kernel
+    /// whenever the pair kernels hold the same values. `rows` index the problem (0..n-1 for
+    /// the source's `local`); supportRows() are those rows.
+    static DenseSvc trainPairs(const PairKernelSource& source, const std::vector<int64_t>& rows,
+                               const std::vector<int>& labels, double C, const unsigned* seed, int threads = 0,
+                               const CancelCheck& cancelled = {}, double eps = 1e-3, bool shrinking = true);
     /// libsvm's probability calibration draws from the C library's rand(): whoever seeds and
     /// draws holds this.
     static std::mutex& randMutex();
@@ -67,6 +86,7 @@ private:
         const unsigned* seed;  ///< set: with probability estimates
         int threads;
         const CancelCheck& cancelled;
+        const PairKernelSource* source;  ///< set: pair kernels instead of `kernel`
     };
     struct Pair;
     static DenseSvc build(const double* kernel, int64_t n, const std::vector<int64_t>& rows, const std::vector<int>& labels,

@@ -142,16 +142,9 @@ GridSearch::GridSearch(std::vector<double> x, int64_t rows, int64_t dims, std::v
     }
 }
 
-double GridSearch::precomputedBytes(int64_t rows)
+KernelStorage GridSearch::kernelStorage() const
 {
-    // libsvm nodes (16 bytes) for every kernel entry, the Gram matrix in double, and the
-    // kernel values in double while they are turned into nodes.
-    return double(rows) * double(rows + 2) * 16.0 + 2.0 * double(rows) * double(rows) * 8.0;
-}
-
-bool GridSearch::usesPrecomputedKernels() const
-{
-    return precomputedBytes(m_rows) <= m_options.kernelMemoryMb * 1024.0 * 1024.0;
+    return chooseKernelStorage(m_options.storage, m_labels, m_classes, m_options.threads, m_options.kernelMemoryMb);
 }
 
 int GridSearch::bestIndex(const std::vector<GridPointResult>& results)
@@ -182,7 +175,9 @@ std::vector<std::vector<int>> groupByKernel(const std::vector<SvmParams>& points
     return groups;
 }
 
-void finishPoint(GridPointResult& res)
+}  // namespace
+
+void finishGridPoint(GridPointResult& res)
 {
     double mean = 0, var = 0;
     for (double s : res.folds) mean += s;
@@ -192,7 +187,6 @@ void finishPoint(GridPointResult& res)
     res.std = std::sqrt(var / double(res.folds.size()));
 }
 
-}  // namespace
 
 double GridSearch::scoreFold(const SvmParams& point, const Fold& fold, const FoldKernel& k, const CancelCheck& cancelled) const
 {
@@ -230,7 +224,10 @@ double GridSearch::scoreFold(const SvmParams& point, const Fold& fold, const Fol
 std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const CancelCheck& cancelled, const FitDone& onFit)
 {
     using Clock = std::chrono::steady_clock;
-    const bool precomputed = usesPrecomputedKernels();
+    const KernelStorage storage = kernelStorage();
+    if (storage == KernelStorage::ClassPairs)
+        return runClassPairs(onPoint, cancelled, onFit);
+    const bool precomputed = storage == KernelStorage::Full;
     std::vector<double> gram, norms;
     if (precomputed) {
         gram = crossProducts(m_x, m_rows, m_x, m_rows, m_dims);
@@ -281,7 +278,7 @@ std::vector<GridPointResult> GridSearch::run(const PointDone& onPoint, const Can
                 if (onFit)
                     onFit(++fitsDone, fitsTotal);
                 if (--foldsLeft[std::size_t(res.index)] == 0) {
-                    finishPoint(res);
+                    finishGridPoint(res);
                     ++done;
                     if (onPoint)
                         onPoint(res, done, int(m_points.size()));

@@ -2,6 +2,7 @@
 
 #include "io/Cancel.h"
 #include "data/Splits.h"
+#include "svm/PairKernels.h"
 #include "svm/SvmParams.h"
 
 #include <QMetaType>
@@ -39,12 +40,18 @@ struct GridPointResult {
 struct GridSearchOptions {
     Metric metric = Metric::Accuracy;
     int threads = 0;                 ///< 0: one per core
-    double kernelMemoryMb = 6144;    ///< precomputed kernels only below this; libsvm's own kernels above
+    double kernelMemoryMb = 6144;    ///< the kernel storage's budget (PairKernels.h)
+    KernelStorage storage = KernelStorage::Auto;  ///< Auto: the full kernel, class pairs, libsvm, what fits
 };
 
-/// Cross-validated grid search. The Gram matrix X·Xᵀ is computed once with BLAS; each
-/// kernel setting's matrix is derived from it and shared by every C and fold (libsvm's
-/// precomputed-kernel mode); (point, fold) pairs run in parallel.
+/// A point's mean and (population) std of its fold scores.
+void finishGridPoint(GridPointResult& result);
+
+/// Cross-validated grid search. With the full kernel (KernelStorage::Full) the Gram matrix
+/// X·Xᵀ is computed once with BLAS; each kernel setting's matrix is derived from it and
+/// shared by every C and fold; (point, fold) pairs run in parallel and points finish one
+/// after another. Past the budget, the same one class pair at a time (ClassPairs: see
+/// PairKernels.cpp; the points all finish at the end), else libsvm with its own kernels.
 class GridSearch {
 public:
     /// `x`: scaled rows x dims; `labels` 0..classes-1.
@@ -62,9 +69,9 @@ public:
 
     /// The first point with the highest mean (GridSearchCV's rank-1 choice).
     static int bestIndex(const std::vector<GridPointResult>& results);
-    bool usesPrecomputedKernels() const;
-    /// Bytes the precomputed kernels need for `rows` training rows.
-    static double precomputedBytes(int64_t rows);
+    /// Where the kernel values live (never Auto).
+    KernelStorage kernelStorage() const;
+    bool usesPrecomputedKernels() const { return kernelStorage() == KernelStorage::Full; }
 
 private:
     /// A kernel setting's matrix (precomputed) or the rows for libsvm's own kernels.
@@ -73,6 +80,8 @@ private:
         std::shared_ptr<const SvmRows> rows;
     };
     /// One (point, fold) fit: trains on the fold's training rows, scores its validation rows.
+    /// run() with KernelStorage::ClassPairs (PairKernels.cpp).
+    std::vector<GridPointResult> runClassPairs(const PointDone& onPoint, const CancelCheck& cancelled, const FitDone& onFit);
     double scoreFold(const SvmParams& point, const Fold& fold, const FoldKernel& kernel, const CancelCheck& cancelled) const;
 
     std::vector<double> m_x;

@@ -1,6 +1,5 @@
 #include "svm/OutOfFold.h"
 
-#include "svm/DenseSvc.h"
 #include "svm/GridSearch.h"
 #include "svm/SvmModel.h"
 
@@ -8,39 +7,6 @@
 #include <numeric>
 
 namespace deepsvm {
-
-namespace {
-
-std::vector<double> gatherRows(const std::vector<double>& x, int64_t dims, const std::vector<int64_t>& rows)
-{
-    std::vector<double> out;
-    out.reserve(rows.size() * std::size_t(dims));
-    for (int64_t r : rows)
-        out.insert(out.end(), x.begin() + r * dims, x.begin() + (r + 1) * dims);
-    return out;
-}
-
-/// The fold's model, fitted on `train` (n x dims) exactly as the final refit fits all rows.
-SvmModel fitFold(const std::vector<double>& train, int64_t n, int64_t dims, const std::vector<int>& labels,
-                 const SvmParams& params, const OutOfFoldOptions& o)
-{
-    std::vector<int64_t> all(static_cast<std::size_t>(n));
-    std::iota(all.begin(), all.end(), int64_t(0));
-    if (!o.precomputed) {
-        SvmModel::Options mo;
-        mo.probability = o.probability;
-        mo.seed = o.seed;
-        mo.cancelled = o.cancelled;
-        return SvmModel::train(SvmRows::fromFeatures(train, n, dims), all, labels, params, mo);
-    }
-    const std::vector<double> k = kernelMatrix(train, n, train, n, dims, params);
-    const DenseSvc dense = o.probability
-        ? DenseSvc::trainWithProbability(k.data(), n, all, labels, params.C, o.seed, o.threads, o.cancelled)
-        : DenseSvc::train(k.data(), n, all, labels, params.C, o.cancelled);
-    return SvmModel::fromDense(SvmRows::fromKernel(k, n, n), dense, params);
-}
-
-}  // namespace
 
 Evaluation outOfFoldPredictions(const std::vector<double>& x, int64_t rows, int64_t dims, const std::vector<int>& labels,
                                 int classes, const std::vector<Fold>& folds, const SvmParams& params,
@@ -76,7 +42,14 @@ Evaluation outOfFoldPredictions(const std::vector<double>& x, int64_t rows, int6
         const std::vector<double> train = gatherRows(x, dims, f.train);
         const std::vector<double> validation = gatherRows(x, dims, f.validation);
         const int64_t nt = int64_t(f.train.size()), nv = int64_t(f.validation.size());
-        const SvmModel model = fitFold(train, nt, dims, trainLabels, params, options);
+        // The fold's model, fitted on its rows exactly as the final refit fits all rows.
+        FitOptions fo;
+        fo.storage = options.storage;
+        fo.probability = options.probability;
+        fo.seed = options.seed;
+        fo.threads = options.threads;
+        fo.cancelled = options.cancelled;
+        const SvmModel model = fitModel(train, nt, dims, trainLabels, params, fo);
         const Evaluation part = evaluate(model, validation, nv, train, dims, validationLabels, classes);
         // A fold whose training rows miss a class has fewer one-vs-one pairs: its decision
         // values are not comparable with the others', so only full folds keep them.

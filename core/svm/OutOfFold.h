@@ -2,6 +2,7 @@
 
 #include "data/Splits.h"
 #include "io/Cancel.h"
+#include "svm/PairKernels.h"
 #include "svm/SvmParams.h"
 #include "svm/SvmReport.h"
 
@@ -12,7 +13,7 @@ namespace deepsvm {
 
 struct OutOfFoldOptions {
     bool probability = true;  ///< fit each fold's model with probability estimates
-    bool precomputed = true;  ///< kernels with BLAS and DenseSvc (else libsvm's own kernels)
+    KernelStorage storage = KernelStorage::Full;  ///< as the grid search stored its kernels (not Auto)
     unsigned seed = 0;        ///< libsvm's calibration draws
     int threads = 0;
     CancelCheck cancelled;

@@ -275,8 +275,8 @@ SvmModel SvmModel::train(std::shared_ptr<const SvmRows> data, const std::vector<
 
 SvmModel SvmModel::fromDense(std::shared_ptr<const SvmRows> data, const DenseSvc& dense, const SvmParams& params)
 {
-    if (!data || !data->precomputed())
-        throw std::logic_error("SvmModel::fromDense needs the precomputed kernel rows it was trained on");
+    if (!data)
+        throw std::logic_error("SvmModel::fromDense needs the rows it was trained on");
     params.validate();
     SvmModel m;
     m.m_data = std::move(data);
@@ -295,7 +295,9 @@ SvmModel SvmModel::fromDense(std::shared_ptr<const SvmRows> data, const DenseSvc
     const int k = int(dense.labels().size()), l = dense.supportVectorCount(), pairs = k * (k - 1) / 2;
     svm_parameter& p = raw->param;
     p.svm_type = C_SVC;
-    p.kernel_type = PRECOMPUTED;
+    // On the kernel rows it was trained on, or on feature rows with the real kernel (a
+    // model fitted one class pair at a time): then it is the model svm_train would give.
+    p.kernel_type = m.m_data->precomputed() ? PRECOMPUTED : libsvmKernel(params.kernel);
     p.degree = params.degree;
     p.gamma = params.gamma;
     p.coef0 = params.coef0;

@@ -58,6 +58,8 @@ public:
                           const std::vector<int>& labels, const SvmParams& params, const Options& options);
     /// The model `dense` was trained as, on the precomputed kernel `data` (kernel row r is
     /// data row r): a libsvm model like svm_train's, for predictions, probabilities and save.
+    /// With `data` feature rows (SvmRows::fromFeatures of the rows DenseSvc trained on), the
+    /// model uses the real kernel on them.
     static SvmModel fromDense(std::shared_ptr<const SvmRows> data, const DenseSvc& dense, const SvmParams& params);
     /// Loads a libsvm model file. Throws std::runtime_error naming the file.
     static SvmModel load(const std::string& path);

@@ -178,29 +178,6 @@ QJsonArray stringArray(const std::vector<std::string>& items)
 
 }  // namespace
 
-SvmModel SvmTask::refit(const std::vector<double>& x, int64_t dims, const std::shared_ptr<const SvmRows>& features,
-                        const std::vector<int64_t>& allRows, const std::vector<int>& labels, const SvmParams& best,
-                        bool precomputed) const
-{
-    const SvmOptions& o = m_options;
-    const int64_t rows = int64_t(allRows.size());
-    if (!precomputed) {
-        SvmModel::Options mo;
-        mo.probability = o.probability;
-        mo.seed = o.seed;
-        mo.cancelled = cancelCheck();
-        return SvmModel::train(features, allRows, labels, best, mo);
-    }
-    // With the kernel matrix in memory, DenseSvc fits the pairs (and the five calibration
-    // folds of each) on all cores, to libsvm's bits; the saved file still uses the real
-    // kernel (SvmModel::save swaps the support vectors back in).
-    const std::vector<double> k = kernelMatrix(x, rows, x, rows, dims, best);
-    const DenseSvc dense = o.probability
-        ? DenseSvc::trainWithProbability(k.data(), rows, allRows, labels, best.C, o.seed, o.threads, cancelCheck())
-        : DenseSvc::train(k.data(), rows, allRows, labels, best.C, cancelCheck());
-    return SvmModel::fromDense(SvmRows::fromKernel(k, rows, rows), dense, best);
-}
-
 /// What the stages of one SvmTask share: the scaled training rows and the grid's outcome.
 struct SvmTask::Run {
     Inputs in;
@@ -210,7 +187,7 @@ struct SvmTask::Run {
     int classes = 0;
     std::vector<GridPointResult> cv;
     SvmParams best;
-    bool precomputed = false;
+    KernelStorage storage = KernelStorage::Full;
     int gridPoints = 0;
     /// Progress counts fits: points x folds, the refit, the out-of-fold folds, the test scoring.
     int64_t cvFits = 0, totalFits = 1;
@@ -225,12 +202,13 @@ void SvmTask::searchGrid(Run& run)
     gso.metric = o.metric;
     gso.threads = o.threads;
     gso.kernelMemoryMb = o.kernelMemoryMb;
+    gso.storage = o.kernelStorage;
     if (!o.crossValidate && grid.size() != 1)
         throw std::invalid_argument("training without cross-validation needs exactly one grid point, not "
                                     + std::to_string(grid.size()));
     GridSearch search(run.x, train.rows, train.cols, run.in.trainLabels, run.classes, run.folds, grid, gso);
     run.gridPoints = int(grid.size());
-    run.precomputed = search.usesPrecomputedKernels();
+    run.storage = search.kernelStorage();
     run.cvFits = o.crossValidate ? int64_t(grid.size() * run.folds.size()) : 0;
     run.totalFits = run.cvFits + 1 + (o.crossValidate && o.outOfFold ? int64_t(run.folds.size()) : 0)
         + (run.in.haveTest ? 1 : 0);
@@ -272,7 +250,8 @@ QJsonObject SvmTask::reportOf(const Run& run, const SvmModel& model) const
     report[QStringLiteral("metric")] = QString::fromStdString(metricName(o.metric));
     report[QStringLiteral("folds")] = o.crossValidate ? int(run.folds.size()) : 0;
     report[QStringLiteral("cross_validated")] = o.crossValidate;
-    report[QStringLiteral("precomputed_kernels")] = run.precomputed;
+    report[QStringLiteral("precomputed_kernels")] = run.storage == KernelStorage::Full;
+    report[QStringLiteral("kernel_storage")] = QString::fromStdString(kernelStorageName(run.storage));
     report[QStringLiteral("class_names")] = stringArray(run.in.classNames);
     report[QStringLiteral("support_vectors")] = model.supportVectorCount();
     if (!o.labelsOverride.empty())
@@ -290,7 +269,7 @@ QJsonObject SvmTask::outOfFold(const Run& run, const ModelFiles& files)
     checkpoint(run.cvFits + 1, run.totalFits, QStringLiteral("out-of-fold predictions of the best point"));
     OutOfFoldOptions oo;
     oo.probability = o.probability;
-    oo.precomputed = run.precomputed;
+    oo.storage = run.storage;
     oo.seed = o.seed;
     oo.threads = o.threads;
     oo.cancelled = cancelCheck();
@@ -371,7 +350,13 @@ QVariant SvmTask::execute()
     const auto features = SvmRows::fromFeatures(run.x, train.rows, train.cols);
     std::vector<int64_t> allRows(std::size_t(train.rows));
     for (int64_t i = 0; i < train.rows; ++i) allRows[std::size_t(i)] = i;
-    const SvmModel model = refit(run.x, train.cols, features, allRows, run.in.trainLabels, run.best, run.precomputed);
+    FitOptions fo;
+    fo.storage = run.storage;
+    fo.probability = o.probability;
+    fo.seed = o.seed;
+    fo.threads = o.threads;
+    fo.cancelled = cancelCheck();
+    const SvmModel model = fitModel(run.x, train.rows, train.cols, run.in.trainLabels, run.best, fo, features);
     const double refitSeconds = since(tRefit);
     throwIfCancelled();
 

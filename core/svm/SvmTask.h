@@ -35,6 +35,8 @@ struct SvmOptions {
     unsigned seed = 0;
     int threads = 0;
     double kernelMemoryMb = 6144;
+    /// Where the exact SVM keeps its kernel values (PairKernels.h); Auto: what fits kernelMemoryMb.
+    KernelStorage kernelStorage = KernelStorage::Auto;
     /// false: skip cross-validation and fit the grid's only point directly ("train this cell").
     bool crossValidate = true;
     /// With cross-validation: the best point's out-of-fold predictions of the training rows
@@ -65,10 +67,6 @@ private:
     QJsonObject testOn(const Run& run, const SvmModel& model, const ModelFiles& files);
     /// Test rows that nearly duplicate a training row (report.json's near_duplicates).
     QJsonObject leakage(const Run& run) const;
-    /// The best point fitted on every training row (with probability estimates if asked).
-    SvmModel refit(const std::vector<double>& x, int64_t dims, const std::shared_ptr<const SvmRows>& features,
-                   const std::vector<int64_t>& allRows, const std::vector<int>& labels, const SvmParams& best,
-                   bool precomputed) const;
 
     SvmOptions m_options;
 };

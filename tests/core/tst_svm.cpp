@@ -158,6 +158,7 @@ private Q_SLOTS:
     void cancelledWhilePointsFinish();
     void scoreRowsAreRowByRowPredictions_data();
     void scoreRowsAreRowByRowPredictions();
+    void classPairKernelsGiveTheFullKernelsResults();
 
 private:
     QTemporaryDir m_tmp;
@@ -648,7 +649,7 @@ void TestSvm::outOfFoldMatchesCrossValPredict()
     OutOfFoldOptions o;
     o.seed = 7;
     const Evaluation dense = outOfFoldPredictions(x, m_trainBlobs.rows, m_trainBlobs.dims, labels, 4, folds, params, o);
-    o.precomputed = false;  // libsvm's own kernels and solver
+    o.storage = KernelStorage::Libsvm;  // libsvm's own kernels and solver
     const Evaluation libsvm = outOfFoldPredictions(x, m_trainBlobs.rows, m_trainBlobs.dims, labels, 4, folds, params, o);
     // Every training row once, in row order, each predicted by the fold that held it out.
     QCOMPARE(dense.rows.size(), std::size_t(m_trainBlobs.rows));
@@ -1041,6 +1042,91 @@ void TestSvm::scoreRowsAreRowByRowPredictions()
         QVERIFY2(worstDecision < 1e-9, qPrintable(QString::number(worstDecision)));
         QVERIFY2(worstProbability < 1e-9, qPrintable(QString::number(worstProbability)));
     }
+}
+
+void TestSvm::classPairKernelsGiveTheFullKernelsResults()
+{
+    // The grid search, the refit (with and without probabilities) and the out-of-fold
+    // predictions one class pair's kernel at a time against the same on the full n x n
+    // kernel: the same fold scores, best point, support vectors and predictions; decision
+    // values and probabilities equal to rounding (BLAS sums a pair's dot products over other
+    // blocks of rows than the full Gram matrix's).
+    const Blobs train = makeBlobs(50, 5, 12, 11), test = makeBlobs(40, 5, 12, 12);
+    Scaler scaler;
+    scaler.fit(train.x, train.rows, train.dims);
+    const auto x = scaler.transform(train.x, train.rows);
+    const auto xt = scaler.transform(test.x, test.rows);
+    const auto labels = intLabels(train);
+    const auto folds = stratifiedKFold(labels, 5);
+    auto grid = expandGrid({Kernel::Poly, Kernel::Rbf}, {0.1, 1, 10, 100}, {"1", "0.1", "0.01", "scale"}, {3}, {0});
+    const auto linear = expandGrid({Kernel::Linear, Kernel::Sigmoid}, {0.1, 1}, {"0.01"}, {3}, {0.5});
+    grid.insert(grid.end(), linear.begin(), linear.end());
+    std::vector<GridPointResult> byStorage[2];
+    const KernelStorage storages[2] = {KernelStorage::Full, KernelStorage::ClassPairs};
+    for (int s = 0; s < 2; ++s) {
+        GridSearchOptions o;
+        o.storage = storages[s];
+        o.metric = Metric::MacroAuc;  // reads the decision values too
+        GridSearch search(x, train.rows, train.dims, labels, 5, folds, grid, o);
+        QCOMPARE(search.kernelStorage(), storages[s]);
+        int64_t lastFit = 0;
+        int points = 0;
+        byStorage[s] = search.run([&](const GridPointResult&, int, int) { ++points; }, {},
+                                  [&](int64_t done, int64_t total) {
+                                      QVERIFY(done > lastFit && done <= total);
+                                      QCOMPARE(total, int64_t(grid.size() * folds.size()));
+                                      lastFit = done;
+                                  });
+        QCOMPARE(points, int(grid.size()));
+        QCOMPARE(lastFit, int64_t(grid.size() * folds.size()));
+    }
+    QCOMPARE(byStorage[1].size(), grid.size());
+    double worstScore = 0;
+    for (std::size_t i = 0; i < grid.size(); ++i)
+        for (std::size_t f = 0; f < folds.size(); ++f)
+            worstScore = std::max(worstScore, std::abs(byStorage[0][i].folds[f] - byStorage[1][i].folds[f]));
+    qInfo("%zu points x %zu folds: worst fold-score difference %.2e", grid.size(), folds.size(), worstScore);
+    QVERIFY2(worstScore < 1e-12, qPrintable(QString::number(worstScore)));
+    const int best = GridSearch::bestIndex(byStorage[0]);
+    QCOMPARE(GridSearch::bestIndex(byStorage[1]), best);
+
+    for (const bool probability : {false, true}) {
+        SvmParams params = byStorage[0][std::size_t(best)].params;
+        resolveGammaOn(params, x, train.dims);
+        FitOptions fo;
+        fo.probability = probability;
+        fo.seed = 3;
+        fo.storage = KernelStorage::Full;
+        const SvmModel full = fitModel(x, train.rows, train.dims, labels, params, fo);
+        fo.storage = KernelStorage::ClassPairs;
+        const SvmModel pairs = fitModel(x, train.rows, train.dims, labels, params, fo);
+        QCOMPARE(pairs.supportIndices(), full.supportIndices());
+        const SvmModel::Scores a = full.scoreRows(xt, test.rows, test.dims, x);
+        const SvmModel::Scores b = pairs.scoreRows(xt, test.rows, test.dims, {});
+        QCOMPARE(b.predicted, a.predicted);
+        double worst = 0;
+        for (std::size_t i = 0; i < a.decisions.size(); ++i) worst = std::max(worst, std::abs(a.decisions[i] - b.decisions[i]));
+        for (std::size_t i = 0; i < a.probabilities.size(); ++i)
+            worst = std::max(worst, std::abs(a.probabilities[i] - b.probabilities[i]));
+        QCOMPARE(b.probabilities.size(), a.probabilities.size());
+        qInfo("refit%s: %d support vectors, worst decision/probability difference %.2e",
+              probability ? " with probabilities" : "", pairs.supportVectorCount(), worst);
+        QVERIFY2(worst < 1e-9, qPrintable(QString::number(worst)));
+    }
+
+    OutOfFoldOptions oo;
+    oo.seed = 5;
+    oo.storage = KernelStorage::Full;
+    SvmParams params = byStorage[0][std::size_t(best)].params;
+    resolveGammaOn(params, x, train.dims);
+    const Evaluation full = outOfFoldPredictions(x, train.rows, train.dims, labels, 5, folds, params, oo);
+    oo.storage = KernelStorage::ClassPairs;
+    const Evaluation pairs = outOfFoldPredictions(x, train.rows, train.dims, labels, 5, folds, params, oo);
+    QCOMPARE(pairs.predicted, full.predicted);
+    double worst = 0;
+    for (std::size_t i = 0; i < full.probabilities.size(); ++i)
+        worst = std::max(worst, std::abs(full.probabilities[i] - pairs.probabilities[i]));
+    QVERIFY2(worst < 1e-9, qPrintable(QString::number(worst)));
 }
 
 QTEST_GUILESS_MAIN(TestSvm)
