@@ -7,7 +7,7 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev qt6-svg-dev
-  libopencv-dev libsvm-dev libsvm-tools libarchive-dev libblas-dev libopenblas0-pthread qt6-qpa-plugins
+  libopencv-dev libsvm-dev libsvm-tools liblinear-dev libarchive-dev libblas-dev liblapack-dev libopenblas0-pthread qt6-qpa-plugins
 )
 test_pkgs=(
   python3-torch python3-torchvision python3-sklearn python3-numpy

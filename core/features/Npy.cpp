@@ -151,6 +151,11 @@ NpyArray<float> readNpyFloat(const std::string& path)
     return readConverted<float>(path, {"<f4", "<f8"});
 }
 
+NpyArray<double> readNpyDouble(const std::string& path)
+{
+    return readConverted<double>(path, {"<f8", "<f4"});
+}
+
 NpyArray<int64_t> readNpyInt(const std::string& path)
 {
     return readConverted<int64_t>(path, {"<i8", "<i4", "|u1"});
@@ -171,6 +176,11 @@ void writeWhole(const std::string& path, const std::string& header, const void* 
 void writeNpy(const std::string& path, const float* data, int64_t rows, int64_t cols)
 {
     writeWhole(path, headerFor("<f4", {rows, cols}), data, std::size_t(rows * cols) * sizeof(float));
+}
+
+void writeNpy(const std::string& path, const double* data, int64_t rows, int64_t cols)
+{
+    writeWhole(path, headerFor("<f8", {rows, cols}), data, std::size_t(rows * cols) * sizeof(double));
 }
 
 void writeNpy(const std::string& path, const int64_t* data, int64_t count)

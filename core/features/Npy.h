@@ -26,6 +26,8 @@ struct NpyArray {
 
 /// Reads float32 (or float64, converted) arrays. Throws NpyError naming the file.
 NpyArray<float> readNpyFloat(const std::string& path);
+/// Reads float64 (or float32, converted) arrays. Throws NpyError naming the file.
+NpyArray<double> readNpyDouble(const std::string& path);
 /// Reads int64 (or int32/uint8, converted) arrays. Throws NpyError naming the file.
 NpyArray<int64_t> readNpyInt(const std::string& path);
 /// Parses the header from bytes (for tests and fuzzers): returns descr, fortran, shape, data offset.
@@ -38,6 +40,7 @@ struct NpyHeader {
 NpyHeader parseNpyHeader(const std::string& bytes, const std::string& displayName);
 
 void writeNpy(const std::string& path, const float* data, int64_t rows, int64_t cols);
+void writeNpy(const std::string& path, const double* data, int64_t rows, int64_t cols);
 void writeNpy(const std::string& path, const int64_t* data, int64_t count);
 
 /// Writes a float32 rows x cols array a batch of rows at a time, so memory stays flat; the

@@ -30,4 +30,9 @@ void binaryProbability(const double* kernel, int64_t n, const std::vector<int64_
                        const std::vector<int>& perm, double C, double eps, bool shrinking, const CancelCheck& cancelled,
                        double* A, double* B, int64_t* iterations);
 
+/// libsvm's sigmoid_train: Platt's sigmoid P(+1 | f) = 1 / (1 + exp(A f + B)) fitted to
+/// decision values `dec` with classes `labels` (+1/-1) by Newton's method with backtracking
+/// (Lin, Lin and Weng's version), the same operations in the same order.
+void sigmoidTrain(const std::vector<double>& dec, const std::vector<std::int8_t>& labels, double* A, double* B);
+
 }  // namespace deepsvm::detail

@@ -12,10 +12,8 @@
 
 namespace deepsvm {
 
-namespace {
+namespace detail {
 
-/// libsvm's sigmoid_train: Platt's sigmoid fitted by Newton's method with backtracking
-/// (Lin, Lin and Weng's version), the same operations in the same order.
 void sigmoidTrain(const std::vector<double>& dec, const std::vector<std::int8_t>& labels, double* outA, double* outB)
 {
     const int l = int(dec.size());
@@ -88,9 +86,6 @@ void sigmoidTrain(const std::vector<double>& dec, const std::vector<std::int8_t>
     *outB = B;
 }
 
-}  // namespace
-
-namespace detail {
 
 /// svm_binary_svc_probability: 5-fold decision values on the binary problem (`sub`, `y`) with
 /// libsvm's shuffle `perm`, then the sigmoid fitted to them.

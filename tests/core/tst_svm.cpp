@@ -7,6 +7,8 @@
 #include "svm/DenseSvc.h"
 #include "svm/GridSearch.h"
 #include "svm/Gram.h"
+#include "svm/LinearSvc.h"
+#include "svm/Nystroem.h"
 #include "svm/Scaler.h"
 #include "svm/SvmModel.h"
 #include "svm/OutOfFold.h"
@@ -21,6 +23,8 @@
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+
+#include <numeric>
 #include <QTest>
 
 #include <libsvm/svm.h>
@@ -159,6 +163,9 @@ private Q_SLOTS:
     void scoreRowsAreRowByRowPredictions_data();
     void scoreRowsAreRowByRowPredictions();
     void classPairKernelsGiveTheFullKernelsResults();
+    void linearSvcMatchesLinearSVC_data();
+    void linearSvcMatchesLinearSVC();
+    void nystroemMatchesScikitLearn();
 
 private:
     QTemporaryDir m_tmp;
@@ -1127,6 +1134,137 @@ void TestSvm::classPairKernelsGiveTheFullKernelsResults()
     for (std::size_t i = 0; i < full.probabilities.size(); ++i)
         worst = std::max(worst, std::abs(full.probabilities[i] - pairs.probabilities[i]));
     QVERIFY2(worst < 1e-9, qPrintable(QString::number(worst)));
+}
+
+void TestSvm::linearSvcMatchesLinearSVC_data()
+{
+    QTest::addColumn<int>("classes");
+    QTest::addColumn<double>("C");
+    QTest::newRow("4 classes, C=1") << 4 << 1.0;
+    QTest::newRow("4 classes, C=0.01") << 4 << 0.01;
+    QTest::newRow("2 classes, C=0.1") << 2 << 0.1;
+}
+
+void TestSvm::linearSvcMatchesLinearSVC()
+{
+    // LIBLINEAR's dual solver (as scikit-learn's LinearSVC) on overlapping blobs, against
+    // LinearSVC itself: the same predictions on at least 99.5% of the test rows (both stop at
+    // a tolerance, and shuffle with different generators), decision values close.
+    if (!m_reference)
+        QSKIP("/usr/bin/python3 with scikit-learn is not installed: run packaging/install-deps.sh --tests");
+    QFETCH(int, classes);
+    QFETCH(double, C);
+    const Blobs train = makeBlobs(150, classes, 12, 21, 0.8), test = makeBlobs(150, classes, 12, 22, 0.8);
+    const QString trainPrefix = m_tmp.path() + QStringLiteral("/lin-train"), testPrefix = m_tmp.path() + QStringLiteral("/lin-test");
+    save(train, trainPrefix);
+    save(test, testPrefix);
+    Scaler scaler;
+    scaler.fit(train.x, train.rows, train.dims);
+    const auto x = scaler.transform(train.x, train.rows);
+    const auto xt = scaler.transform(test.x, test.rows);
+    std::vector<int64_t> all(std::size_t(train.rows));
+    std::iota(all.begin(), all.end(), int64_t(0));
+    LinearSvc::Options o;
+    o.probability = true;
+    const LinearSvc model = LinearSvc::train(x, train.dims, all, intLabels(train), C, o);
+    const std::vector<double> d = model.decisions(xt, test.rows);
+    const std::vector<int> predicted = model.predict(d);
+    const QJsonObject ref = reference({QStringLiteral("linearsvc"), trainPrefix, testPrefix, QString::number(C, 'g', 17)}).object();
+    const QJsonArray refPred = ref[QStringLiteral("predicted")].toArray();
+    const QJsonArray refDec = ref[QStringLiteral("decision")].toArray();
+    QCOMPARE(refPred.size(), int(test.rows));
+    int agree = 0, truthAgree = 0;
+    double worst = 0, scale = 0;
+    for (int64_t i = 0; i < test.rows; ++i) {
+        agree += predicted[std::size_t(i)] == refPred[int(i)].toInt();
+        truthAgree += predicted[std::size_t(i)] == int(test.y[std::size_t(i)]);
+        for (int k = 0; k < classes; ++k) {
+            // Binary: scikit-learn's one value is the second class's.
+            const double theirs = classes == 2 ? (k == 1 ? refDec[int(i)].toDouble() : -refDec[int(i)].toDouble())
+                                               : refDec[int(i)].toArray()[k].toDouble();
+            worst = std::max(worst, std::abs(d[std::size_t(i * classes + k)] - theirs));
+            scale = std::max(scale, std::abs(theirs));
+        }
+    }
+    qInfo("%d classes, C=%g: %d/%lld predictions agree with LinearSVC (accuracy %.3f), worst decision difference %.2e of %.2f",
+          classes, C, agree, static_cast<long long>(test.rows), double(truthAgree) / double(test.rows), worst, scale);
+    QVERIFY(double(agree) >= 0.995 * double(test.rows));
+    QVERIFY2(worst < 0.02 * scale, qPrintable(QString::number(worst)));
+    // Platt: rows sum to 1, and the most probable class is mostly the predicted one.
+    const std::vector<double> p = model.probabilities(d);
+    QCOMPARE(p.size(), d.size());
+    int sameTop = 0;
+    for (int64_t i = 0; i < test.rows; ++i) {
+        double sum = 0;
+        int top = 0;
+        for (int k = 0; k < classes; ++k) {
+            sum += p[std::size_t(i * classes + k)];
+            if (p[std::size_t(i * classes + k)] > p[std::size_t(i * classes + top)]) top = k;
+        }
+        QVERIFY(std::abs(sum - 1.0) < 1e-12);
+        sameTop += top == predicted[std::size_t(i)];
+    }
+    QVERIFY2(double(sameTop) >= 0.95 * double(test.rows), qPrintable(QString::number(sameTop)));
+    // The file gives back the same model.
+    const std::string file = (m_tmp.path() + QStringLiteral("/linear.json")).toStdString();
+    model.save(file);
+    const LinearSvc loaded = LinearSvc::load(file);
+    QCOMPARE(loaded.decisions(xt, test.rows), d);
+    QCOMPARE(loaded.probabilities(d), p);
+}
+
+void TestSvm::nystroemMatchesScikitLearn()
+{
+    // Our Nystroem map on the same landmark rows as scikit-learn's Nystroem: the same
+    // approximate kernel (mapped rows' dot products, which do not depend on the landmarks'
+    // order), then LinearSVC on the mapped rows: the same predictions on >= 99.5% of rows.
+    if (!m_reference)
+        QSKIP("/usr/bin/python3 with scikit-learn is not installed: run packaging/install-deps.sh --tests");
+    const Blobs train = makeBlobs(100, 4, 12, 31), test = makeBlobs(100, 4, 12, 32);
+    const QString trainPrefix = m_tmp.path() + QStringLiteral("/ny-train"), testPrefix = m_tmp.path() + QStringLiteral("/ny-test");
+    save(train, trainPrefix);
+    save(test, testPrefix);
+    Scaler scaler;
+    scaler.fit(train.x, train.rows, train.dims);
+    const auto x = scaler.transform(train.x, train.rows);
+    const auto xt = scaler.transform(test.x, test.rows);
+    const std::vector<int64_t> landmarks = Nystroem::chooseLandmarks(train.rows, 80, 4);
+    QCOMPARE(landmarks.size(), std::size_t(80));
+    const QString landmarkFile = m_tmp.path() + QStringLiteral("/landmarks.npy");
+    writeNpy(landmarkFile.toStdString(), landmarks.data(), int64_t(landmarks.size()));
+    SvmParams k;
+    k.kernel = Kernel::Rbf;
+    k.gamma = 0.05;
+    const Nystroem map = Nystroem::fit(x, train.dims, landmarks, k);
+    const std::vector<double> ftr = map.transform(x, train.rows), fte = map.transform(xt, test.rows);
+    const int64_t m = map.components();
+    std::vector<int64_t> all(std::size_t(train.rows));
+    std::iota(all.begin(), all.end(), int64_t(0));
+    const LinearSvc model = LinearSvc::train(ftr, m, all, intLabels(train), 1.0, {});
+    const std::vector<int> predicted = model.predict(model.decisions(fte, test.rows));
+    const QJsonObject ref = reference({QStringLiteral("nystroem"), trainPrefix, testPrefix, landmarkFile, QStringLiteral("rbf"),
+                                       QStringLiteral("0.05"), QStringLiteral("3"), QStringLiteral("0"), QStringLiteral("1")})
+                                .object();
+    const QJsonArray approx = ref[QStringLiteral("approx_kernel")].toArray();
+    QCOMPARE(approx.size(), 20);
+    double worst = 0;
+    for (int i = 0; i < 20; ++i)
+        for (int j = 0; j < 50; ++j) {
+            double dot = 0;
+            for (int64_t c = 0; c < m; ++c) dot += fte[std::size_t(i * m + c)] * ftr[std::size_t(j * m + c)];
+            worst = std::max(worst, std::abs(dot - approx[i].toArray()[j].toDouble()));
+        }
+    const QJsonArray refPred = ref[QStringLiteral("predicted")].toArray();
+    int agree = 0;
+    for (int64_t i = 0; i < test.rows; ++i) agree += predicted[std::size_t(i)] == refPred[int(i)].toInt();
+    qInfo("Nystroem, 80 landmarks: worst approximate-kernel difference %.2e, %d/%lld predictions agree", worst, agree,
+          static_cast<long long>(test.rows));
+    QVERIFY2(worst < 1e-8, qPrintable(QString::number(worst)));
+    QVERIFY(double(agree) >= 0.995 * double(test.rows));
+    // Saved and loaded, the same map.
+    const std::string prefix = (m_tmp.path() + QStringLiteral("/nystroem")).toStdString();
+    map.save(prefix);
+    QCOMPARE(Nystroem::load(prefix).transform(xt, test.rows), fte);
 }
 
 QTEST_GUILESS_MAIN(TestSvm)

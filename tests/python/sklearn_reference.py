@@ -9,6 +9,13 @@
   oof TRAIN FOLDS.json KERNEL C GAMMA DEGREE COEF0
                                               StandardScaler + cross_val_predict(SVC) on these folds:
                                               predictions and predict_proba (random_state=0), JSON
+  linearsvc TRAIN TEST C                      StandardScaler + LinearSVC(C) (its defaults, random_state=0):
+                                              predictions and decision values on TEST, coef_, intercept_, JSON
+  nystroem TRAIN TEST LANDMARKS.npy KERNEL GAMMA DEGREE COEF0 C
+                                              StandardScaler + Nystroem fitted on these landmark rows (all of
+                                              them as components) + LinearSVC(C): predictions on TEST and the
+                                              approximate kernel of the first 20 TEST rows against the first
+                                              50 TRAIN rows (mapped rows' dot products), JSON
   metrics TRUTH.npy SCORES.npy PRED.npy       roc_curve / roc_auc_score / confusion_matrix /
                                               classification_report, JSON
 TRAIN/TEST are prefixes of PREFIX.features.npy + PREFIX.labels.npy.
@@ -88,6 +95,37 @@ def cmd_oof(train, folds_path, kernel, c, gamma, degree, coef0):
     predicted = cross_val_predict(SVC(**params), xs, y, cv=cv, method="predict")
     proba = cross_val_predict(SVC(probability=True, random_state=0, **params), xs, y, cv=cv, method="predict_proba")
     print(json.dumps({"predicted": predicted.tolist(), "proba": proba.tolist()}))
+
+
+def cmd_linearsvc(train, test, c):
+    from sklearn.svm import LinearSVC
+    xtr, ytr = load(train)
+    xte, _ = load(test)
+    scaler = StandardScaler().fit(xtr)
+    model = LinearSVC(C=float(c), random_state=0).fit(scaler.transform(xtr), ytr)
+    xs = scaler.transform(xte)
+    print(json.dumps({"predicted": model.predict(xs).tolist(), "decision": model.decision_function(xs).tolist(),
+                      "coef": model.coef_.tolist(), "intercept": model.intercept_.tolist(),
+                      "n_iter": int(model.n_iter_)}))
+
+
+def cmd_nystroem(train, test, landmarks, kernel, gamma, degree, coef0, c):
+    from sklearn.kernel_approximation import Nystroem
+    from sklearn.svm import LinearSVC
+    xtr, ytr = load(train)
+    xte, _ = load(test)
+    scaler = StandardScaler().fit(xtr)
+    xs, xt = scaler.transform(xtr), scaler.transform(xte)
+    basis = xs[np.load(landmarks)]
+    params = {"gamma": float(gamma)}
+    if kernel in ("poly", "sigmoid"):
+        params["coef0"] = float(coef0)
+    if kernel == "poly":
+        params["degree"] = int(degree)
+    ny = Nystroem(kernel=kernel, n_components=len(basis), random_state=0, **params).fit(basis)
+    ftr, fte = ny.transform(xs), ny.transform(xt)
+    model = LinearSVC(C=float(c), random_state=0).fit(ftr, ytr)
+    print(json.dumps({"predicted": model.predict(fte).tolist(), "approx_kernel": (fte[:20] @ ftr[:50].T).tolist()}))
 
 
 def cmd_metrics(truth_path, scores_path, pred_path):
