@@ -47,7 +47,7 @@ QCommandLineOption labelsOverrideOption()
 void SvmCliOptions::addTo(QCommandLineParser& p) const
 {
     for (const auto& o : {kernel, C, gamma, degree, coef0, folds, foldIndices, holdout, metric, noScale, noProbability,
-                          seed, threads, kernelMemory, kernelStorage, noOof})
+                          seed, threads, kernelMemory, solver, kernelStorage, noOof})
         p.addOption(o);
 }
 
@@ -79,6 +79,7 @@ void SvmCliOptions::read(const QCommandLineParser& p, SvmOptions* o) const
     o->kernelMemoryMb = p.value(kernelMemory).toDouble(&ok);
     if (!ok) throw std::invalid_argument("--kernel-memory takes a number of MiB");
     o->kernelStorage = parseKernelStorage(p.value(kernelStorage).toStdString());
+    o->solver = Solver::parse(p.value(solver).toStdString());
 }
 
 QString gridPointLine(const GridPointResult& p)
@@ -99,6 +100,7 @@ int runSvmTask(const SvmOptions& options, QJsonObject* report)
     // Fits done of all (grid points x folds, the refit, the out-of-fold folds, the test
     // scoring), with an ETA, at least every 5 s however long one fit takes.
     ProgressPrinter printer(QStringLiteral("fits"), 5.0);
+    QObject::connect(&task, &SvmTask::solverChosen, &task, [&](const QString& text) { printer.println(text); });
     QObject::connect(&task, &Task::partialResult, &task, [&](const QVariant& v) {
         printer.println(gridPointLine(v.value<GridPointResult>()));
         if (interruptRequested())

@@ -29,6 +29,9 @@ struct SvmCliOptions {
     QCommandLineOption seed = makeOption("seed", "Seed of the probability calibration and hold-out split.", "S", "0");
     QCommandLineOption threads = makeOption("threads", "Parallel fits (default: one per core).", "N", "0");
     QCommandLineOption kernelMemory = makeOption("kernel-memory", "MiB the exact SVM's kernel values may use.", "MB", "6144");
+    QCommandLineOption solver = makeOption("solver", "auto (from the rows, kernels and memory), exact (libsvm's SVC), "
+                                           "liblinear (LinearSVC, linear kernel) or nystroem:M (M landmarks + LinearSVC).",
+                                           "S", "auto");
     QCommandLineOption kernelStorage = makeOption("kernel-storage", "auto, full (the n x n kernel), class-pairs (one "
                                                   "class pair's kernel at a time) or libsvm (its own kernels).", "S", "auto");
     QCommandLineOption noOof = makeOption("no-oof", "Skip the best point's out-of-fold predictions of the training rows "

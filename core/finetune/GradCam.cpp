@@ -154,6 +154,9 @@ struct SvmGradCam::Impl {
 SvmGradCam::SvmGradCam(const std::string& modelDir) : d(std::make_unique<Impl>())
 {
     const ModelBundle bundle = ModelBundle::read(modelDir);
+    if (bundle.linear)
+        throw std::runtime_error(modelDir + "/model.linear.json: Grad-CAM here differentiates the exact SVM's kernel; "
+                                 "train with --solver exact for heat maps");
     bundle.requireFeatureKey("; the model cannot be traced back to images");
     const FeatureKey& key = bundle.features.key;
     if (key.layer == "fc")

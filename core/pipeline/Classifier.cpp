@@ -7,6 +7,7 @@
 #include "metrics/Metrics.h"
 #include "nets/InferenceNet.h"
 #include "pipeline/BundleNetwork.h"
+#include "svm/LinearModel.h"
 #include "svm/SvmModel.h"
 #include "svm/SvmReport.h"
 #include "svm/SvmTask.h"
@@ -70,11 +71,17 @@ std::vector<Classifier::Result> Classifier::Impl::score(const float* raw, int64_
                                  + std::to_string(bundle.scaler.dims()));
     const std::vector<float> features(raw, raw + n * dims);
     const std::vector<double> x = bundle.scaler.transform(features, n);
-    // The batch in one go: its kernel against the support vectors with BLAS, as the run's
-    // own test scoring computes it (SvmModel::scoreRows).
-    const SvmModel::Scores scored = bundle.model->scoreRows(x, n, dims, {});
-    const std::vector<int> labels = bundle.model->labels();
     const int classes = int(bundle.classNames.size());
+    // The batch in one go: the exact SVM's kernel against the support vectors with BLAS, as
+    // the run's own test scoring computes it (SvmModel::scoreRows), or the linear model's
+    // decision values (LinearModel::scoreRows).
+    SvmModel::Scores scored;
+    LinearModel::Scores linearScores;
+    if (bundle.linear)
+        linearScores = bundle.linear->scoreRows(x, n, classes);
+    else
+        scored = bundle.model->scoreRows(x, n, dims, {});
+    const std::vector<int> labels = bundle.modelLabels();
     const std::size_t pairs = labels.size() * (labels.size() - 1) / 2;
     std::vector<Result> out(static_cast<std::size_t>(n));
     for (int64_t i = 0; i < n; ++i) {
@@ -84,10 +91,12 @@ std::vector<Classifier::Result> Classifier::Impl::score(const float* raw, int64_
         for (int64_t c = 0; c < dims; ++c) norm += x[std::size_t(i * dims + c)] * x[std::size_t(i * dims + c)];
         r.distance = std::sqrt(norm);
         r.farFromTraining = bundle.features.outlierNorm > 0 && r.distance > bundle.features.outlierNorm;
-        r.predicted = scored.predicted[std::size_t(i)];
         std::vector<double>& score = r.scores;
         score.assign(std::size_t(classes), 0.0);
-        if (!scored.probabilities.empty()) {
+        r.predicted = bundle.linear ? linearScores.predicted[std::size_t(i)] : scored.predicted[std::size_t(i)];
+        if (bundle.linear) {
+            score.assign(linearScores.perClass.begin() + i * classes, linearScores.perClass.begin() + (i + 1) * classes);
+        } else if (!scored.probabilities.empty()) {
             for (std::size_t k = 0; k < labels.size(); ++k)
                 score[std::size_t(labels[k])] = scored.probabilities[std::size_t(i) * labels.size() + k];
         } else {

@@ -1,6 +1,7 @@
 #include "pipeline/ModelBundle.h"
 
 #include "io/JsonFile.h"
+#include "svm/LinearModel.h"
 #include "svm/SvmModel.h"
 #include "svm/SvmReport.h"
 
@@ -57,23 +58,41 @@ ModelBundle ModelBundle::read(const std::string& dir)
     b.dir = dir;
     b.classNames = readClassesJson(files.classes());
     b.scaler = Scaler::load(files.scaler());
-    b.model = std::make_unique<SvmModel>(SvmModel::load(files.model()));
+    const bool linear = LinearModel::existsIn(dir);
+    if (linear)
+        b.linear = std::make_unique<LinearModel>(LinearModel::load(dir));
+    else
+        b.model = std::make_unique<SvmModel>(SvmModel::load(files.model()));
     b.features = FeatureSettings::fromJson(readObject(files.featureSettings()));
-    for (int label : b.model->labels())
+    const std::string modelFile = linear ? dir + "/model.linear.json" : files.model();
+    const int64_t modelDims = linear ? (b.linear->hasNystroem() ? b.linear->nystroem()->dims() : b.linear->svc().dims())
+                                     : b.scaler.dims();
+    if (modelDims != b.scaler.dims())
+        throw std::runtime_error(modelFile + ": takes " + std::to_string(modelDims) + " features but " + files.scaler()
+                                 + " scales " + std::to_string(b.scaler.dims()) + "; the files come from different models");
+    for (int label : b.modelLabels())
         if (label < 0 || label >= int(b.classNames.size()))
-            throw std::runtime_error(files.model() + ": has class " + std::to_string(label) + " but " + files.classes()
+            throw std::runtime_error(modelFile + ": has class " + std::to_string(label) + " but " + files.classes()
                                      + " names " + std::to_string(b.classNames.size()) + " classes; the files come from different models");
     return b;
 }
 
+std::vector<int> ModelBundle::modelLabels() const
+{
+    return linear ? linear->svc().labels() : model ? model->labels() : std::vector<int>{};
+}
+
 void ModelBundle::write(const std::string& dir) const
 {
-    if (!model)
+    if (!model && !linear)
         throw std::logic_error("ModelBundle::write: no SVM model to write");
     const ModelFiles files{dir};
     writeClassesJson(files.classes(), classNames);
     scaler.save(files.scaler());
-    model->save(files.model());
+    if (linear)
+        linear->save(dir);
+    else
+        model->save(files.model());
     writeJson(files.featureSettings(), features.toJson());
 }
 

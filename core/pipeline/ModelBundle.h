@@ -12,6 +12,7 @@
 namespace deepsvm {
 
 class SvmModel;
+class LinearModel;
 
 /// features.json of a model folder: the cache key of the training features (how images
 /// become feature rows), the weights file they came from and the outlier threshold.
@@ -27,8 +28,8 @@ struct FeatureSettings {
     static FeatureSettings fromJson(const QJsonObject& o);
 };
 
-/// A model folder as `deepsvm svm`/`run` write it: classes.json, scaler.json, model.libsvm and
-/// features.json, read with every consistency check in one place. The network that turns
+/// A model folder as `deepsvm svm`/`run` write it: classes.json, scaler.json, model.libsvm (or
+/// model.linear.json and, for Nystroem, nystroem*.{json,npy}) and features.json, read with every consistency check in one place. The network that turns
 /// images into the model's features is built by buildNetwork() (pipeline/BundleNetwork.h),
 /// so code that only needs the SVM side stays free of LibTorch.
 class ModelBundle {
@@ -51,8 +52,11 @@ public:
     std::string dir;
     std::vector<std::string> classNames;
     Scaler scaler;
-    std::unique_ptr<SvmModel> model;
+    std::unique_ptr<SvmModel> model;          ///< the exact SVM (model.libsvm), or
+    std::unique_ptr<LinearModel> linear;      ///< a linear one (model.linear.json, --solver liblinear / nystroem:M)
     FeatureSettings features;
+    /// The classes the model predicts (libsvm labels or the linear model's).
+    std::vector<int> modelLabels() const;
 };
 
 }  // namespace deepsvm

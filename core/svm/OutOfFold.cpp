@@ -12,6 +12,27 @@ Evaluation outOfFoldPredictions(const std::vector<double>& x, int64_t rows, int6
                                 int classes, const std::vector<Fold>& folds, const SvmParams& params,
                                 const OutOfFoldOptions& options)
 {
+    // The fold's model, fitted on its rows exactly as the final refit fits all rows.
+    FitOptions fo;
+    fo.storage = options.storage;
+    fo.probability = options.probability;
+    fo.seed = options.seed;
+    fo.threads = options.threads;
+    fo.cancelled = options.cancelled;
+    return outOfFoldPredictions(
+        x, rows, dims, labels, classes, folds,
+        [&](const std::vector<double>& train, int64_t nt, const std::vector<int>& trainLabels,
+            const std::vector<double>& validation, int64_t nv, const std::vector<int>& validationLabels) {
+            const SvmModel model = fitModel(train, nt, dims, trainLabels, params, fo);
+            return evaluate(model, validation, nv, train, dims, validationLabels, classes);
+        },
+        options.cancelled);
+}
+
+Evaluation outOfFoldPredictions(const std::vector<double>& x, int64_t rows, int64_t dims, const std::vector<int>& labels,
+                                int classes, const std::vector<Fold>& folds, const FoldPredictor& predict,
+                                const CancelCheck& cancelled)
+{
     // Where each validated row lands in the result: row order.
     std::vector<int64_t> position(std::size_t(rows), -1);
     for (const Fold& f : folds)
@@ -29,28 +50,19 @@ Evaluation outOfFoldPredictions(const std::vector<double>& x, int64_t rows, int6
     e.predicted.resize(n);
     e.decisions.assign(n * pairs, 0.0);
     e.rocScores.assign(n * std::size_t(classes), 0.0);
-    if (options.probability)
-        e.probabilities.assign(n * std::size_t(classes), 0.0);
+    bool anyDecisions = false;
 
     for (const Fold& f : folds) {
         if (f.validation.empty())
             continue;
-        throwIfCancelled(options.cancelled);
+        throwIfCancelled(cancelled);
         std::vector<int> trainLabels, validationLabels;
         for (int64_t r : f.train) trainLabels.push_back(labels[std::size_t(r)]);
         for (int64_t r : f.validation) validationLabels.push_back(labels[std::size_t(r)]);
         const std::vector<double> train = gatherRows(x, dims, f.train);
         const std::vector<double> validation = gatherRows(x, dims, f.validation);
         const int64_t nt = int64_t(f.train.size()), nv = int64_t(f.validation.size());
-        // The fold's model, fitted on its rows exactly as the final refit fits all rows.
-        FitOptions fo;
-        fo.storage = options.storage;
-        fo.probability = options.probability;
-        fo.seed = options.seed;
-        fo.threads = options.threads;
-        fo.cancelled = options.cancelled;
-        const SvmModel model = fitModel(train, nt, dims, trainLabels, params, fo);
-        const Evaluation part = evaluate(model, validation, nv, train, dims, validationLabels, classes);
+        const Evaluation part = predict(train, nt, trainLabels, validation, nv, validationLabels);
         // A fold whose training rows miss a class has fewer one-vs-one pairs: its decision
         // values are not comparable with the others', so only full folds keep them.
         const std::size_t partPairs = nv > 0 ? part.decisions.size() / std::size_t(nv) : 0;
@@ -58,14 +70,20 @@ Evaluation outOfFoldPredictions(const std::vector<double>& x, int64_t rows, int6
             const std::size_t at = std::size_t(position[std::size_t(f.validation[std::size_t(i)])]);
             e.truth[at] = validationLabels[std::size_t(i)];
             e.predicted[at] = part.predicted[std::size_t(i)];
+            anyDecisions = anyDecisions || partPairs > 0;
             if (partPairs == pairs)
                 std::copy_n(part.decisions.begin() + i * int64_t(pairs), pairs, e.decisions.begin() + int64_t(at * pairs));
             std::copy_n(part.rocScores.begin() + i * classes, classes, e.rocScores.begin() + int64_t(at) * classes);
-            if (options.probability && !part.probabilities.empty())
+            if (!part.probabilities.empty()) {
+                if (e.probabilities.empty())
+                    e.probabilities.assign(n * std::size_t(classes), 0.0);
                 std::copy_n(part.probabilities.begin() + i * classes, classes,
                             e.probabilities.begin() + int64_t(at) * classes);
+            }
         }
     }
+    if (!anyDecisions)
+        e.decisions.clear();  // a model without one-vs-one values (the linear solvers)
     e.confusion = confusionMatrix(e.truth, e.predicted, classes);
     e.roc = rocOneVsRest(e.truth, e.rocScores, classes);
     return e;

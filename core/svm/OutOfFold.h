@@ -7,6 +7,7 @@
 #include "svm/SvmReport.h"
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace deepsvm {
@@ -27,5 +28,15 @@ struct OutOfFoldOptions {
 Evaluation outOfFoldPredictions(const std::vector<double>& x, int64_t rows, int64_t dims, const std::vector<int>& labels,
                                 int classes, const std::vector<Fold>& folds, const SvmParams& params,
                                 const OutOfFoldOptions& options);
+
+/// One fold's predictions: a model fitted on `train` (nt x dims) with `trainLabels`, scoring
+/// `validation` (nv x dims) against `validationLabels`.
+using FoldPredictor = std::function<Evaluation(const std::vector<double>& train, int64_t nt, const std::vector<int>& trainLabels,
+                                               const std::vector<double>& validation, int64_t nv,
+                                               const std::vector<int>& validationLabels)>;
+/// outOfFoldPredictions with any model (the linear solvers' too).
+Evaluation outOfFoldPredictions(const std::vector<double>& x, int64_t rows, int64_t dims, const std::vector<int>& labels,
+                                int classes, const std::vector<Fold>& folds, const FoldPredictor& predict,
+                                const CancelCheck& cancelled);
 
 }  // namespace deepsvm

@@ -14,10 +14,12 @@
 #include "svm/SvmReport.h"
 
 #include <QDir>
+#include <QFile>
 #include <QJsonArray>
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <cmath>
 #include <stdexcept>
 
@@ -188,6 +190,7 @@ struct SvmTask::Run {
     std::vector<GridPointResult> cv;
     SvmParams best;
     KernelStorage storage = KernelStorage::Full;
+    SolverChoice choice;
     int gridPoints = 0;
     /// Progress counts fits: points x folds, the refit, the out-of-fold folds, the test scoring.
     int64_t cvFits = 0, totalFits = 1;
@@ -198,38 +201,53 @@ void SvmTask::searchGrid(Run& run)
     const SvmOptions& o = m_options;
     const FeatureSet& train = run.in.train;
     const std::vector<SvmParams> grid = expandGrid(o.kernels, o.C, o.gamma, o.degree, o.coef0);
+    if (!o.crossValidate && grid.size() != 1)
+        throw std::invalid_argument("training without cross-validation needs exactly one grid point, not "
+                                    + std::to_string(grid.size()));
+    // Which solver (auto: from the rows, the kernels and the memory budget), said before the
+    // work starts with the time it should take.
+    run.choice = chooseSolver(o.solver, run.in.trainLabels, run.classes, train.cols, grid,
+                              o.crossValidate ? int(run.folds.size()) : 0, o.crossValidate && o.outOfFold,
+                              o.kernelMemoryMb, o.threads);
+    if (run.choice.solver.kind == Solver::Kind::Liblinear)
+        for (const SvmParams& p : grid)
+            if (p.kernel != Kernel::Linear)
+                throw std::invalid_argument("--solver liblinear fits the linear kernel only, not " + kernelName(p.kernel)
+                                            + "; use --kernel linear, or --solver nystroem:M to approximate it");
     GridSearchOptions gso;
     gso.metric = o.metric;
     gso.threads = o.threads;
     gso.kernelMemoryMb = o.kernelMemoryMb;
     gso.storage = o.kernelStorage;
-    if (!o.crossValidate && grid.size() != 1)
-        throw std::invalid_argument("training without cross-validation needs exactly one grid point, not "
-                                    + std::to_string(grid.size()));
     GridSearch search(run.x, train.rows, train.cols, run.in.trainLabels, run.classes, run.folds, grid, gso);
-    run.gridPoints = int(grid.size());
     run.storage = search.kernelStorage();
+    Q_EMIT solverChosen(QString::fromStdString("solver: " + run.choice.reason + "; estimate "
+                                               + formatDuration(run.choice.estimatedSeconds)));
+    run.gridPoints = int(grid.size());
     run.cvFits = o.crossValidate ? int64_t(grid.size() * run.folds.size()) : 0;
     run.totalFits = run.cvFits + 1 + (o.crossValidate && o.outOfFold ? int64_t(run.folds.size()) : 0)
         + (run.in.haveTest ? 1 : 0);
     const std::string rows = std::to_string(train.rows) + " rows";
     checkpoint(0, run.totalFits, QString::fromStdString(rows + ": " + std::to_string(grid.size()) + " grid points x "
-                                                        + std::to_string(run.folds.size()) + " folds"));
+                                                        + std::to_string(run.folds.size()) + " folds, "
+                                                        + run.choice.solver.name()));
     int pointsDone = 0;
     std::string last = "first fits";
+    const GridSearch::PointDone onPoint = [&](const GridPointResult& r, int done, int) {
+        Q_EMIT partialResult(QVariant::fromValue(r));
+        pointsDone = done;
+        last = r.params.describe();
+    };
+    const GridSearch::FitDone onFit = [&](int64_t done, int64_t) {
+        Q_EMIT progress(done, run.totalFits,
+                        QString::fromStdString(rows + ", " + std::to_string(pointsDone) + " of "
+                                               + std::to_string(run.gridPoints) + " grid points done (last: " + last + ")"));
+    };
     if (o.crossValidate)
-        run.cv = search.run(
-            [&](const GridPointResult& r, int done, int) {
-                Q_EMIT partialResult(QVariant::fromValue(r));
-                pointsDone = done;
-                last = r.params.describe();
-            },
-            cancelCheck(),
-            [&](int64_t done, int64_t) {
-                Q_EMIT progress(done, run.totalFits,
-                                QString::fromStdString(rows + ", " + std::to_string(pointsDone) + " of "
-                                                       + std::to_string(run.gridPoints) + " grid points done (last: " + last + ")"));
-            });
+        run.cv = run.choice.solver.linear()
+            ? linearGridSearch(run.x, train.rows, train.cols, run.in.trainLabels, run.classes, run.folds, grid,
+                               run.choice.solver, o.metric, o.seed, onPoint, cancelCheck(), onFit)
+            : search.run(onPoint, cancelCheck(), onFit);
     throwIfCancelled();
     const int best = o.crossValidate ? GridSearch::bestIndex(run.cv) : 0;
     if (best < 0)
@@ -239,7 +257,7 @@ void SvmTask::searchGrid(Run& run)
     resolveGammaOn(run.best, run.x, train.cols);
 }
 
-QJsonObject SvmTask::reportOf(const Run& run, const SvmModel& model) const
+QJsonObject SvmTask::reportOf(const Run& run, int supportVectors) const
 {
     const SvmOptions& o = m_options;
     QJsonObject report;
@@ -250,10 +268,30 @@ QJsonObject SvmTask::reportOf(const Run& run, const SvmModel& model) const
     report[QStringLiteral("metric")] = QString::fromStdString(metricName(o.metric));
     report[QStringLiteral("folds")] = o.crossValidate ? int(run.folds.size()) : 0;
     report[QStringLiteral("cross_validated")] = o.crossValidate;
-    report[QStringLiteral("precomputed_kernels")] = run.storage == KernelStorage::Full;
-    report[QStringLiteral("kernel_storage")] = QString::fromStdString(kernelStorageName(run.storage));
+    const bool linear = run.choice.solver.linear();
+    QJsonObject solver{{QStringLiteral("name"), QString::fromStdString(run.choice.solver.name())},
+                       {QStringLiteral("asked"), QString::fromStdString(o.solver.name())},
+                       {QStringLiteral("reason"), QString::fromStdString(run.choice.reason)},
+                       {QStringLiteral("estimated_seconds"), run.choice.estimatedSeconds}};
+    if (linear) {
+        solver[QStringLiteral("estimator")] = QString::fromStdString(
+            std::string(run.choice.solver.kind == Solver::Kind::Nystroem
+                            ? "Nystroem(n_components=" + std::to_string(run.choice.solver.landmarks) + ") + "
+                            : "")
+            + "LinearSVC(loss='squared_hinge', penalty='l2', multi_class='ovr'): not SVC(kernel='linear')");
+        solver[QStringLiteral("probability")] =
+            QStringLiteral("Platt scaling of each class's one-vs-rest decision values from an inner 5-fold "
+                           "cross-validation, normalised to sum to 1");
+    } else {
+        solver[QStringLiteral("estimator")] = QStringLiteral("SVC (libsvm's C-SVC, one-vs-one)");
+    }
+    report[QStringLiteral("solver")] = solver;
+    report[QStringLiteral("precomputed_kernels")] = !linear && run.storage == KernelStorage::Full;
+    if (!linear)
+        report[QStringLiteral("kernel_storage")] = QString::fromStdString(kernelStorageName(run.storage));
     report[QStringLiteral("class_names")] = stringArray(run.in.classNames);
-    report[QStringLiteral("support_vectors")] = model.supportVectorCount();
+    if (supportVectors >= 0)
+        report[QStringLiteral("support_vectors")] = supportVectors;
     if (!o.labelsOverride.empty())
         report[QStringLiteral("labels_override")] = QJsonObject{
             {QStringLiteral("file"), QString::fromStdString(o.labelsOverride)},
@@ -274,21 +312,29 @@ QJsonObject SvmTask::outOfFold(const Run& run, const ModelFiles& files)
     oo.threads = o.threads;
     oo.cancelled = cancelCheck();
     const FeatureSet& train = run.in.train;
-    Evaluation oof = outOfFoldPredictions(run.x, train.rows, train.cols, run.in.trainLabels, run.classes, run.folds,
-                                          run.best, oo);
+    const int64_t dims = train.cols;
+    const int classes = run.classes;
+    Evaluation oof = run.choice.solver.linear()
+        ? outOfFoldPredictions(
+              run.x, train.rows, dims, run.in.trainLabels, classes, run.folds,
+              [&](const std::vector<double>& x, int64_t nt, const std::vector<int>& labels, const std::vector<double>& v,
+                  int64_t nv, const std::vector<int>& truth) {
+                  return LinearModel::fit(x, nt, dims, labels, run.best, run.choice.solver, o.seed, o.probability, oo.cancelled)
+                      .evaluate(v, nv, truth, classes, oo.cancelled);
+              },
+              oo.cancelled)
+        : outOfFoldPredictions(run.x, train.rows, dims, run.in.trainLabels, classes, run.folds, run.best, oo);
     for (int64_t& r : oof.rows) r = run.in.trainOverride.fileRow(r);  // rows in the feature file
     writePredictionsCsv(files.oofPredictions(), oof, run.in.classNames);
     return evaluationJson(oof, run.in.classNames);
 }
 
-QJsonObject SvmTask::testOn(const Run& run, const SvmModel& model, const ModelFiles& files)
+QJsonObject SvmTask::testOn(const Run& run, const TestScorer& score, const ModelFiles& files)
 {
-    const FeatureSet& train = run.in.train;
     const FeatureSet& test = run.in.test;
     checkpoint(run.totalFits - 1, run.totalFits, QStringLiteral("scoring %1 test rows").arg(test.rows));
     const std::vector<double> testX = run.scaler.transform(test.values, test.rows);
-    Evaluation eval = evaluate(model, testX, test.rows, run.x, train.cols,
-                               std::vector<int>(test.labels.begin(), test.labels.end()), run.classes);
+    Evaluation eval = score(testX, test.rows, std::vector<int>(test.labels.begin(), test.labels.end()));
     eval.rows = run.in.testOverride.kept;  // rows in the feature file when some were left out
     writePredictionsCsv(files.predictions(), eval, run.in.classNames);
     writeRocCsvs(m_options.outDir, eval, run.in.classNames);
@@ -347,34 +393,55 @@ QVariant SvmTask::execute()
     checkpoint(run.cvFits, run.totalFits,
                QStringLiteral("refitting the best model on %1 rows (%2)").arg(train.rows).arg(QString::fromStdString(run.best.describe())));
     const auto tRefit = Clock::now();
-    const auto features = SvmRows::fromFeatures(run.x, train.rows, train.cols);
-    std::vector<int64_t> allRows(std::size_t(train.rows));
-    for (int64_t i = 0; i < train.rows; ++i) allRows[std::size_t(i)] = i;
-    FitOptions fo;
-    fo.storage = run.storage;
-    fo.probability = o.probability;
-    fo.seed = o.seed;
-    fo.threads = o.threads;
-    fo.cancelled = cancelCheck();
-    const SvmModel model = fitModel(run.x, train.rows, train.cols, run.in.trainLabels, run.best, fo, features);
+    std::shared_ptr<const SvmRows> features;
+    QDir().mkpath(QString::fromStdString(o.outDir));
+    const ModelFiles files{o.outDir};
+    // The exact SVM (SvmModel) or a linear one (LinearModel), and how each scores test rows.
+    std::optional<SvmModel> exact;
+    std::optional<LinearModel> linear;
+    if (run.choice.solver.linear()) {
+        linear = LinearModel::fit(run.x, train.rows, train.cols, run.in.trainLabels, run.best, run.choice.solver, o.seed,
+                                  o.probability, cancelCheck());
+    } else {
+        features = SvmRows::fromFeatures(run.x, train.rows, train.cols);
+        FitOptions fo;
+        fo.storage = run.storage;
+        fo.probability = o.probability;
+        fo.seed = o.seed;
+        fo.threads = o.threads;
+        fo.cancelled = cancelCheck();
+        exact = fitModel(run.x, train.rows, train.cols, run.in.trainLabels, run.best, fo, features);
+    }
     const double refitSeconds = since(tRefit);
     throwIfCancelled();
 
-    QDir().mkpath(QString::fromStdString(o.outDir));
-    const ModelFiles files{o.outDir};
-    model.save(files.model(), features.get(), &allRows);
+    std::vector<int64_t> allRows(std::size_t(train.rows));
+    for (int64_t i = 0; i < train.rows; ++i) allRows[std::size_t(i)] = i;
+    // A folder holds one kind of model: the other kind's file from an earlier run would be read instead.
+    QFile::remove(QString::fromStdString(linear ? files.model() : o.outDir + "/model.linear.json"));
+    if (linear) {
+        linear->save(o.outDir);
+    } else {
+        exact->save(files.model(), features.get(), &allRows);
+    }
     run.scaler.save(files.scaler());
     writeClassesJson(files.classes(), run.in.classNames);
     writeFeatureSettings(files.featureSettings(), train.sidecar, outlierNorm(run.x, train.rows, train.cols));
 
-    QJsonObject report = reportOf(run, model);
+    QJsonObject report = reportOf(run, exact ? exact->supportVectorCount() : -1);
     const auto tOof = Clock::now();
     if (o.crossValidate && o.outOfFold)
         report[QStringLiteral("oof")] = outOfFold(run, files);
     const double oofSeconds = since(tOof);
     const auto tTest = Clock::now();
     if (run.in.haveTest) {
-        report[QStringLiteral("test")] = testOn(run, model, files);
+        report[QStringLiteral("test")] = testOn(
+            run,
+            [&](const std::vector<double>& x, int64_t rows, const std::vector<int>& truth) {
+                return linear ? linear->evaluate(x, rows, truth, run.classes, cancelCheck())
+                              : evaluate(*exact, x, rows, run.x, train.cols, truth, run.classes);
+            },
+            files);
         report[QStringLiteral("near_duplicates")] = leakage(run);
     }
     report[QStringLiteral("timings")] = QJsonObject{{QStringLiteral("grid_search_seconds"), gridSeconds},

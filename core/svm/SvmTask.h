@@ -1,10 +1,12 @@
 #pragma once
 
 #include "svm/GridSearch.h"
+#include "svm/LinearModel.h"
 #include "tasks/Task.h"
 
 #include <QJsonObject>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +37,8 @@ struct SvmOptions {
     unsigned seed = 0;
     int threads = 0;
     double kernelMemoryMb = 6144;
+    /// exact (libsvm's C-SVC), liblinear (LinearSVC), nystroem:M (Nystroem + LinearSVC) or auto.
+    Solver solver;
     /// Where the exact SVM keeps its kernel values (PairKernels.h); Auto: what fits kernelMemoryMb.
     KernelStorage kernelStorage = KernelStorage::Auto;
     /// false: skip cross-validation and fit the grid's only point directly ("train this cell").
@@ -56,15 +60,23 @@ class SvmTask final : public Task {
 public:
     explicit SvmTask(SvmOptions options, QObject* parent = nullptr);
 
+Q_SIGNALS:
+    /// Before the grid search starts: the solver used and the time it should take
+    /// ("solver: exact: 20000 rows fit in 7 min (kernel storage class-pairs); estimate about 7 min").
+    void solverChosen(const QString& text);
+
 protected:
     QVariant execute() override;
 
 private:
     struct Run;
     void searchGrid(Run& run);
-    QJsonObject reportOf(const Run& run, const SvmModel& model) const;
+    /// `supportVectors` < 0: a model without them (the linear solvers).
+    QJsonObject reportOf(const Run& run, int supportVectors) const;
     QJsonObject outOfFold(const Run& run, const ModelFiles& files);
-    QJsonObject testOn(const Run& run, const SvmModel& model, const ModelFiles& files);
+    /// Scores scaled test rows against their labels with the fitted model.
+    using TestScorer = std::function<Evaluation(const std::vector<double>& x, int64_t rows, const std::vector<int>& truth)>;
+    QJsonObject testOn(const Run& run, const TestScorer& score, const ModelFiles& files);
     /// Test rows that nearly duplicate a training row (report.json's near_duplicates).
     QJsonObject leakage(const Run& run) const;
 

@@ -82,6 +82,7 @@ private Q_SLOTS:
     void initTestCase();
     void classFolderRunHoldsOutATestSplit();
     void classifyFoldersInBatches();
+    void linearSolversTrainAndClassify();
     void csvDataset();
     void labelIssuesArePreciserThanDisagreement();
     void labelsOverrideReachesExtractionAndSvm();
@@ -205,6 +206,77 @@ void TestOwnData::classifyFoldersInBatches()
     QCOMPARE(bad.exitCode, 1);
     QVERIFY2(bad.err.contains("README.txt: not an image file"), bad.err.constData());
     QVERIFY(bad.out.contains(copied.front().toUtf8()));
+}
+
+void TestOwnData::linearSolversTrainAndClassify()
+{
+    // --solver nystroem:M and liblinear on the run's own features: the report says which
+    // estimator it is, the folder holds the linear model's files (no model.libsvm), and
+    // classify answers exactly as the run's test scoring did.
+    QVERIFY2(!m_model.isEmpty(), "needs the model of classFolderRunHoldsOutATestSplit");
+    const QString train = m_model + QStringLiteral("/features/features.train"), test = m_model + QStringLiteral("/features/features.test");
+    const QString ny = path(QStringLiteral("nystroem-model"));
+    const auto r = runDeepsvm({QStringLiteral("svm"), QStringLiteral("--train"), train, QStringLiteral("--test"), test,
+                               QStringLiteral("--solver"), QStringLiteral("nystroem:12"), QStringLiteral("--kernel"),
+                               QStringLiteral("rbf"), QStringLiteral("--C"), QStringLiteral("0.1,10"), QStringLiteral("--gamma"),
+                               QStringLiteral("scale"), QStringLiteral("--folds"), QStringLiteral("3"), QStringLiteral("--out"), ny});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.err.contains("solver: nystroem:12 as asked; estimate about"), r.err.constData());
+    const QJsonObject report = readJson(ny + QStringLiteral("/report.json"));
+    const QJsonObject solver = report[QStringLiteral("solver")].toObject();
+    QCOMPARE(solver[QStringLiteral("name")].toString(), QStringLiteral("nystroem:12"));
+    QVERIFY(solver[QStringLiteral("estimator")].toString().contains(QStringLiteral("LinearSVC")));
+    QVERIFY(solver[QStringLiteral("probability")].toString().contains(QStringLiteral("Platt")));
+    QCOMPARE(report[QStringLiteral("cv")].toArray().size(), 2);
+    QCOMPARE(report[QStringLiteral("oof")].toObject()[QStringLiteral("rows")].toInt(), 24);
+    QVERIFY(!report.contains(QStringLiteral("support_vectors")));
+    for (const char* file : {"model.linear.json", "nystroem.json", "nystroem_landmarks.npy", "nystroem_normalization.npy"})
+        QVERIFY2(QFile::exists(ny + QLatin1Char('/') + QLatin1String(file)), file);
+    QVERIFY(!QFile::exists(ny + QStringLiteral("/model.libsvm")));
+
+    const QJsonArray ids = readJson(m_model + QStringLiteral("/features/features.test.json"))[QStringLiteral("ids")].toArray();
+    QStringList images;
+    for (const auto& id : ids) images << m_photos + QLatin1Char('/') + id.toString();
+    const QString csv = path(QStringLiteral("nystroem-classified.csv"));
+    const auto c = runDeepsvm(QStringList{QStringLiteral("classify"), QStringLiteral("--model"), ny, QStringLiteral("--csv"), csv} + images);
+    QVERIFY2(c.exitCode == 0, c.err.constData());
+    const auto lines = csvLines(csv);
+    const auto predictions = csvLines(ny + QStringLiteral("/predictions.csv"));
+    QCOMPARE(lines.size(), 7);
+    const QStringList classes{QStringLiteral("bars"), QStringLiteral("crosses"), QStringLiteral("discs")};
+    for (int i = 1; i < lines.size(); ++i) {
+        const QList<QByteArray> cells = lines[i].split(',');
+        const int row = images.indexOf(QString::fromUtf8(cells[0]));
+        QVERIFY2(row >= 0, cells[0].constData());
+        QCOMPARE(QString::fromUtf8(cells[1]), classes[predictions[row + 1].split(',')[2].toInt()]);
+        for (int k = 0; k < 3; ++k)  // the same Platt probabilities as predictions.csv's
+            QVERIFY(std::abs(cells[2 + k].toDouble() - predictions[row + 1].split(',')[3 + k].toDouble()) < 1e-6);
+    }
+
+    // liblinear is the linear kernel's: another kernel is refused with the way out.
+    const QString lin = path(QStringLiteral("liblinear-model"));
+    const auto refused = runDeepsvm({QStringLiteral("svm"), QStringLiteral("--train"), train, QStringLiteral("--solver"),
+                                     QStringLiteral("liblinear"), QStringLiteral("--kernel"), QStringLiteral("rbf"),
+                                     QStringLiteral("--out"), lin});
+    QCOMPARE(refused.exitCode, 1);
+    QVERIFY2(refused.err.contains("--solver nystroem:M"), refused.err.constData());
+    const auto l = runDeepsvm({QStringLiteral("svm"), QStringLiteral("--train"), train, QStringLiteral("--test"), test,
+                               QStringLiteral("--solver"), QStringLiteral("liblinear"), QStringLiteral("--kernel"),
+                               QStringLiteral("linear"), QStringLiteral("--C"), QStringLiteral("0.01,1"), QStringLiteral("--folds"),
+                               QStringLiteral("3"), QStringLiteral("--out"), lin});
+    QVERIFY2(l.exitCode == 0, l.err.constData());
+    const QJsonObject lr = readJson(lin + QStringLiteral("/report.json"));
+    QCOMPARE(lr[QStringLiteral("solver")].toObject()[QStringLiteral("name")].toString(), QStringLiteral("liblinear"));
+    QVERIFY(QFile::exists(lin + QStringLiteral("/model.linear.json")));
+    QVERIFY(!QFile::exists(lin + QStringLiteral("/nystroem.json")));
+    // auto on 24 rows: the exact SVM, said so.
+    const auto a = runDeepsvm({QStringLiteral("svm"), QStringLiteral("--train"), train, QStringLiteral("--kernel"),
+                               QStringLiteral("linear"), QStringLiteral("--C"), QStringLiteral("1"), QStringLiteral("--folds"),
+                               QStringLiteral("3"), QStringLiteral("--out"), lin});
+    QVERIFY2(a.exitCode == 0, a.err.constData());
+    QVERIFY2(a.err.contains("solver: exact: 24 rows"), a.err.constData());
+    QVERIFY(QFile::exists(lin + QStringLiteral("/model.libsvm")));
+    QVERIFY(!QFile::exists(lin + QStringLiteral("/model.linear.json")));  // the folder's earlier linear model is gone
 }
 
 void TestOwnData::csvDataset()

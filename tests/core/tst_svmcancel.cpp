@@ -3,6 +3,8 @@
 #include "svm/DenseSvc.h"
 #include "svm/GridSearch.h"
 #include "svm/Gram.h"
+#include "svm/LinearSvc.h"
+#include "data/Splits.h"
 #include "svm/SvmModel.h"
 
 #include <QTest>
@@ -77,6 +79,8 @@ private Q_SLOTS:
     void denseProbabilityFitStopsWithinOneSecond();
     void libsvmFitStopsWithinOneSecond();
     void gridSearchStopsInsideAFit();
+    void classPairGridStopsWithinOneSecondAt20000Rows();
+    void linearFitStopsWithinOneSecond();
     void uncancelledFitIsUnchanged();
 };
 
@@ -152,6 +156,46 @@ void TestSvmCancel::uncancelledFitIsUnchanged()
     QCOMPARE(with.rho(), without.rho());
     QCOMPARE(with.coefficients(), without.coefficients());
     QCOMPARE(with.supportRows(), without.supportRows());
+}
+
+void TestSvmCancel::classPairGridStopsWithinOneSecondAt20000Rows()
+{
+    // 20,000 rows of 10 classes past the full kernel's budget: the grid search keeps one
+    // class pair's kernel at a time (BLAS blocks, kernel values, the pair's fits), and a
+    // cancel at any of those stages returns within 1 s. Cancelled at several moments.
+    const HardProblem p(20000, 16, 10);
+    std::vector<int> labels = p.labels;
+    const auto folds = stratifiedKFold(labels, 5);
+    GridSearchOptions o;
+    o.threads = 2;
+    o.kernelMemoryMb = 1024;  // the full kernel needs 9.6 GB: class pairs
+    SvmParams rbf = p.params;
+    rbf.kernel = Kernel::Rbf;
+    rbf.gamma = 0.1;
+    GridSearch search(p.x, p.rows, p.dims, labels, p.classes, folds, {p.params, rbf}, o);
+    QCOMPARE(search.kernelStorage(), KernelStorage::ClassPairs);
+    for (int ms : {300, 1500, 4000}) {
+        std::vector<GridPointResult> results{GridPointResult{}};
+        const auto [seconds, threw] = cancelDuring([&](const CancelCheck& check) { results = search.run({}, check); },
+                                                   std::chrono::milliseconds(ms));
+        QVERIFY(!threw);
+        QVERIFY2(results.empty(), "the grid finished before the cancel: not a test of stopping inside it");
+        qInfo("cancelled after %d ms: stopped %.3f s after the request", ms, seconds);
+        QVERIFY2(seconds < 1.0, qPrintable(QStringLiteral("stopped %1 s after the request").arg(seconds)));
+    }
+}
+
+void TestSvmCancel::linearFitStopsWithinOneSecond()
+{
+    // LIBLINEAR asks every 10 passes: on 20,000 noise rows at C = 1000 it runs for long.
+    const HardProblem p(20000, 64, 4);
+    const auto [seconds, cancelled] = cancelDuring([&](const CancelCheck& check) {
+        LinearSvc::Options o;
+        o.cancelled = check;
+        LinearSvc::train(p.x, p.dims, p.all, p.labels, p.params.C, o);
+    });
+    QVERIFY2(cancelled, "the fit ended before the cancel: the problem is not hard enough to test with");
+    QVERIFY2(seconds < 1.0, qPrintable(QStringLiteral("stopped %1 s after the request").arg(seconds)));
 }
 
 QTEST_GUILESS_MAIN(TestSvmCancel)
