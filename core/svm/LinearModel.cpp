@@ -99,7 +99,7 @@ SolverChoice chooseSolver(const Solver& wanted, const std::vector<int>& labels, 
     const double exact = exactSeconds(n, dims, fitUnits);
     auto landmarksFor = [&] { return std::max<int64_t>(1, std::min<int64_t>(2000, std::max<int64_t>(n / 10, 100))); };
     if (wanted.kind == Solver::Kind::Auto) {
-        if (exact <= 1800 && c.storage != KernelStorage::Libsvm) {
+        if (exact <= 1800) {
             c.solver.kind = Solver::Kind::Exact;
             c.reason = "exact: " + std::to_string(n) + " rows fit in " + formatDuration(exact).substr(6) + " (kernel storage "
                 + kernelStorageName(c.storage) + ")";

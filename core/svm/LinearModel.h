@@ -36,8 +36,7 @@ struct SolverChoice {
     double estimatedSeconds = 0;
     std::string reason;  ///< one sentence for the user
 };
-/// auto: exact while its estimate stays under 30 minutes and its kernels fit the budget (one
-/// class pair at a time); above, liblinear for the linear kernel and nystroem:M otherwise
+/// auto: exact while its estimate stays under 30 minutes; above, liblinear for the linear kernel and nystroem:M otherwise
 /// (M = 2,000, at most a tenth of the rows). Other solvers are returned as asked, estimated.
 SolverChoice chooseSolver(const Solver& wanted, const std::vector<int>& labels, int classes, int64_t dims,
                           const std::vector<SvmParams>& grid, int folds, bool outOfFold, double kernelMemoryMb,
