@@ -185,6 +185,13 @@ void TestWorkflow::gridSearchFillsTheHeatmapLive()
     page->gammaEdit()->setText(QStringLiteral("log10:-3:-1:1"));
     page->foldsBox()->setValue(3);
     QVERIFY(page->startButton()->isEnabled());
+    // Before Start the page says which solver auto picks for these rows, with an estimate;
+    // asking for liblinear with a poly kernel names the way out.
+    QVERIFY2(page->solverPlan()->text().contains(QStringLiteral("rows: exact")), qPrintable(page->solverPlan()->text()));
+    QVERIFY(page->solverPlan()->text().contains(QStringLiteral("estimate about")));
+    page->solverBox()->setCurrentIndex(page->solverBox()->findData(QStringLiteral("nystroem")));
+    QVERIFY2(page->solverPlan()->text().contains(QStringLiteral("nystroem:2000 as asked")), qPrintable(page->solverPlan()->text()));
+    page->solverBox()->setCurrentIndex(page->solverBox()->findData(QStringLiteral("auto")));
     QSignalSpy done(page, &SvmPage::runFinished);
     QSignalSpy started(m_window->session()->runner(), &TaskRunner::taskStarted);
     QTest::mouseClick(page->startButton(), Qt::LeftButton);
@@ -202,6 +209,7 @@ void TestWorkflow::gridSearchFillsTheHeatmapLive()
     const QJsonObject report = readReport();
     const QJsonArray cv = report.value(QStringLiteral("cv")).toArray();
     QCOMPARE(cv.size(), 9);
+    QCOMPARE(report.value(QStringLiteral("solver")).toObject().value(QStringLiteral("name")).toString(), QStringLiteral("exact"));
     const QStringList cs{QStringLiteral("0.1"), QStringLiteral("1"), QStringLiteral("10")};
     for (const auto& v : cv) {
         const QJsonObject p = v.toObject();

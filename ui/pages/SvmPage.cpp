@@ -4,6 +4,7 @@
 #include "charts/MatrixViews.h"
 #include "data/Dataset.h"
 #include "data/Stl10.h"
+#include "features/Npy.h"
 #include "svm/GridSearch.h"
 #include "svm/SvmTask.h"
 #include "models/RunData.h"
@@ -14,6 +15,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -30,11 +32,18 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace deepsvm {
 
 namespace {
+
+/// The combo box's solver ("auto", "exact", "liblinear", "nystroem") with the landmark count.
+Solver solverOf(const QString& name, int landmarks)
+{
+    return Solver::parse(name == QLatin1String("nystroem") ? "nystroem:" + std::to_string(landmarks) : name.toStdString());
+}
 
 const QStringList kKernels{QStringLiteral("linear"), QStringLiteral("poly"), QStringLiteral("rbf"), QStringLiteral("sigmoid")};
 
@@ -128,6 +137,20 @@ SvmPage::EditorRows SvmPage::buildEditors()
     m_probability->setChecked(true);
     m_seed = new QSpinBox(this);
     m_seed->setRange(0, 1 << 30);
+    m_solver = new QComboBox(this);
+    m_solver->addItem(tr("auto (from the size)"), QStringLiteral("auto"));
+    m_solver->addItem(tr("exact SVC (libsvm)"), QStringLiteral("exact"));
+    m_solver->addItem(tr("LinearSVC (liblinear, linear kernel)"), QStringLiteral("liblinear"));
+    m_solver->addItem(tr("Nystroem + LinearSVC (approximate)"), QStringLiteral("nystroem"));
+    m_solver->setToolTip(tr("auto keeps the exact SVM while it should finish within 30 minutes; above, LinearSVC for the "
+                            "linear kernel and Nystroem landmarks + LinearSVC for the others"));
+    m_landmarks = new QSpinBox(this);
+    m_landmarks->setRange(10, 100000);
+    m_landmarks->setValue(2000);
+    m_landmarks->setSuffix(tr(" landmarks"));
+    m_landmarks->setEnabled(false);
+    m_solverPlan = new QLabel(this);
+    m_solverPlan->setWordWrap(true);
     auto* cvRow1 = new QHBoxLayout;
     cvRow1->addWidget(m_kfold);
     cvRow1->addWidget(m_folds);
@@ -176,6 +199,11 @@ void SvmPage::arrangePage(const EditorRows& rows, QHBoxLayout* buttons)
     cvForm->addRow(m_scale);
     cvForm->addRow(m_probability);
     cvForm->addRow(tr("Seed"), m_seed);
+    auto* solverRow = new QHBoxLayout;
+    solverRow->addWidget(m_solver, 1);
+    solverRow->addWidget(m_landmarks);
+    cvForm->addRow(tr("Solver"), solverRow);
+    cvForm->addRow(m_solverPlan);
     m_heatmaps = new QTabWidget(this);
     m_heatmaps->setMinimumSize(380, 300);
     m_table = new QTableWidget(0, 9, this);
@@ -239,6 +267,74 @@ void SvmPage::connectSignals()
         connect(box, &QSpinBox::valueChanged, this, store);
     connect(m_holdoutFraction, &QDoubleSpinBox::valueChanged, this, store);
     connect(m_metric, &QComboBox::currentIndexChanged, this, store);
+    connect(m_solver, &QComboBox::currentIndexChanged, this, [this, store] {
+        m_landmarks->setEnabled(m_solver->currentData().toString() == QLatin1String("nystroem"));
+        store();
+    });
+    connect(m_landmarks, &QSpinBox::valueChanged, this, store);
+    // The plan follows whatever changes the grid, the folds or the solver.
+    auto plan = [this] { updateSolverPlan(); };
+    for (QLineEdit* e : {m_C, m_gamma, m_degree, m_coef0})
+        connect(e, &QLineEdit::textChanged, this, plan);
+    for (auto& [name, box] : m_kernels)
+        connect(box, &QCheckBox::toggled, this, plan);
+    connect(m_folds, &QSpinBox::valueChanged, this, plan);
+    connect(m_solver, &QComboBox::currentIndexChanged, this, plan);
+    connect(m_landmarks, &QSpinBox::valueChanged, this, plan);
+    connect(m_session, &Session::featuresChanged, this, plan);
+}
+
+void SvmPage::updateSolverPlan()
+{
+    const QString prefix = m_session->trainPrefix();
+    if (prefix.isEmpty()) {
+        m_solverPlan->setText(tr("The solver is chosen once there are training features."));
+        return;
+    }
+    if (prefix != m_labelsOf) {
+        // The labels and the width of the training features, read once per feature file.
+        m_labelsOf = prefix;
+        m_trainLabels.clear();
+        m_trainDims = 0;
+        try {
+            for (int64_t l : readNpyInt((prefix + QStringLiteral(".labels.npy")).toStdString()).data)
+                m_trainLabels.push_back(int(l));
+            QFile f(prefix + QStringLiteral(".features.npy"));
+            if (f.open(QIODevice::ReadOnly)) {
+                const NpyHeader h = parseNpyHeader(f.read(4096).toStdString(), f.fileName().toStdString());
+                m_trainDims = h.shape.size() > 1 ? h.shape[1] : 0;
+            }
+        } catch (const std::exception&) {
+            m_trainLabels.clear();
+        }
+    }
+    if (m_trainLabels.empty()) {
+        m_solverPlan->setText(tr("The solver is chosen when the search starts."));
+        return;
+    }
+    const SvmOptions defaults;
+    std::vector<SvmParams> grid;
+    try {
+        std::vector<Kernel> kernels;
+        for (const auto& [name, box] : m_kernels)
+            if (box->isChecked())
+                kernels.push_back(parseKernel(name.toStdString()));
+        grid = expandGrid(kernels, parseValueList(m_C->text().toStdString(), "C"),
+                          parseGammaList(m_gamma->text().toStdString(), "gamma"),
+                          parseDegreeList(m_degree->text().toStdString(), "degree"),
+                          parseValueList(m_coef0->text().toStdString(), "coef0"));
+        if (grid.empty())
+            throw std::invalid_argument("empty grid");
+    } catch (const std::exception&) {
+        m_solverPlan->setText(tr("The solver is chosen once the grid is valid."));
+        return;
+    }
+    const int classes = m_trainLabels.empty() ? 0 : *std::max_element(m_trainLabels.begin(), m_trainLabels.end()) + 1;
+    const SolverChoice c = chooseSolver(solverOf(m_solver->currentData().toString(), m_landmarks->value()), m_trainLabels,
+                                        classes, m_trainDims, grid, m_folds->value(), true, defaults.kernelMemoryMb, 0);
+    m_solverPlan->setText(tr("%1 rows: %2; estimate %3")
+                              .arg(m_trainLabels.size())
+                              .arg(QString::fromStdString(c.reason), QString::fromStdString(formatDuration(c.estimatedSeconds))));
 }
 
 GridHeatmap* SvmPage::heatmap(int tab) const
@@ -264,7 +360,9 @@ QJsonObject SvmPage::settings() const
                        {QStringLiteral("metric"), m_metric->currentData().toString()},
                        {QStringLiteral("scale"), m_scale->isChecked()},
                        {QStringLiteral("probability"), m_probability->isChecked()},
-                       {QStringLiteral("seed"), m_seed->value()}};
+                       {QStringLiteral("seed"), m_seed->value()},
+                       {QStringLiteral("solver"), m_solver->currentData().toString()},
+                       {QStringLiteral("landmarks"), m_landmarks->value()}};
 }
 
 void SvmPage::applySettings(const QJsonObject& s)
@@ -289,6 +387,8 @@ void SvmPage::applySettings(const QJsonObject& s)
     m_scale->setChecked(s.value(QStringLiteral("scale")).toBool(true));
     m_probability->setChecked(s.value(QStringLiteral("probability")).toBool(true));
     m_seed->setValue(s.value(QStringLiteral("seed")).toInt(0));
+    m_solver->setCurrentIndex(std::max(0, m_solver->findData(s.value(QStringLiteral("solver")).toString(QStringLiteral("auto")))));
+    m_landmarks->setValue(s.value(QStringLiteral("landmarks")).toInt(2000));
     m_session->setSvmSettings(settings());
 }
 
@@ -357,6 +457,7 @@ bool SvmPage::buildOptions(SvmOptions* o, QString* error) const
         o->scale = m_scale->isChecked();
         o->probability = m_probability->isChecked();
         o->seed = unsigned(m_seed->value());
+        o->solver = solverOf(m_solver->currentData().toString(), m_landmarks->value());
         o->outDir = QDir::toNativeSeparators(m_session->newRunDir()).toStdString();
         return true;
     } catch (const std::exception& e) {
@@ -561,6 +662,7 @@ Task* SvmPage::launch(const SvmOptions& o, const QString& kind)
     started.svm = settings();
     if (kind == QStringLiteral("grid"))
         connect(task.get(), &Task::partialResult, this, [this](const QVariant& v) { addPoint(v.toJsonObject()); });
+    connect(task.get(), &SvmTask::solverChosen, this, [this](const QString& text) { m_solverPlan->setText(text); });
     connect(task.get(), &Task::progress, this, [this](qint64 done, qint64 total, const QString& message) {
         m_status->setText(tr("%1 of %2 fits · %3").arg(done).arg(total).arg(message));
     });

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <tuple>
+#include <vector>
 
 class QCheckBox;
 class QHBoxLayout;
@@ -45,6 +46,8 @@ public:
     QLineEdit* cEdit() const { return m_C; }
     QLineEdit* gammaEdit() const { return m_gamma; }
     QSpinBox* foldsBox() const { return m_folds; }
+    QComboBox* solverBox() const { return m_solver; }
+    QLabel* solverPlan() const { return m_solverPlan; }
     QTabWidget* heatmapTabs() const { return m_heatmaps; }
     GridHeatmap* heatmap(int tab) const;
     QTableWidget* table() const { return m_table; }
@@ -74,6 +77,8 @@ private:
     void addPoint(const QJsonObject& point);
     Task* launch(const SvmOptions& options, const QString& kind);
     void updateCvChoices();
+    /// Shows the solver choice and its estimate for the current grid and training features.
+    void updateSolverPlan();
     /// Where a point is drawn: heat-map tab (-1 if none) and cell (x = gamma column, y = C row).
     int tabIndexOf(const SvmParams& p) const;
     QPoint cellOf(const SvmParams& p) const;
@@ -94,6 +99,12 @@ private:
     QCheckBox* m_scale;
     QCheckBox* m_probability;
     QSpinBox* m_seed;
+    QComboBox* m_solver;
+    QSpinBox* m_landmarks;
+    QLabel* m_solverPlan;  ///< what auto (or the chosen solver) will do here and how long it should take
+    QString m_labelsOf;    ///< the training prefix m_trainLabels / m_trainDims were read from
+    std::vector<int> m_trainLabels;
+    int64_t m_trainDims = 0;
     QPushButton* m_start;
     QPushButton* m_cancel;
     QPushButton* m_train;
