@@ -35,4 +35,12 @@ void binaryProbability(const double* kernel, int64_t n, const std::vector<int64_
 /// (Lin, Lin and Weng's version), the same operations in the same order.
 void sigmoidTrain(const std::vector<double>& dec, const std::vector<std::int8_t>& labels, double* A, double* B);
 
+/// libsvm's sigmoid_predict: 1 / (1 + exp(f A + B)) without overflow.
+double sigmoidPredict(double f, double A, double B);
+
+/// Class probabilities from pairwise ones (Wu, Lin and Weng 2004, their second method, as
+/// libsvm's svm_predict_probability couples them): `pairwise[i * k + j]` is P(class i | i or j)
+/// for i != j; writes k probabilities summing to 1 into `p`.
+void coupleProbabilities(int k, const std::vector<double>& pairwise, double* p);
+
 }  // namespace deepsvm::detail

@@ -1,5 +1,6 @@
 #include "svm/DenseSvcInternal.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -86,6 +87,50 @@ void sigmoidTrain(const std::vector<double>& dec, const std::vector<std::int8_t>
     *outB = B;
 }
 
+double sigmoidPredict(double f, double A, double B)
+{
+    const double fApB = f * A + B;
+    return fApB >= 0 ? std::exp(-fApB) / (1.0 + std::exp(-fApB)) : 1.0 / (1.0 + std::exp(fApB));
+}
+
+void coupleProbabilities(int k, const std::vector<double>& r, double* p)
+{
+    // Minimise sum_t sum_{j != t} (r_jt p_t - r_tj p_j)^2 subject to sum p = 1: Q p = (p' Q p) 1
+    // at the optimum, reached by updating one p_t at a time and renormalising.
+    const std::size_t K = std::size_t(k);
+    std::vector<double> Q(K * K, 0.0), Qp(K, 0.0);
+    for (std::size_t t = 0; t < K; ++t) {
+        p[t] = 1.0 / k;
+        for (std::size_t j = 0; j < K; ++j)
+            if (j != t) {
+                Q[t * K + t] += r[j * K + t] * r[j * K + t];
+                Q[t * K + j] = -r[j * K + t] * r[t * K + j];
+            }
+    }
+    const int maxIter = std::max(100, k);
+    const double eps = 0.005 / k;
+    for (int iter = 0; iter < maxIter; ++iter) {
+        double pQp = 0;
+        for (std::size_t t = 0; t < K; ++t) {
+            Qp[t] = 0;
+            for (std::size_t j = 0; j < K; ++j) Qp[t] += Q[t * K + j] * p[j];
+            pQp += p[t] * Qp[t];
+        }
+        double worst = 0;
+        for (std::size_t t = 0; t < K; ++t) worst = std::max(worst, std::fabs(Qp[t] - pQp));
+        if (worst < eps)
+            break;
+        for (std::size_t t = 0; t < K; ++t) {
+            const double diff = (-Qp[t] + pQp) / Q[t * K + t];
+            p[t] += diff;
+            pQp = (pQp + diff * (diff * Q[t * K + t] + 2 * Qp[t])) / (1 + diff) / (1 + diff);
+            for (std::size_t j = 0; j < K; ++j) {
+                Qp[j] = (Qp[j] + diff * Q[t * K + j]) / (1 + diff);
+                p[j] /= (1 + diff);
+            }
+        }
+    }
+}
 
 /// svm_binary_svc_probability: 5-fold decision values on the binary problem (`sub`, `y`) with
 /// libsvm's shuffle `perm`, then the sigmoid fitted to them.

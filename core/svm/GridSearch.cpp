@@ -147,6 +147,13 @@ KernelStorage GridSearch::kernelStorage() const
     return chooseKernelStorage(m_options.storage, m_labels, m_classes, m_options.threads, m_options.kernelMemoryMb);
 }
 
+ValidationScores GridSearch::takeValidation(int index)
+{
+    if (index < 0 || std::size_t(index) >= m_validation.size())
+        return {};
+    return std::move(m_validation[std::size_t(index)]);
+}
+
 int GridSearch::bestIndex(const std::vector<GridPointResult>& results)
 {
     // NaN (a score undefined on some fold) ranks last, as in GridSearchCV.

@@ -42,6 +42,19 @@ struct GridSearchOptions {
     int threads = 0;                 ///< 0: one per core
     double kernelMemoryMb = 6144;    ///< the kernel storage's budget (PairKernels.h)
     KernelStorage storage = KernelStorage::Auto;  ///< Auto: the full kernel, class pairs, libsvm, what fits
+    /// ClassPairs only: keep every point's validation predictions and decision values (points x
+    /// rows x K(K-1)/2 doubles) for takeValidation(), so the best point's out-of-fold
+    /// predictions need no further fits.
+    bool keepValidation = false;
+};
+
+/// Each training row's prediction and one-vs-one decision values (rows x K(K-1)/2, pairs in
+/// libsvm's order, positive for the lower class) from the fold model that validated it, at one
+/// grid point. Empty when not kept.
+struct ValidationScores {
+    std::vector<int> predicted;
+    std::vector<double> decisions;
+    bool empty() const { return predicted.empty(); }
 };
 
 /// A point's mean and (population) std of its fold scores.
@@ -72,6 +85,10 @@ public:
     /// Where the kernel values live (never Auto).
     KernelStorage kernelStorage() const;
     bool usesPrecomputedKernels() const { return kernelStorage() == KernelStorage::Full; }
+    /// After run() with keepValidation and class-pair storage: point `index`'s validation scores
+    /// (moved out). Empty otherwise, or when some fold's training rows miss a class (its
+    /// decision values are not comparable with the other folds').
+    ValidationScores takeValidation(int index);
 
 private:
     /// A kernel setting's matrix (precomputed) or the rows for libsvm's own kernels.
@@ -91,6 +108,7 @@ private:
     std::vector<Fold> m_folds;
     std::vector<SvmParams> m_points;
     GridSearchOptions m_options;
+    std::vector<ValidationScores> m_validation;  ///< per point, with keepValidation
 };
 
 /// Resolves gamma "scale"/"auto" in `params` as SVC.fit does on the rows it sees: `rows`

@@ -96,7 +96,9 @@ SolverChoice chooseSolver(const Solver& wanted, const std::vector<int>& labels, 
     SolverChoice c;
     c.solver = wanted;
     c.storage = chooseKernelStorage(KernelStorage::Auto, labels, classes, threads, kernelMemoryMb);
-    const double exact = exactSeconds(n, dims, fitUnits);
+    // With class-pair kernels the out-of-fold predictions come from the grid's own fold models.
+    const double exact = exactSeconds(
+        n, dims, c.storage == KernelStorage::ClassPairs && outOfFold ? fitUnits - 6.0 * folds : fitUnits);
     auto landmarksFor = [&] { return std::max<int64_t>(1, std::min<int64_t>(2000, std::max<int64_t>(n / 10, 100))); };
     if (wanted.kind == Solver::Kind::Auto) {
         if (exact <= 1800) {

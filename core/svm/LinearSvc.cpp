@@ -50,13 +50,6 @@ std::vector<double> fromJson(const QJsonValue& v)
     return out;
 }
 
-/// libsvm's sigmoid_predict: 1 / (1 + exp(fA + B)) without overflow.
-double sigmoidPredict(double f, double A, double B)
-{
-    const double fApB = f * A + B;
-    return fApB >= 0 ? std::exp(-fApB) / (1.0 + std::exp(-fApB)) : 1.0 / (1.0 + std::exp(fApB));
-}
-
 }  // namespace
 
 LinearSvc LinearSvc::train(const std::vector<double>& x, int64_t dims, const std::vector<int64_t>& rows,
@@ -218,7 +211,7 @@ std::vector<double> LinearSvc::probabilities(const std::vector<double>& d) const
     std::vector<double> p(d.size());
     for (std::size_t r = 0; r < rows; ++r) {
         double sum = 0;
-        for (std::size_t k = 0; k < K; ++k) sum += p[r * K + k] = sigmoidPredict(d[r * K + k], m_probA[k], m_probB[k]);
+        for (std::size_t k = 0; k < K; ++k) sum += p[r * K + k] = detail::sigmoidPredict(d[r * K + k], m_probA[k], m_probB[k]);
         for (std::size_t k = 0; k < K; ++k) p[r * K + k] = sum > 0 ? p[r * K + k] / sum : 1.0 / double(K);
     }
     return p;

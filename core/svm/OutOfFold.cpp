@@ -1,10 +1,15 @@
 #include "svm/OutOfFold.h"
 
+#include "svm/DenseSvcInternal.h"
 #include "svm/GridSearch.h"
 #include "svm/SvmModel.h"
 
+#include "io/Parallel.h"
+#include "metrics/Metrics.h"
+
 #include <algorithm>
 #include <numeric>
+#include <stdexcept>
 
 namespace deepsvm {
 
@@ -84,6 +89,77 @@ Evaluation outOfFoldPredictions(const std::vector<double>& x, int64_t rows, int6
     }
     if (!anyDecisions)
         e.decisions.clear();  // a model without one-vs-one values (the linear solvers)
+    e.confusion = confusionMatrix(e.truth, e.predicted, classes);
+    e.roc = rocOneVsRest(e.truth, e.rocScores, classes);
+    return e;
+}
+
+Evaluation outOfFoldFromValidation(const std::vector<int>& labels, int classes, const std::vector<Fold>& folds,
+                                   const ValidationScores& scores, bool probability, int threads,
+                                   const CancelCheck& cancelled)
+{
+    const int64_t n = int64_t(labels.size());
+    const std::size_t pairs = std::size_t(classes) * std::size_t(classes - 1) / 2;
+    if (int64_t(scores.predicted.size()) != n || scores.decisions.size() != std::size_t(n) * pairs)
+        throw std::invalid_argument("out-of-fold scores do not match the training rows");
+    std::vector<int> foldOf(std::size_t(n), -1);
+    for (std::size_t f = 0; f < folds.size(); ++f)
+        for (int64_t r : folds[f].validation) foldOf[std::size_t(r)] = int(f);
+    Evaluation e;
+    for (int64_t r = 0; r < n; ++r)
+        if (foldOf[std::size_t(r)] >= 0) {
+            e.rows.push_back(r);
+            e.truth.push_back(labels[std::size_t(r)]);
+            e.predicted.push_back(scores.predicted[std::size_t(r)]);
+            e.decisions.insert(e.decisions.end(), scores.decisions.begin() + r * int64_t(pairs),
+                               scores.decisions.begin() + (r + 1) * int64_t(pairs));
+        }
+    const int64_t m = int64_t(e.rows.size());
+    if (probability) {
+        // Per (fold, pair): the sigmoid of the pair's rows that other folds validated.
+        const int64_t units = int64_t(folds.size() * pairs);
+        std::vector<double> A(std::size_t(units), 0.0), B(std::size_t(units), 0.0);
+        std::vector<std::pair<int, int>> pairList;
+        for (int a = 0; a < classes; ++a)
+            for (int b = a + 1; b < classes; ++b) pairList.emplace_back(a, b);
+        parallelFor(units, threadCount(threads), [&](int64_t u) {
+            const int f = int(u / int64_t(pairs));
+            const std::size_t q = std::size_t(u % int64_t(pairs));
+            const auto [a, b] = pairList[q];
+            std::vector<double> dec;
+            std::vector<std::int8_t> y;
+            for (int64_t i = 0; i < m; ++i) {
+                const int64_t r = e.rows[std::size_t(i)];
+                const int l = labels[std::size_t(r)];
+                if (foldOf[std::size_t(r)] == f || (l != a && l != b))
+                    continue;
+                dec.push_back(e.decisions[std::size_t(i) * pairs + q]);
+                y.push_back(l == a ? +1 : -1);
+            }
+            detail::sigmoidTrain(dec, y, &A[std::size_t(u)], &B[std::size_t(u)]);
+        }, cancelled);
+        throwIfCancelled(cancelled);
+        e.probabilities.assign(std::size_t(m) * std::size_t(classes), 0.0);
+        parallelFor(m, threadCount(threads), [&](int64_t i) {
+            const int f = foldOf[std::size_t(e.rows[std::size_t(i)])];
+            std::vector<double> pairwise(std::size_t(classes * classes), 0.0);
+            constexpr double minProb = 1e-7;  // libsvm's bounds on a pairwise probability
+            for (std::size_t q = 0; q < pairs; ++q) {
+                const auto [a, b] = pairList[q];
+                const std::size_t u = std::size_t(f) * pairs + q;
+                const double p = std::min(std::max(detail::sigmoidPredict(e.decisions[std::size_t(i) * pairs + q], A[u], B[u]),
+                                                   minProb), 1 - minProb);
+                pairwise[std::size_t(a * classes + b)] = p;
+                pairwise[std::size_t(b * classes + a)] = 1 - p;
+            }
+            detail::coupleProbabilities(classes, pairwise, e.probabilities.data() + i * classes);
+        });
+        e.rocScores = e.probabilities;
+    } else {
+        std::vector<int> modelLabels(static_cast<std::size_t>(classes));
+        std::iota(modelLabels.begin(), modelLabels.end(), 0);
+        e.rocScores = ovrScores(e.decisions, m, modelLabels, classes);
+    }
     e.confusion = confusionMatrix(e.truth, e.predicted, classes);
     e.roc = rocOneVsRest(e.truth, e.rocScores, classes);
     return e;

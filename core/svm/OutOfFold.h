@@ -2,6 +2,7 @@
 
 #include "data/Splits.h"
 #include "io/Cancel.h"
+#include "svm/GridSearch.h"
 #include "svm/PairKernels.h"
 #include "svm/SvmParams.h"
 #include "svm/SvmReport.h"
@@ -38,5 +39,18 @@ using FoldPredictor = std::function<Evaluation(const std::vector<double>& train,
 Evaluation outOfFoldPredictions(const std::vector<double>& x, int64_t rows, int64_t dims, const std::vector<int>& labels,
                                 int classes, const std::vector<Fold>& folds, const FoldPredictor& predict,
                                 const CancelCheck& cancelled);
+
+/// The out-of-fold predictions the grid search already made at its best point
+/// (GridSearchOptions::keepValidation): each row's prediction and decision values from the
+/// fold model that validated it, as outOfFoldPredictions without probabilities gives them up to
+/// rounding, with no further fits. With `probability`, each fold's rows get Platt sigmoids per
+/// class pair fitted on the other folds' rows' out-of-fold decision values (cross-fitted: a
+/// row's own label never calibrates its probabilities), coupled into class probabilities as
+/// libsvm couples its pairwise ones. libsvm's own estimates (outOfFoldPredictions) instead
+/// refit each fold five more times for an inner calibration, the bulk of the time past
+/// 10,000 rows.
+Evaluation outOfFoldFromValidation(const std::vector<int>& labels, int classes, const std::vector<Fold>& folds,
+                                   const ValidationScores& scores, bool probability, int threads = 0,
+                                   const CancelCheck& cancelled = {});
 
 }  // namespace deepsvm

@@ -253,6 +253,10 @@ std::vector<GridPointResult> GridSearch::runClassPairs(const PointDone& onPoint,
         results[std::size_t(p)].folds.assign(std::size_t(folds), 0.0);
     }
     std::vector<int64_t> local(static_cast<std::size_t>(m_rows), -1);
+    m_validation.clear();
+    if (m_options.keepValidation)
+        m_validation.assign(std::size_t(points), ValidationScores{std::vector<int>(std::size_t(m_rows), 0),
+                                                                  std::vector<double>(std::size_t(m_rows * pairCount), 0.0)});
     try {
         for (int64_t pi = 0; pi < pairCount; ++pi) {
             const auto [a, b] = pairs[std::size_t(pi)];
@@ -371,6 +375,21 @@ std::vector<GridPointResult> GridSearch::runClassPairs(const PointDone& onPoint,
                     }
                 }
             }
+            if (m_options.keepValidation) {
+                // Kept in row order while every fold has every class (else dropped below).
+                const bool complete = int64_t(foldPairs) == pairCount;
+                for (int p = 0; p < points && complete; ++p) {
+                    ValidationScores& kept = m_validation[std::size_t(p)];
+                    for (int64_t i = 0; i < nv; ++i) {
+                        const int64_t r = fold.validation[std::size_t(i)];
+                        kept.predicted[std::size_t(r)] = predicted[std::size_t(p)][std::size_t(i)];
+                        std::copy_n(decisions[std::size_t(p)].begin() + i * int64_t(foldPairs), foldPairs,
+                                    kept.decisions.begin() + r * pairCount);
+                    }
+                }
+                if (!complete)
+                    m_validation.clear();
+            }
             const double validationSeconds = std::chrono::duration<double>(Clock::now() - t0).count() / double(points);
             for (int64_t r : svRows) local[std::size_t(r)] = -1;
             for (int p = 0; p < points; ++p) {
@@ -381,6 +400,7 @@ std::vector<GridPointResult> GridSearch::runClassPairs(const PointDone& onPoint,
             }
         }
     } catch (const Cancelled&) {
+        m_validation.clear();
         return {};  // no point has all its folds before the last fold's validation
     }
     for (int p = 0; p < points; ++p) {

@@ -191,6 +191,8 @@ struct SvmTask::Run {
     SvmParams best;
     KernelStorage storage = KernelStorage::Full;
     SolverChoice choice;
+    /// The best point's validation scores from the grid search itself (class-pair storage).
+    ValidationScores gridOof;
     int gridPoints = 0;
     /// Progress counts fits: points x folds, the refit, the out-of-fold folds, the test scoring.
     int64_t cvFits = 0, totalFits = 1;
@@ -219,6 +221,7 @@ void SvmTask::searchGrid(Run& run)
     gso.threads = o.threads;
     gso.kernelMemoryMb = o.kernelMemoryMb;
     gso.storage = o.kernelStorage;
+    gso.keepValidation = o.crossValidate && o.outOfFold;
     GridSearch search(run.x, train.rows, train.cols, run.in.trainLabels, run.classes, run.folds, grid, gso);
     run.storage = search.kernelStorage();
     Q_EMIT solverChosen(QString::fromStdString("solver: " + run.choice.reason + "; estimate "
@@ -254,6 +257,8 @@ void SvmTask::searchGrid(Run& run)
         throw std::invalid_argument("no grid point has a defined " + metricName(o.metric)
                                     + " on every fold; use more rows per fold or another --metric");
     run.best = o.crossValidate ? run.cv[std::size_t(best)].params : grid.front();
+    if (o.crossValidate && !run.choice.solver.linear())
+        run.gridOof = search.takeValidation(run.cv[std::size_t(best)].index);
     resolveGammaOn(run.best, run.x, train.cols);
 }
 
@@ -323,10 +328,24 @@ QJsonObject SvmTask::outOfFold(const Run& run, const ModelFiles& files)
                       .evaluate(v, nv, truth, classes, oo.cancelled);
               },
               oo.cancelled)
+        : !run.gridOof.empty()
+        ? outOfFoldFromValidation(run.in.trainLabels, classes, run.folds, run.gridOof, o.probability, o.threads,
+                                  oo.cancelled)
         : outOfFoldPredictions(run.x, train.rows, dims, run.in.trainLabels, classes, run.folds, run.best, oo);
     for (int64_t& r : oof.rows) r = run.in.trainOverride.fileRow(r);  // rows in the feature file
     writePredictionsCsv(files.oofPredictions(), oof, run.in.classNames);
-    return evaluationJson(oof, run.in.classNames);
+    QJsonObject json = evaluationJson(oof, run.in.classNames);
+    json[QStringLiteral("fits")] = run.gridOof.empty()
+        ? QStringLiteral("each fold's model refitted at the best point")
+        : QStringLiteral("the grid search's fold models at the best point");
+    if (o.probability)
+        json[QStringLiteral("probability")] = run.choice.solver.linear()
+            ? QStringLiteral("each fold model's Platt scaling on its inner 5-fold one-vs-rest decision values")
+            : run.gridOof.empty()
+            ? QStringLiteral("libsvm's: each fold model's sigmoids from its inner 5-fold cross-validation")
+            : QStringLiteral("sigmoids per class pair fitted on the other folds' out-of-fold decision values, "
+                             "coupled as libsvm couples them");
+    return json;
 }
 
 QJsonObject SvmTask::testOn(const Run& run, const TestScorer& score, const ModelFiles& files)

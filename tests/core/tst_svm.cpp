@@ -5,6 +5,7 @@
 #include "metrics/Metrics.h"
 #include "data/Splits.h"
 #include "svm/DenseSvc.h"
+#include "svm/DenseSvcInternal.h"
 #include "svm/GridSearch.h"
 #include "svm/Gram.h"
 #include "svm/LinearSvc.h"
@@ -163,6 +164,8 @@ private Q_SLOTS:
     void scoreRowsAreRowByRowPredictions_data();
     void scoreRowsAreRowByRowPredictions();
     void classPairKernelsGiveTheFullKernelsResults();
+    void outOfFoldFromTheGridNeedsNoRefit();
+    void couplingIsLibsvms();
     void linearSvcMatchesLinearSVC_data();
     void linearSvcMatchesLinearSVC();
     void nystroemMatchesScikitLearn();
@@ -1134,6 +1137,126 @@ void TestSvm::classPairKernelsGiveTheFullKernelsResults()
     for (std::size_t i = 0; i < full.probabilities.size(); ++i)
         worst = std::max(worst, std::abs(full.probabilities[i] - pairs.probabilities[i]));
     QVERIFY2(worst < 1e-9, qPrintable(QString::number(worst)));
+}
+
+void TestSvm::outOfFoldFromTheGridNeedsNoRefit()
+{
+    // The grid search with class-pair kernels keeps each point's validation scores; the best
+    // point's are the out-of-fold predictions that refitting every fold gives (the same
+    // predictions, decision values to the solver's tolerance), and their cross-fitted probabilities rank the
+    // rows about as well as libsvm's inner-calibrated ones.
+    const Blobs train = makeBlobs(60, 4, 10, 21);
+    Scaler scaler;
+    scaler.fit(train.x, train.rows, train.dims);
+    const auto x = scaler.transform(train.x, train.rows);
+    const auto labels = intLabels(train);
+    const auto folds = stratifiedKFold(labels, 5);
+    const auto grid = expandGrid({Kernel::Poly, Kernel::Rbf}, {0.1, 1, 10}, {"1", "0.1", "0.01"}, {3}, {0});
+    GridSearchOptions o;
+    o.storage = KernelStorage::ClassPairs;
+    o.keepValidation = true;
+    GridSearch search(x, train.rows, train.dims, labels, 4, folds, grid, o);
+    const std::vector<GridPointResult> results = search.run();
+    const int best = GridSearch::bestIndex(results);
+    QVERIFY(best >= 0);
+    const ValidationScores kept = search.takeValidation(results[std::size_t(best)].index);
+    QCOMPARE(int64_t(kept.predicted.size()), train.rows);
+    QVERIFY(search.takeValidation(-1).empty());
+
+    OutOfFoldOptions oo;
+    oo.storage = KernelStorage::ClassPairs;
+    oo.probability = false;
+    const SvmParams params = results[std::size_t(best)].params;
+    const Evaluation refit = outOfFoldPredictions(x, train.rows, train.dims, labels, 4, folds, params, oo);
+    const Evaluation reused = outOfFoldFromValidation(labels, 4, folds, kept, false);
+    QCOMPARE(reused.rows, refit.rows);
+    QCOMPARE(reused.predicted, refit.predicted);
+    QCOMPARE(reused.decisions.size(), refit.decisions.size());
+    double worst = 0;
+    for (std::size_t i = 0; i < refit.decisions.size(); ++i)
+        worst = std::max(worst, std::abs(refit.decisions[i] - reused.decisions[i]));
+    qInfo("%s: %zu rows, the same predictions, worst decision difference %.2e", params.describe().c_str(),
+          refit.rows.size(), worst);
+    // The grid's pair kernels take their dot products over all of the pair's rows, a fold's
+    // refit over its training rows only: BLAS rounds them differently, and libsvm's solver,
+    // which stops at a KKT gap of 1e-3, may stop at another iterate. So the decision values
+    // agree to that tolerance, not to the last bit.
+    QVERIFY2(worst < 2e-3, qPrintable(QString::number(worst)));
+    // The fold accuracy the grid reported is the out-of-fold accuracy's mean over folds.
+    QCOMPARE(reused.confusion.total(), int64_t(train.rows));
+
+    oo.probability = true;
+    const Evaluation libsvm = outOfFoldPredictions(x, train.rows, train.dims, labels, 4, folds, params, oo);
+    const Evaluation calibrated = outOfFoldFromValidation(labels, 4, folds, kept, true);
+    QCOMPARE(calibrated.probabilities.size(), std::size_t(train.rows * 4));
+    int argmaxAgrees = 0;
+    for (int64_t r = 0; r < train.rows; ++r) {
+        double sum = 0;
+        int argmax = 0;
+        for (int c = 0; c < 4; ++c) {
+            const double p = calibrated.probabilities[std::size_t(r * 4 + c)];
+            QVERIFY(p >= 0 && p <= 1);
+            sum += p;
+            if (p > calibrated.probabilities[std::size_t(r * 4 + argmax)]) argmax = c;
+        }
+        QVERIFY2(std::abs(sum - 1) < 1e-9, qPrintable(QString::number(sum)));
+        argmaxAgrees += argmax == calibrated.predicted[std::size_t(r)];
+    }
+    qInfo("probabilities: macro AUC %.4f cross-fitted vs %.4f libsvm's; argmax = vote on %d of %lld rows",
+          calibrated.roc.aucMacro, libsvm.roc.aucMacro, argmaxAgrees, static_cast<long long>(train.rows));
+    QVERIFY(calibrated.roc.aucMacro > 0.5);
+    QVERIFY2(std::abs(calibrated.roc.aucMacro - libsvm.roc.aucMacro) < 0.03, "the calibrations rank rows differently");
+    QVERIFY(argmaxAgrees >= train.rows * 9 / 10);
+}
+
+void TestSvm::couplingIsLibsvms()
+{
+    // detail::coupleProbabilities on libsvm's own pairwise sigmoids (probA/probB from its model
+    // file) gives svm_predict_probability's class probabilities.
+    const Blobs train = makeBlobs(30, 4, 6, 31), test = makeBlobs(10, 4, 6, 32);
+    Scaler scaler;
+    scaler.fit(train.x, train.rows, train.dims);
+    const auto x = scaler.transform(train.x, train.rows), xt = scaler.transform(test.x, test.rows);
+    SvmParams params;
+    params.kernel = Kernel::Rbf;
+    params.C = 1;
+    params.gamma = 0.1;
+    FitOptions fo;
+    fo.storage = KernelStorage::Libsvm;
+    fo.probability = true;
+    const SvmModel model = fitModel(x, train.rows, train.dims, intLabels(train), params, fo);
+    const QString file = m_tmp.filePath(QStringLiteral("coupling.model"));
+    model.save(file.toStdString());
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    std::vector<double> A, B;
+    for (const QByteArray& line : f.readAll().split('\n')) {
+        const QList<QByteArray> parts = line.trimmed().split(' ');
+        for (auto [name, into] : {std::pair<const char*, std::vector<double>*>{"probA", &A}, {"probB", &B}})
+            if (parts.value(0) == name)
+                for (int i = 1; i < parts.size(); ++i) into->push_back(parts[i].toDouble());
+    }
+    QCOMPARE(A.size(), std::size_t(6));
+    QCOMPARE(B.size(), std::size_t(6));
+    QCOMPARE(model.labels(), (std::vector<int>{0, 1, 2, 3}));
+    const SvmModel::Scores s = model.scoreRows(xt, test.rows, test.dims, {});
+    double worst = 0;
+    for (int64_t r = 0; r < test.rows; ++r) {
+        std::vector<double> pairwise(16, 0.0), p(4);
+        int q = 0;
+        for (int a = 0; a < 4; ++a)
+            for (int b = a + 1; b < 4; ++b, ++q) {
+                const double v = std::min(std::max(detail::sigmoidPredict(s.decisions[std::size_t(r * 6 + q)], A[std::size_t(q)],
+                                                                          B[std::size_t(q)]), 1e-7), 1 - 1e-7);
+                pairwise[std::size_t(a * 4 + b)] = v;
+                pairwise[std::size_t(b * 4 + a)] = 1 - v;
+            }
+        detail::coupleProbabilities(4, pairwise, p.data());
+        for (int c = 0; c < 4; ++c) worst = std::max(worst, std::abs(p[std::size_t(c)] - s.probabilities[std::size_t(r * 4 + c)]));
+    }
+    qInfo("coupled probabilities vs libsvm's: worst difference %.2e", worst);
+    // The model file prints probA/probB to 17 significant digits: equal to rounding.
+    QVERIFY2(worst < 1e-12, qPrintable(QString::number(worst)));
 }
 
 void TestSvm::linearSvcMatchesLinearSVC_data()
