@@ -100,18 +100,36 @@ SolverChoice chooseSolver(const Solver& wanted, const std::vector<int>& labels, 
     const double exact = exactSeconds(
         n, dims, c.storage == KernelStorage::ClassPairs && outOfFold ? fitUnits - 6.0 * folds : fitUnits);
     auto landmarksFor = [&] { return std::max<int64_t>(1, std::min<int64_t>(2000, std::max<int64_t>(n / 10, 100))); };
+    auto estimate = [&](const Solver& s) {
+        switch (s.kind) {
+        case Solver::Kind::Liblinear: return linearSeconds(n, dims, classes, fitUnits);
+        case Solver::Kind::Nystroem:
+            return linearSeconds(n, s.landmarks, classes, fitUnits)
+                + 2.0e-10 * double(n) * double(s.landmarks) * double(dims + s.landmarks) * double(folds + 1);
+        case Solver::Kind::Exact:
+        case Solver::Kind::Auto: break;
+        }
+        return exact;
+    };
     if (wanted.kind == Solver::Kind::Auto) {
-        if (exact <= 1800) {
+        // Exact when it fits in half an hour, or when the approximation would not be faster.
+        Solver other;
+        other.kind = allLinear ? Solver::Kind::Liblinear : Solver::Kind::Nystroem;
+        if (!allLinear)
+            other.landmarks = landmarksFor();
+        const double otherSeconds = estimate(other);
+        if (exact <= 1800 || exact <= otherSeconds) {
             c.solver.kind = Solver::Kind::Exact;
             c.reason = "exact: " + std::to_string(n) + " rows fit in " + formatDuration(exact).substr(6) + " (kernel storage "
                 + kernelStorageName(c.storage) + ")";
+            if (exact > 1800)
+                c.reason += "; " + other.name() + " would take " + formatDuration(otherSeconds);
         } else if (allLinear) {
-            c.solver.kind = Solver::Kind::Liblinear;
+            c.solver = other;
             c.reason = "liblinear: the exact SVM would take " + formatDuration(exact) + " on " + std::to_string(n)
                 + " rows; the linear kernel's LinearSVC is linear in the rows";
         } else {
-            c.solver.kind = Solver::Kind::Nystroem;
-            c.solver.landmarks = landmarksFor();
+            c.solver = other;
             c.reason = c.solver.name() + ": the exact SVM would take " + formatDuration(exact) + " on " + std::to_string(n)
                 + " rows; Nystroem's " + std::to_string(c.solver.landmarks)
                 + " landmarks approximate the kernel, then LinearSVC";
@@ -119,15 +137,7 @@ SolverChoice chooseSolver(const Solver& wanted, const std::vector<int>& labels, 
     } else {
         c.reason = c.solver.name() + " as asked";
     }
-    switch (c.solver.kind) {
-    case Solver::Kind::Exact: c.estimatedSeconds = exact; break;
-    case Solver::Kind::Liblinear: c.estimatedSeconds = linearSeconds(n, dims, classes, fitUnits); break;
-    case Solver::Kind::Nystroem:
-        c.estimatedSeconds = linearSeconds(n, c.solver.landmarks, classes, fitUnits)
-            + 2.0e-10 * double(n) * double(c.solver.landmarks) * double(dims + c.solver.landmarks) * double(folds + 1);
-        break;
-    case Solver::Kind::Auto: break;
-    }
+    c.estimatedSeconds = estimate(c.solver);
     return c;
 }
 
