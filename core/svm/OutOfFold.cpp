@@ -18,12 +18,7 @@ Evaluation outOfFoldPredictions(const std::vector<double>& x, int64_t rows, int6
                                 const OutOfFoldOptions& options)
 {
     // The fold's model, fitted on its rows exactly as the final refit fits all rows.
-    FitOptions fo;
-    fo.storage = options.storage;
-    fo.probability = options.probability;
-    fo.seed = options.seed;
-    fo.threads = options.threads;
-    fo.cancelled = options.cancelled;
+    const FitOptions& fo = options;
     return outOfFoldPredictions(
         x, rows, dims, labels, classes, folds,
         [&](const std::vector<double>& train, int64_t nt, const std::vector<int>& trainLabels,

@@ -13,12 +13,9 @@
 
 namespace deepsvm {
 
-struct OutOfFoldOptions {
-    bool probability = true;  ///< fit each fold's model with probability estimates
-    KernelStorage storage = KernelStorage::Full;  ///< as the grid search stored its kernels (not Auto)
-    unsigned seed = 0;        ///< libsvm's calibration draws
-    int threads = 0;
-    CancelCheck cancelled;
+/// How each fold's model is fitted: FitOptions, with probability estimates unless told not.
+struct OutOfFoldOptions : FitOptions {
+    OutOfFoldOptions() { probability = true; }
 };
 
 /// Cross-validated predictions of one grid point, as scikit-learn's cross_val_predict: each

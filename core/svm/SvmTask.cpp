@@ -198,6 +198,17 @@ struct SvmTask::Run {
     int64_t cvFits = 0, totalFits = 1;
 };
 
+FitOptions SvmTask::fitOptions(const Run& run) const
+{
+    FitOptions fo;
+    fo.storage = run.storage;
+    fo.probability = m_options.probability;
+    fo.seed = m_options.seed;
+    fo.threads = m_options.threads;
+    fo.cancelled = cancelCheck();
+    return fo;
+}
+
 void SvmTask::searchGrid(Run& run)
 {
     const SvmOptions& o = m_options;
@@ -311,11 +322,7 @@ QJsonObject SvmTask::outOfFold(const Run& run, const ModelFiles& files)
     const SvmOptions& o = m_options;
     checkpoint(run.cvFits + 1, run.totalFits, QStringLiteral("out-of-fold predictions of the best point"));
     OutOfFoldOptions oo;
-    oo.probability = o.probability;
-    oo.storage = run.storage;
-    oo.seed = o.seed;
-    oo.threads = o.threads;
-    oo.cancelled = cancelCheck();
+    static_cast<FitOptions&>(oo) = fitOptions(run);
     const FeatureSet& train = run.in.train;
     const int64_t dims = train.cols;
     const int classes = run.classes;
@@ -423,13 +430,7 @@ QVariant SvmTask::execute()
                                   o.probability, cancelCheck());
     } else {
         features = SvmRows::fromFeatures(run.x, train.rows, train.cols);
-        FitOptions fo;
-        fo.storage = run.storage;
-        fo.probability = o.probability;
-        fo.seed = o.seed;
-        fo.threads = o.threads;
-        fo.cancelled = cancelCheck();
-        exact = fitModel(run.x, train.rows, train.cols, run.in.trainLabels, run.best, fo, features);
+        exact = fitModel(run.x, train.rows, train.cols, run.in.trainLabels, run.best, fitOptions(run), features);
     }
     const double refitSeconds = since(tRefit);
     throwIfCancelled();

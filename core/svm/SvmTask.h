@@ -71,6 +71,8 @@ protected:
 private:
     struct Run;
     void searchGrid(Run& run);
+    /// How the refit and the out-of-fold fits of the exact SVM are fitted.
+    FitOptions fitOptions(const Run& run) const;
     /// `supportVectors` < 0: a model without them (the linear solvers).
     QJsonObject reportOf(const Run& run, int supportVectors) const;
     QJsonObject outOfFold(const Run& run, const ModelFiles& files);
