@@ -375,8 +375,8 @@ std::vector<GridPointResult> GridSearch::runClassPairs(const PointDone& onPoint,
                     }
                 }
             }
-            if (m_options.keepValidation) {
-                // Kept in row order while every fold has every class (else dropped below).
+            if (!m_validation.empty()) {
+                // Kept in row order while every fold has every class (else dropped for good).
                 const bool complete = int64_t(foldPairs) == pairCount;
                 for (int p = 0; p < points && complete; ++p) {
                     ValidationScores& kept = m_validation[std::size_t(p)];

@@ -1207,6 +1207,20 @@ void TestSvm::outOfFoldFromTheGridNeedsNoRefit()
     QVERIFY(calibrated.roc.aucMacro > 0.5);
     QVERIFY2(std::abs(calibrated.roc.aucMacro - libsvm.roc.aucMacro) < 0.03, "the calibrations rank rows differently");
     QVERIFY(argmaxAgrees >= train.rows * 9 / 10);
+
+    // A fold whose training rows miss a class (its only row is validated there) makes the
+    // folds' decision values incomparable: nothing is kept, and the later folds still run.
+    std::vector<int> rare = labels;
+    rare[0] = 4;
+    std::vector<Fold> uneven = folds;
+    for (Fold& f : uneven) {
+        f.train.erase(std::remove(f.train.begin(), f.train.end(), int64_t(0)), f.train.end());
+        f.validation.erase(std::remove(f.validation.begin(), f.validation.end(), int64_t(0)), f.validation.end());
+    }
+    uneven[0].validation.push_back(0);
+    GridSearch partial(x, train.rows, train.dims, rare, 5, uneven, grid, o);
+    QCOMPARE(partial.run().size(), grid.size());
+    QVERIFY(partial.takeValidation(0).empty());
 }
 
 void TestSvm::couplingIsLibsvms()
