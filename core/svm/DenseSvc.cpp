@@ -9,6 +9,7 @@
 #include <mutex>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -40,6 +41,14 @@ DenseSvc DenseSvc::trainPairs(const PairKernelSource& source, const std::vector<
                               bool shrinking)
 {
     return build(nullptr, 0, rows, labels, {C, eps, shrinking, seed, threads, cancelled, &source});
+}
+
+DenseSvc DenseSvc::trainPairsCalibrated(const PairKernelSource& source, const std::vector<int64_t>& rows,
+                                        const std::vector<int>& labels, double C, const std::vector<double>& probA,
+                                        const std::vector<double>& probB, int threads, const CancelCheck& cancelled,
+                                        double eps, bool shrinking)
+{
+    return build(nullptr, 0, rows, labels, {C, eps, shrinking, nullptr, threads, cancelled, &source, &probA, &probB});
 }
 
 std::mutex& DenseSvc::randMutex()
@@ -87,6 +96,16 @@ DenseSvc DenseSvc::build(const double* kernel, int64_t n, const std::vector<int6
     for (int a = 0; a < classes; ++a)
         for (int b = a + 1; b < classes; ++b)
             pairs.push_back({a, b, {}, {}, 0, 0, 0});
+    const bool given = fit.probA && fit.probB;
+    if (given) {
+        if (fit.probA->size() != pairs.size() || fit.probB->size() != pairs.size())
+            throw std::invalid_argument("DenseSvc: " + std::to_string(fit.probA->size()) + " sigmoids given for "
+                                        + std::to_string(pairs.size()) + " class pairs");
+        for (std::size_t q = 0; q < pairs.size(); ++q) {
+            pairs[q].probA = (*fit.probA)[q];
+            pairs[q].probB = (*fit.probB)[q];
+        }
+    }
     if (fit.seed) {
         // svm_binary_svc_probability's shuffles, drawn pair by pair from rand() as svm_train
         // draws them (nothing else in svm_train calls rand()), so the pairs can then run in
@@ -127,7 +146,7 @@ DenseSvc DenseSvc::build(const double* kernel, int64_t n, const std::vector<int6
     };
     // The pairs are independent; the result does not depend on the thread count.
     parallelFor(int64_t(pairs.size()), std::min<int>(threadCount(fit.threads), int(pairs.size())), solvePair);
-    m.collectSupportVectors(pairs, grouped, order, start, count, fit.seed != nullptr);
+    m.collectSupportVectors(pairs, grouped, order, start, count, fit.seed != nullptr || given);
     return m;
 }
 

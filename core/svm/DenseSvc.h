@@ -54,6 +54,13 @@ public:
     static DenseSvc trainPairs(const PairKernelSource& source, const std::vector<int64_t>& rows,
                                const std::vector<int>& labels, double C, const unsigned* seed, int threads = 0,
                                const CancelCheck& cancelled = {}, double eps = 1e-3, bool shrinking = true);
+    /// trainPairs with each pair's sigmoid given (probA, probB in pair order, K(K-1)/2 each for
+    /// the K classes among `labels`) instead of fitted on an inner 5-fold cross-validation:
+    /// one fit per pair instead of six.
+    static DenseSvc trainPairsCalibrated(const PairKernelSource& source, const std::vector<int64_t>& rows,
+                                         const std::vector<int>& labels, double C, const std::vector<double>& probA,
+                                         const std::vector<double>& probB, int threads = 0,
+                                         const CancelCheck& cancelled = {}, double eps = 1e-3, bool shrinking = true);
     /// libsvm's probability calibration draws from the C library's rand(): whoever seeds and
     /// draws holds this.
     static std::mutex& randMutex();
@@ -87,6 +94,8 @@ private:
         int threads;
         const CancelCheck& cancelled;
         const PairKernelSource* source;  ///< set: pair kernels instead of `kernel`
+        const std::vector<double>* probA = nullptr;  ///< set (with probB): the pairs' sigmoids, given
+        const std::vector<double>* probB = nullptr;
     };
     struct Pair;
     static DenseSvc build(const double* kernel, int64_t n, const std::vector<int64_t>& rows, const std::vector<int>& labels,

@@ -24,6 +24,12 @@ struct Binary {
 Binary solveBinary(const double* kernel, int64_t n, const std::vector<int64_t>& sub, const std::vector<std::int8_t>& y,
                    double C, double eps, bool shrinking, const CancelCheck& cancelled);
 
+/// libsvm's Solver on a Q built by the caller: `q` l x l (l = y.size()) with
+/// Q[i][j] = (float)(y_i y_j K), `qd` the kernel's diagonal. Q is permuted in place while it
+/// solves (its contents are garbage after); its buffer is handed back in `q` for reuse.
+Binary solvePrepared(std::vector<float>& q, std::vector<double> qd, const std::vector<std::int8_t>& y, double C, double eps,
+                     bool shrinking, const CancelCheck& cancelled);
+
 /// svm_binary_svc_probability: 5-fold decision values on the binary problem (`sub`, `y`) with
 /// libsvm's shuffle `perm`, then the sigmoid fitted to them (DenseSvcProbability.cpp).
 void binaryProbability(const double* kernel, int64_t n, const std::vector<int64_t>& sub, const std::vector<std::int8_t>& y,

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -241,6 +242,13 @@ public:
         m_row.resize(std::size_t(l));
         for (int i = 0; i < l; ++i)
             m_row[std::size_t(i)] = m_q.data() + std::size_t(i) * std::size_t(l);
+    }
+
+    /// Q's buffer (its rows and columns permuted), for the next fit to fill and reuse.
+    std::vector<float> takeQ()
+    {
+        m_row.clear();
+        return std::move(m_q);
     }
 
     /// Returns the number of iterations; alpha (in the original order, times y) and rho.
@@ -582,8 +590,22 @@ Binary solveBinary(const double* kernel, int64_t n, const std::vector<int64_t>& 
             qrow[j] = float(yi * y[std::size_t(j)] * krow[sub[std::size_t(j)]]);
         qd[std::size_t(i)] = krow[sub[std::size_t(i)]];
     }
+    return solvePrepared(q, std::move(qd), y, C, eps, shrinking, cancelled);
+}
+
+Binary solvePrepared(std::vector<float>& q, std::vector<double> qd, const std::vector<std::int8_t>& y, double C, double eps,
+                     bool shrinking, const CancelCheck& cancelled)
+{
+    const int l = int(y.size());
+    if (q.size() != std::size_t(l) * std::size_t(l) || qd.size() != std::size_t(l))
+        throw std::invalid_argument("solvePrepared: Q must be l x l and QD l long");
     Binary b;
     Solver solver(l, std::move(q), std::move(qd), y, C, eps, shrinking, cancelled);
+    struct GiveBack {  // the buffer returns to the caller even when the fit is cancelled
+        Solver& s;
+        std::vector<float>& q;
+        ~GiveBack() { q = s.takeQ(); }
+    } giveBack{solver, q};
     b.iterations = solver.solve(&b.alpha, &b.rho);
     for (int k = 0; k < l; ++k)
         b.alpha[std::size_t(k)] *= y[std::size_t(k)];

@@ -47,10 +47,15 @@ std::vector<double> crossProducts(const std::vector<double>& a, int64_t ra, cons
                                   int64_t dims)
 {
     std::vector<double> out(std::size_t(ra * rb));
-    if (ra > 0 && rb > 0)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(ra), int(rb), int(dims), 1.0, a.data(), int(dims), b.data(),
-                    int(dims), 0.0, out.data(), int(rb));
+    crossProductsInto(a.data(), ra, b.data(), rb, dims, out.data(), rb);
     return out;
+}
+
+void crossProductsInto(const double* a, int64_t ra, const double* b, int64_t rb, int64_t dims, double* out, int64_t ldOut)
+{
+    if (ra > 0 && rb > 0)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(ra), int(rb), int(dims), 1.0, a, int(dims), b, int(dims),
+                    0.0, out, int(ldOut));
 }
 
 std::vector<double> rowNormsSquared(const std::vector<double>& x, int64_t rows, int64_t dims)
@@ -67,43 +72,50 @@ std::vector<double> rowNormsSquared(const std::vector<double>& x, int64_t rows, 
     return out;
 }
 
+void applyKernelRows(double* k, int64_t ra, int64_t rb, const double* na, const double* nb, const SvmParams& p)
+{
+    const double g = p.gamma, c0 = p.coef0;
+    for (int64_t i = 0; i < ra; ++i) {
+        double* row = k + i * rb;
+        switch (p.kernel) {
+        case Kernel::Linear:
+            break;
+        case Kernel::Poly:
+            for (int64_t j = 0; j < rb; ++j) {
+                // libsvm's powi: repeated squaring, the same rounding as its own kernel.
+                double base = g * row[j] + c0, result = 1.0;
+                for (int t = p.degree; t > 0; t /= 2) {
+                    if (t % 2 == 1)
+                        result *= base;
+                    base *= base;
+                }
+                row[j] = result;
+            }
+            break;
+        case Kernel::Rbf:
+            for (int64_t j = 0; j < rb; ++j)
+                row[j] = std::exp(-g * (na[i] + nb[j] - 2 * row[j]));
+            break;
+        case Kernel::Sigmoid:
+            for (int64_t j = 0; j < rb; ++j)
+                row[j] = std::tanh(g * row[j] + c0);
+            break;
+        }
+    }
+}
+
 void applyKernel(std::vector<double>& k, int64_t ra, int64_t rb, const std::vector<double>& na,
                  const std::vector<double>& nb, const SvmParams& p)
 {
-    const double g = p.gamma, c0 = p.coef0;
-    auto rowsOf = [&](int64_t begin, int64_t end) {
-        for (int64_t i = begin; i < end; ++i) {
-            double* row = k.data() + i * rb;
-            switch (p.kernel) {
-            case Kernel::Linear:
-                break;
-            case Kernel::Poly:
-                for (int64_t j = 0; j < rb; ++j) {
-                    // libsvm's powi: repeated squaring, the same rounding as its own kernel.
-                    double base = g * row[j] + c0, result = 1.0;
-                    for (int t = p.degree; t > 0; t /= 2) {
-                        if (t % 2 == 1)
-                            result *= base;
-                        base *= base;
-                    }
-                    row[j] = result;
-                }
-                break;
-            case Kernel::Rbf:
-                for (int64_t j = 0; j < rb; ++j)
-                    row[j] = std::exp(-g * (na[std::size_t(i)] + nb[std::size_t(j)] - 2 * row[j]));
-                break;
-            case Kernel::Sigmoid:
-                for (int64_t j = 0; j < rb; ++j)
-                    row[j] = std::tanh(g * row[j] + c0);
-                break;
-            }
-        }
-    };
-    // Blocks of 64 rows over the cores (each value depends only on its own entry).
+    // Blocks of 64 rows over the cores (each value depends only on its own entry). The norms
+    // are read by rbf only (other kernels may pass none).
     constexpr int64_t kBlock = 64;
     const int64_t blocks = (ra + kBlock - 1) / kBlock;
-    parallelFor(blocks, threadCount(0), [&](int64_t b) { rowsOf(b * kBlock, std::min(ra, (b + 1) * kBlock)); });
+    parallelFor(blocks, threadCount(0), [&](int64_t b) {
+        const int64_t begin = b * kBlock, count = std::min(ra, begin + kBlock) - begin;
+        applyKernelRows(k.data() + begin * rb, count, rb, na.empty() ? nullptr : na.data() + begin,
+                        nb.empty() ? nullptr : nb.data(), p);
+    });
 }
 
 }  // namespace deepsvm

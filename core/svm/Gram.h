@@ -19,6 +19,9 @@ std::string selectBlasKernels();
 /// A · Bᵀ for row-major A (ra x dims) and B (rb x dims), in double through BLAS.
 std::vector<double> crossProducts(const std::vector<double>& a, int64_t ra, const std::vector<double>& b, int64_t rb,
                                   int64_t dims);
+/// The same into `out` (row stride `ldOut`): rows of A against rows of B, A and B row-major
+/// with `dims` columns.
+void crossProductsInto(const double* a, int64_t ra, const double* b, int64_t rb, int64_t dims, double* out, int64_t ldOut);
 /// Squared norms of the rows.
 std::vector<double> rowNormsSquared(const std::vector<double>& x, int64_t rows, int64_t dims);
 
@@ -26,5 +29,9 @@ std::vector<double> rowNormsSquared(const std::vector<double>& x, int64_t rows, 
 /// (rbf through |a|² + |b|² - 2ab, as libsvm's training kernel does).
 void applyKernel(std::vector<double>& dots, int64_t ra, int64_t rb, const std::vector<double>& normsA,
                  const std::vector<double>& normsB, const SvmParams& params);
+/// The same on `ra` rows at `k` (row stride rb) with their norms `normsA` (ra) and
+/// `normsB` (rb), on the calling thread: the same operations, so the same bits.
+void applyKernelRows(double* k, int64_t ra, int64_t rb, const double* normsA, const double* normsB,
+                     const SvmParams& params);
 
 }  // namespace deepsvm

@@ -89,17 +89,74 @@ Evaluation outOfFoldPredictions(const std::vector<double>& x, int64_t rows, int6
     return e;
 }
 
+namespace {
+
+/// Which fold validates each row (-1: none).
+std::vector<int> validatingFold(int64_t n, const std::vector<Fold>& folds)
+{
+    std::vector<int> foldOf(std::size_t(n), -1);
+    for (std::size_t f = 0; f < folds.size(); ++f)
+        for (int64_t r : folds[f].validation) foldOf[std::size_t(r)] = int(f);
+    return foldOf;
+}
+
+/// Pair q's (classes a, b) sigmoid on the out-of-fold decision values of its validated rows,
+/// in row order, leaving out fold `skip` (-1: none).
+void fitPairSigmoid(const std::vector<int>& labels, const std::vector<int>& foldOf, const ValidationScores& scores,
+                    std::size_t pairs, std::size_t q, int a, int b, int skip, double* A, double* B)
+{
+    std::vector<double> dec;
+    std::vector<std::int8_t> y;
+    for (std::size_t r = 0; r < labels.size(); ++r) {
+        const int l = labels[r];
+        if (foldOf[r] < 0 || foldOf[r] == skip || (l != a && l != b))
+            continue;
+        dec.push_back(scores.decisions[r * pairs + q]);
+        y.push_back(l == a ? +1 : -1);
+    }
+    detail::sigmoidTrain(dec, y, A, B);
+}
+
+std::vector<std::pair<int, int>> classPairs(int classes)
+{
+    std::vector<std::pair<int, int>> pairList;
+    for (int a = 0; a < classes; ++a)
+        for (int b = a + 1; b < classes; ++b) pairList.emplace_back(a, b);
+    return pairList;
+}
+
+void checkScores(const std::vector<int>& labels, std::size_t pairs, const ValidationScores& scores)
+{
+    if (scores.predicted.size() != labels.size() || scores.decisions.size() != labels.size() * pairs)
+        throw std::invalid_argument("out-of-fold scores do not match the training rows");
+}
+
+}  // namespace
+
+PairSigmoids pairSigmoids(const std::vector<int>& labels, int classes, const std::vector<Fold>& folds,
+                          const ValidationScores& scores)
+{
+    const std::vector<std::pair<int, int>> pairList = classPairs(classes);
+    checkScores(labels, pairList.size(), scores);
+    const std::vector<int> foldOf = validatingFold(int64_t(labels.size()), folds);
+    PairSigmoids s;
+    s.A.assign(pairList.size(), 0.0);
+    s.B.assign(pairList.size(), 0.0);
+    for (std::size_t q = 0; q < pairList.size(); ++q)
+        fitPairSigmoid(labels, foldOf, scores, pairList.size(), q, pairList[q].first, pairList[q].second, -1, &s.A[q],
+                       &s.B[q]);
+    return s;
+}
+
 Evaluation outOfFoldFromValidation(const std::vector<int>& labels, int classes, const std::vector<Fold>& folds,
                                    const ValidationScores& scores, bool probability, int threads,
                                    const CancelCheck& cancelled)
 {
     const int64_t n = int64_t(labels.size());
-    const std::size_t pairs = std::size_t(classes) * std::size_t(classes - 1) / 2;
-    if (int64_t(scores.predicted.size()) != n || scores.decisions.size() != std::size_t(n) * pairs)
-        throw std::invalid_argument("out-of-fold scores do not match the training rows");
-    std::vector<int> foldOf(std::size_t(n), -1);
-    for (std::size_t f = 0; f < folds.size(); ++f)
-        for (int64_t r : folds[f].validation) foldOf[std::size_t(r)] = int(f);
+    const std::vector<std::pair<int, int>> pairList = classPairs(classes);
+    const std::size_t pairs = pairList.size();
+    checkScores(labels, pairs, scores);
+    const std::vector<int> foldOf = validatingFold(n, folds);
     Evaluation e;
     for (int64_t r = 0; r < n; ++r)
         if (foldOf[std::size_t(r)] >= 0) {
@@ -114,24 +171,11 @@ Evaluation outOfFoldFromValidation(const std::vector<int>& labels, int classes, 
         // Per (fold, pair): the sigmoid of the pair's rows that other folds validated.
         const int64_t units = int64_t(folds.size() * pairs);
         std::vector<double> A(std::size_t(units), 0.0), B(std::size_t(units), 0.0);
-        std::vector<std::pair<int, int>> pairList;
-        for (int a = 0; a < classes; ++a)
-            for (int b = a + 1; b < classes; ++b) pairList.emplace_back(a, b);
         parallelFor(units, threadCount(threads), [&](int64_t u) {
             const int f = int(u / int64_t(pairs));
             const std::size_t q = std::size_t(u % int64_t(pairs));
-            const auto [a, b] = pairList[q];
-            std::vector<double> dec;
-            std::vector<std::int8_t> y;
-            for (int64_t i = 0; i < m; ++i) {
-                const int64_t r = e.rows[std::size_t(i)];
-                const int l = labels[std::size_t(r)];
-                if (foldOf[std::size_t(r)] == f || (l != a && l != b))
-                    continue;
-                dec.push_back(e.decisions[std::size_t(i) * pairs + q]);
-                y.push_back(l == a ? +1 : -1);
-            }
-            detail::sigmoidTrain(dec, y, &A[std::size_t(u)], &B[std::size_t(u)]);
+            fitPairSigmoid(labels, foldOf, scores, pairs, q, pairList[q].first, pairList[q].second, f,
+                           &A[std::size_t(u)], &B[std::size_t(u)]);
         }, cancelled);
         throwIfCancelled(cancelled);
         e.probabilities.assign(std::size_t(m) * std::size_t(classes), 0.0);

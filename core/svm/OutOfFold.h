@@ -50,4 +50,14 @@ Evaluation outOfFoldFromValidation(const std::vector<int>& labels, int classes, 
                                    const ValidationScores& scores, bool probability, int threads = 0,
                                    const CancelCheck& cancelled = {});
 
+/// Each class pair's Platt sigmoid (libsvm's sigmoid_train) fitted on the pair's rows'
+/// out-of-fold decision values in `scores` (every row some fold validates): what libsvm's
+/// svm_binary_svc_probability fits on its own inner 5-fold cross-validation, here on the grid
+/// search's folds. For a model refitted on all the rows (FitOptions::probA, probB).
+struct PairSigmoids {
+    std::vector<double> A, B;  ///< K(K-1)/2 each, in libsvm's pair order
+};
+PairSigmoids pairSigmoids(const std::vector<int>& labels, int classes, const std::vector<Fold>& folds,
+                          const ValidationScores& scores);
+
 }  // namespace deepsvm

@@ -47,9 +47,11 @@ double classPairBytes(const std::vector<int>& labels, int classes, int threads)
             ++count[std::size_t(l)];
     std::sort(count.begin(), count.end(), std::greater<>());
     const double m = count.size() >= 2 ? double(count[0] + count[1]) : count.empty() ? 0.0 : double(count[0]);
-    // The Gram block and one kernel derived from it (double), and per solver thread its
-    // subproblem's Q in float (at most the whole block).
-    return m * m * 16.0 + double(threadCount(threads)) * m * m * 4.0;
+    // The grid search: the Gram block (double), one kernel setting's signed values (float) and
+    // per solver thread its subproblem's Q (float, at most the whole block). The refit: per
+    // thread a pair's kernel (double) and its Q (float).
+    const double t = double(threadCount(threads));
+    return std::max(m * m * (12.0 + 4.0 * t), t * m * m * 12.0);
 }
 
 KernelStorage chooseKernelStorage(KernelStorage wanted, const std::vector<int>& labels, int classes, int threads,
@@ -82,18 +84,37 @@ std::vector<double> gatherRows(const std::vector<double>& x, int64_t dims, const
     return gathered;
 }
 
-std::vector<double> gramOfRows(const std::vector<double>& gathered, int64_t m, int64_t dims, const CancelCheck& cancelled)
+void gramOfRows(const std::vector<double>& gathered, int64_t m, int64_t dims, std::vector<double>& gram,
+                const CancelCheck& cancelled)
 {
-    std::vector<double> gram(static_cast<std::size_t>(m * m));
-    // 512 rows against all of them per BLAS call, so a cancel waits for one block only.
+    gram.resize(std::size_t(m * m));  // a buffer reused pair after pair keeps its pages
+    // X·Xᵀ is symmetric: each block of 512 rows against itself and the rows after it (half
+    // the products), so a cancel waits for one block only; then the lower triangle mirrored.
     constexpr int64_t kBlock = 512;
     for (int64_t start = 0; start < m; start += kBlock) {
         throwIfCancelled(cancelled);
         const int64_t n = std::min(kBlock, m - start);
-        const std::vector<double> part(gathered.begin() + start * dims, gathered.begin() + (start + n) * dims);
-        const std::vector<double> block = crossProducts(part, n, gathered, m, dims);
-        std::copy(block.begin(), block.end(), gram.begin() + start * m);
+        const double* rows = gathered.data() + start * dims;
+        crossProductsInto(rows, n, rows, m - start, dims, gram.data() + start * m + start, m);
     }
+    // Tile by tile, so both the rows read and the columns written stay in cache.
+    constexpr int64_t kTile = 64;
+    const int64_t tiles = (m + kTile - 1) / kTile;
+    parallelFor(tiles, threadCount(0), [&](int64_t ti) {
+        const int64_t i0 = ti * kTile, i1 = std::min(m, i0 + kTile);
+        for (int64_t j0 = i0; j0 < m; j0 += kTile) {
+            const int64_t j1 = std::min(m, j0 + kTile);
+            for (int64_t i = i0; i < i1; ++i)
+                for (int64_t j = std::max(j0, i + 1); j < j1; ++j)
+                    gram[std::size_t(j * m + i)] = gram[std::size_t(i * m + j)];
+        }
+    });
+}
+
+std::vector<double> gramOfRows(const std::vector<double>& gathered, int64_t m, int64_t dims, const CancelCheck& cancelled)
+{
+    std::vector<double> gram;
+    gramOfRows(gathered, m, dims, gram, cancelled);
     return gram;
 }
 
@@ -134,8 +155,10 @@ SvmModel fitModel(const std::vector<double>& x, int64_t n, int64_t dims, const s
         const DenseSvc::PairKernelSource source = [&](int a, int b) {
             return pairKernel(x, dims, labels, a, b, params, o.cancelled);
         };
-        const DenseSvc dense = DenseSvc::trainPairs(source, all, labels, params.C, o.probability ? &o.seed : nullptr,
-                                                    o.threads, o.cancelled);
+        const DenseSvc dense = o.probability && !o.probA.empty()
+            ? DenseSvc::trainPairsCalibrated(source, all, labels, params.C, o.probA, o.probB, o.threads, o.cancelled)
+            : DenseSvc::trainPairs(source, all, labels, params.C, o.probability ? &o.seed : nullptr, o.threads,
+                                   o.cancelled);
         return SvmModel::fromDense(features ? features : SvmRows::fromFeatures(x, n, dims), dense, params);
     }
     case KernelStorage::Auto:
@@ -167,6 +190,7 @@ SvmModel fitModel(const std::vector<double>& x, int64_t n, int64_t dims, const s
 
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <tuple>
 
 namespace deepsvm {
@@ -179,6 +203,55 @@ struct PairSolution {
     std::vector<int64_t> sv;
     std::vector<double> coef;
     double rho = 0;
+};
+
+/// One kernel setting's values on a pair's rows, as the solver reads them: Q[i][j] =
+/// (float)(y_i y_j K(i, j)) for the whole block (y: +1 for the pair's first class, -1 for its
+/// second, whatever the fold), so each fit's Q is a gather of its rows; and K's diagonal in
+/// double (QD). The same operations as applyKernel then solveBinary, so the same bits.
+void signedKernel(const std::vector<double>& gram, int64_t m, const std::vector<double>& norms,
+                  const std::vector<std::int8_t>& sign, const SvmParams& params, std::vector<float>& q,
+                  std::vector<double>& diag)
+{
+    q.resize(std::size_t(m * m));  // reused from setting to setting and pair to pair
+    diag.resize(std::size_t(m));
+    constexpr int64_t kBlock = 64;
+    parallelFor((m + kBlock - 1) / kBlock, threadCount(0), [&](int64_t b) {
+        std::vector<double> row(static_cast<std::size_t>(m));
+        for (int64_t i = b * kBlock; i < std::min(m, (b + 1) * kBlock); ++i) {
+            std::copy_n(gram.begin() + i * m, m, row.begin());
+            applyKernelRows(row.data(), 1, m, norms.data() + i, norms.data(), params);
+            const int yi = sign[std::size_t(i)];
+            float* out = q.data() + i * m;
+            for (int64_t j = 0; j < m; ++j)
+                out[j] = float(yi * sign[std::size_t(j)] * row[std::size_t(j)]);
+            diag[std::size_t(i)] = row[std::size_t(i)];
+        }
+    });
+}
+
+/// Buffers handed from fit to fit (each thread takes one while it solves), so the solver's
+/// l x l matrix is not allocated and faulted in again for every fit.
+class BufferPool {
+public:
+    std::vector<float> take()
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        if (m_free.empty())
+            return {};
+        std::vector<float> b = std::move(m_free.back());
+        m_free.pop_back();
+        return b;
+    }
+    void give(std::vector<float> b)
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        m_free.push_back(std::move(b));
+    }
+
+private:
+    std::mutex m_mutex;
+    std::vector<std::vector<float>> m_free;
 };
 
 /// The (point, fold) fits that share one kernel's values: same kernel, resolved gamma,
@@ -257,20 +330,27 @@ std::vector<GridPointResult> GridSearch::runClassPairs(const PointDone& onPoint,
     if (m_options.keepValidation)
         m_validation.assign(std::size_t(points), ValidationScores{std::vector<int>(std::size_t(m_rows), 0),
                                                                   std::vector<double>(std::size_t(m_rows * pairCount), 0.0)});
+    // Reused pair after pair and setting after setting: allocated once, faulted in once.
+    std::vector<double> gram, diag;
+    std::vector<float> signedK;
+    BufferPool buffers;
     try {
         for (int64_t pi = 0; pi < pairCount; ++pi) {
             const auto [a, b] = pairs[std::size_t(pi)];
             const std::vector<int64_t> rows = rowsOfClasses(m_labels, a, b);
             const int64_t m = int64_t(rows.size());
-            for (int64_t i = 0; i < m; ++i) local[std::size_t(rows[std::size_t(i)])] = i;
-            const std::vector<double> gram = gramOfRows(gatherRows(m_x, m_dims, rows), m, m_dims, cancelled);
+            std::vector<std::int8_t> sign(rows.size());
+            for (int64_t i = 0; i < m; ++i) {
+                local[std::size_t(rows[std::size_t(i)])] = i;
+                sign[std::size_t(i)] = m_labels[std::size_t(rows[std::size_t(i)])] == a ? +1 : -1;
+            }
+            gramOfRows(gatherRows(m_x, m_dims, rows), m, m_dims, gram, cancelled);
             // The norms as the full kernel's grid search takes them: the Gram diagonal.
             std::vector<double> norms(rows.size());
             for (int64_t i = 0; i < m; ++i) norms[std::size_t(i)] = gram[std::size_t(i * m + i)];
             for (const KernelInstance& inst : instances) {
                 throwIfCancelled(cancelled);
-                std::vector<double> k = gram;
-                applyKernel(k, m, m, norms, norms, inst.params);
+                signedKernel(gram, m, norms, sign, inst.params, signedK, diag);
                 std::vector<double> unitSeconds(inst.units.size(), 0.0);
                 auto fit = [&](int64_t u) {
                     const auto [p, f] = inst.units[std::size_t(u)];
@@ -284,8 +364,20 @@ std::vector<GridPointResult> GridSearch::runClassPairs(const PointDone& onPoint,
                     sub.reserve(ra.size() + rb.size());
                     for (int64_t r : ra) { sub.push_back(local[std::size_t(r)]); y.push_back(+1); }
                     for (int64_t r : rb) { sub.push_back(local[std::size_t(r)]); y.push_back(-1); }
-                    const detail::Binary solved = detail::solveBinary(k.data(), m, sub, y, m_points[std::size_t(p)].C, 1e-3,
-                                                                      true, cancelled);
+                    // The fit's Q: its rows of the pair's signed kernel (as solveBinary builds it).
+                    const std::size_t l = sub.size();
+                    std::vector<float> q = buffers.take();
+                    q.resize(l * l);
+                    std::vector<double> qd(l);
+                    for (std::size_t i = 0; i < l; ++i) {
+                        const float* src = signedK.data() + sub[i] * m;
+                        float* dst = q.data() + i * l;
+                        for (std::size_t j = 0; j < l; ++j) dst[j] = src[sub[j]];
+                        qd[i] = diag[std::size_t(sub[i])];
+                    }
+                    const detail::Binary solved = detail::solvePrepared(q, std::move(qd), y, m_points[std::size_t(p)].C,
+                                                                        1e-3, true, cancelled);
+                    buffers.give(std::move(q));
                     PairSolution& s = solutions[std::size_t(p * folds + f)][std::size_t(pi)];
                     for (std::size_t i = 0; i < sub.size(); ++i)
                         if (solved.alpha[i] != 0) {  // libsvm: fabs(alpha) > 0
@@ -332,19 +424,21 @@ std::vector<GridPointResult> GridSearch::runClassPairs(const PointDone& onPoint,
             for (int64_t i = 0; i < nv; ++i) truth[std::size_t(i)] = m_labels[std::size_t(fold.validation[std::size_t(i)])];
             const auto t0 = Clock::now();
             constexpr int64_t kBlock = 128;
+            std::vector<double> dots, k;  // one block's products and kernel, reused block after block
             for (int64_t start = 0; start < nv; start += kBlock) {
                 throwIfCancelled(cancelled);
                 const int64_t n = std::min(kBlock, nv - start);
                 const std::vector<double> part = gatherRows(
                     m_x, m_dims, std::vector<int64_t>(fold.validation.begin() + start, fold.validation.begin() + start + n));
                 const std::vector<double> partNorms = rowNormsSquared(part, n, m_dims);
-                const std::vector<double> dots = crossProducts(part, n, svX, nsv, m_dims);
+                dots.resize(std::size_t(n * nsv));
+                crossProductsInto(part.data(), n, svX.data(), nsv, m_dims, dots.data(), nsv);
                 for (const KernelInstance& inst : instances) {
                     bool here = false;
                     for (const auto& [p, uf] : inst.units) here = here || uf == f;
                     if (!here)
                         continue;
-                    std::vector<double> k = dots;
+                    k.assign(dots.begin(), dots.end());
                     applyKernel(k, n, nsv, partNorms, svNorms, inst.params);
                     for (const auto& [p, uf] : inst.units) {
                         if (uf != f)

@@ -41,8 +41,13 @@ KernelStorage chooseKernelStorage(KernelStorage wanted, const std::vector<int>& 
 std::vector<int64_t> rowsOfClasses(const std::vector<int>& labels, int a, int b);
 /// Rows `rows` of x (dims columns), in that order.
 std::vector<double> gatherRows(const std::vector<double>& x, int64_t dims, const std::vector<int64_t>& rows);
-/// X · Xᵀ of `rows` x `dims` rows, 512 rows at a time with BLAS; asks `cancelled` between the blocks.
+/// X · Xᵀ of `rows` x `dims` rows with BLAS: the upper triangle 512 rows at a time (asking
+/// `cancelled` between the blocks), the lower one mirrored from it, so exactly symmetric.
 std::vector<double> gramOfRows(const std::vector<double>& rows, int64_t m, int64_t dims, const CancelCheck& cancelled = {});
+/// The same into `gram` (resized to m x m; its capacity is kept, so a buffer reused from
+/// pair to pair is not faulted in again).
+void gramOfRows(const std::vector<double>& rows, int64_t m, int64_t dims, std::vector<double>& gram,
+                const CancelCheck& cancelled = {});
 /// The kernel `params` of classes `a` and `b` among `labels` (one per row of x), as
 /// DenseSvc::trainPairs reads it.
 DenseSvc::PairKernel pairKernel(const std::vector<double>& x, int64_t dims, const std::vector<int>& labels, int a, int b,
@@ -52,6 +57,10 @@ struct FitOptions {
     KernelStorage storage = KernelStorage::Full;  ///< not Auto
     bool probability = false;
     unsigned seed = 0;
+    /// With probability and ClassPairs: each class pair's sigmoid (pair order), given, for
+    /// example from the grid search's out-of-fold decision values (pairSigmoids), instead
+    /// of libsvm's inner 5-fold calibration (five more fits per pair). Empty: libsvm's.
+    std::vector<double> probA, probB;
     int threads = 0;
     CancelCheck cancelled;
 };

@@ -165,6 +165,7 @@ private Q_SLOTS:
     void scoreRowsAreRowByRowPredictions();
     void classPairKernelsGiveTheFullKernelsResults();
     void outOfFoldFromTheGridNeedsNoRefit();
+    void refitCalibratedOnTheGrid();
     void couplingIsLibsvms();
     void linearSvcMatchesLinearSVC_data();
     void linearSvcMatchesLinearSVC();
@@ -1221,6 +1222,113 @@ void TestSvm::outOfFoldFromTheGridNeedsNoRefit()
     GridSearch partial(x, train.rows, train.dims, rare, 5, uneven, grid, o);
     QCOMPARE(partial.run().size(), grid.size());
     QVERIFY(partial.takeValidation(0).empty());
+}
+
+void TestSvm::refitCalibratedOnTheGrid()
+{
+    // The refit on all rows takes its pairs' sigmoids from the grid search's out-of-fold
+    // decision values (one fit per pair) instead of libsvm's inner 5-fold calibration (six):
+    // the same support vectors and decision values as the fit without probabilities, the
+    // given sigmoids in the model, and test probabilities ranking about as libsvm's do.
+    const Blobs train = makeBlobs(60, 4, 10, 41), test = makeBlobs(40, 4, 10, 42);
+    Scaler scaler;
+    scaler.fit(train.x, train.rows, train.dims);
+    const auto x = scaler.transform(train.x, train.rows), xt = scaler.transform(test.x, test.rows);
+    const auto labels = intLabels(train), truth = intLabels(test);
+    const auto folds = stratifiedKFold(labels, 5);
+    GridSearchOptions o;
+    o.storage = KernelStorage::ClassPairs;
+    o.keepValidation = true;
+    GridSearch search(x, train.rows, train.dims, labels, 4, folds,
+                      expandGrid({Kernel::Rbf}, {0.1, 1, 10}, {"0.1", "0.01"}, {3}, {0}), o);
+    const std::vector<GridPointResult> results = search.run();
+    const int best = GridSearch::bestIndex(results);
+    QVERIFY(best >= 0);
+    const SvmParams params = results[std::size_t(best)].params;
+    const PairSigmoids sig = pairSigmoids(labels, 4, folds, search.takeValidation(results[std::size_t(best)].index));
+    QCOMPARE(sig.A.size(), std::size_t(6));
+    for (double a : sig.A) QVERIFY2(a < 0, "a pair's sigmoid does not rise with its decision value");
+
+    FitOptions plain;
+    plain.storage = KernelStorage::ClassPairs;
+    FitOptions given = plain;
+    given.probability = true;
+    given.probA = sig.A;
+    given.probB = sig.B;
+    FitOptions inner = plain;
+    inner.probability = true;
+    const SvmModel a = fitModel(x, train.rows, train.dims, labels, params, given);
+    const SvmModel b = fitModel(x, train.rows, train.dims, labels, params, plain);
+    const SvmModel c = fitModel(x, train.rows, train.dims, labels, params, inner);
+    QVERIFY(a.hasProbability());
+    QCOMPARE(a.supportIndices(), b.supportIndices());
+    const SvmModel::Scores sa = a.scoreRows(xt, test.rows, test.dims, x), sb = b.scoreRows(xt, test.rows, test.dims, x);
+    QCOMPARE(sa.decisions, sb.decisions);
+    const QString file = m_tmp.filePath(QStringLiteral("given-sigmoids.model"));
+    a.save(file.toStdString(), SvmRows::fromFeatures(x, train.rows, train.dims).get());
+    const SvmModel back = SvmModel::load(file.toStdString());
+    const Evaluation ea = evaluate(a, xt, test.rows, x, test.dims, truth, 4);
+    const Evaluation ec = evaluate(c, xt, test.rows, x, test.dims, truth, 4);
+    const SvmModel::Scores sBack = back.scoreRows(xt, test.rows, test.dims, {});
+    QCOMPARE(sBack.probabilities.size(), sa.probabilities.size());
+    QVERIFY(!sa.probabilities.empty());
+    double worst = 0;
+    for (std::size_t i = 0; i < sa.probabilities.size(); ++i)
+        worst = std::max(worst, std::abs(sBack.probabilities[i] - sa.probabilities[i]));
+    // The file's own kernel sums round differently from the BLAS blocks: agreement to 1e-6.
+    qInfo("saved and reloaded: probabilities within %.2e", worst);
+    QVERIFY2(worst < 1e-6, "the saved model's probabilities differ");
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    std::vector<double> savedA, savedB;
+    for (const QByteArray& line : f.readAll().split('\n')) {
+        const QList<QByteArray> parts = line.trimmed().split(' ');
+        for (auto [name, into] : {std::pair<const char*, std::vector<double>*>{"probA", &savedA}, {"probB", &savedB}})
+            if (parts.value(0) == name)
+                for (int i = 1; i < parts.size(); ++i) into->push_back(parts[i].toDouble());
+    }
+    QCOMPARE(savedA, sig.A);
+    QCOMPARE(savedB, sig.B);
+    qInfo("%s: test macro AUC %.4f with the grid's sigmoids, %.4f with libsvm's inner calibration",
+          params.describe().c_str(), ea.roc.aucMacro, ec.roc.aucMacro);
+    QVERIFY(ea.roc.aucMacro > 0.5);
+    QVERIFY2(std::abs(ea.roc.aucMacro - ec.roc.aucMacro) < 0.03, "the calibrations rank rows differently");
+
+    // Flat sigmoids (A = B = 0: every pairwise probability one half) give every class 1/4:
+    // the model uses the sigmoids it is given.
+    given.probA.assign(6, 0.0);
+    given.probB.assign(6, 0.0);
+    const Evaluation flat = evaluate(fitModel(x, train.rows, train.dims, labels, params, given), xt, test.rows, x,
+                                     test.dims, truth, 4);
+    for (double p : flat.probabilities) QVERIFY2(std::abs(p - 0.25) < 1e-9, qPrintable(QString::number(p)));
+    given.probA.assign(5, -1.0);
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, fitModel(x, train.rows, train.dims, labels, params, given));
+
+    // `deepsvm svm` with class-pair kernels refits this way and says so; the full kernel keeps libsvm's.
+    for (const KernelStorage storage : {KernelStorage::ClassPairs, KernelStorage::Full}) {
+        SvmOptions so;
+        so.trainPrefix = m_train.toStdString();
+        so.testPrefix = m_test.toStdString();
+        so.outDir = (m_tmp.path() + QStringLiteral("/calibrated-") + QString::fromStdString(kernelStorageName(storage)))
+                        .toStdString();
+        so.C = {1, 10};
+        so.gamma = {"0.1", "0.01"};
+        so.kernelStorage = storage;
+        SvmTask task(so);
+        QSignalSpy finished(&task, &Task::finished);
+        task.run();
+        QCOMPARE(finished.size(), 1);
+        QFile rf(QString::fromStdString(so.outDir + "/report.json"));
+        QVERIFY(rf.open(QIODevice::ReadOnly));
+        const QJsonObject report = QJsonDocument::fromJson(rf.readAll()).object();
+        const QString how = report[QStringLiteral("solver")].toObject()[QStringLiteral("probability")].toString();
+        QVERIFY2(how.contains(storage == KernelStorage::ClassPairs ? QStringLiteral("grid search's out-of-fold")
+                                                                   : QStringLiteral("inner 5-fold")),
+                 qPrintable(how));
+        const QJsonObject tested = report[QStringLiteral("test")].toObject();
+        QCOMPARE(tested[QStringLiteral("roc_scores")].toString(), QStringLiteral("probability"));
+        QVERIFY(tested[QStringLiteral("roc_auc_macro")].toDouble() > 0.5);
+    }
 }
 
 void TestSvm::couplingIsLibsvms()
