@@ -67,14 +67,23 @@ namespace {
 
 // The cost model behind the estimates, fitted to `deepsvm svm` runs on the benchmark machine
 // (2 cores; docs/benchmarks.md, "The SVM at 50,000 rows"). Fits are counted as the grid's
-// points x folds plus the refit and out-of-fold fits (each with probabilities: about 6x a
-// plain fit's work), all relative to the measured runs' 16 x 5 + 1 + 5.
-double exactSeconds(int64_t n, int64_t dims, double fitUnits)
+// points x folds plus the refit and out-of-fold fits (each with libsvm's probabilities: about
+// 6x a plain fit's work), relative to the measured runs' units.
+double exactSeconds(int64_t n, int64_t dims, double fitUnits, KernelStorage storage)
 {
-    // 10,000 x 512 with the seed's grid took 80 s; 20,000 x 512 432 s (exponent 2.4); the
-    // Gram blocks add n^2 x dims.
+    const double products = double(n) * double(n) * double(dims);
+    if (storage == KernelStorage::ClassPairs) {
+        // 20,000 x 2048 took 237 s, 50,000 x 2048 1,450 s (exponent 1.98), 81 fit units each:
+        // libsvm's solver, l^2 a fit when every row is a support vector, plus each pair's Gram
+        // block in the grid and again in the refit (about 0.9 n^2 x dims products each, at
+        // ~100 GFLOP/s), 30 s of the 237.
+        const double rows = double(n) / 20000.0;
+        return 207.0 * rows * rows * fitUnits / 81.0 + 2.0 * 0.9 * 2.0 * products / 1.0e11;
+    }
+    // The full kernel: 10,000 x 512 with the seed's grid took 80 s, 20,000 x 512 432 s
+    // (exponent 2.4); 10,000 x 2048 144 s, so 3.1e-10 s per n^2 x dims product besides.
     const double rows = double(n) / 10000.0;
-    return 80.0 * std::pow(rows, 2.4) * fitUnits / 116.0 + 2.0e-10 * double(n) * double(n) * double(dims) / 2.0;
+    return 80.0 * std::pow(rows, 2.4) * fitUnits / 116.0 + 3.1e-10 * products;
 }
 
 double linearSeconds(int64_t n, int64_t dims, int classes, double fitUnits)
@@ -96,9 +105,10 @@ SolverChoice chooseSolver(const Solver& wanted, const std::vector<int>& labels, 
     SolverChoice c;
     c.solver = wanted;
     c.storage = chooseKernelStorage(KernelStorage::Auto, labels, classes, threads, kernelMemoryMb);
-    // With class-pair kernels the out-of-fold predictions come from the grid's own fold models.
-    const double exact = exactSeconds(
-        n, dims, c.storage == KernelStorage::ClassPairs && outOfFold ? fitUnits - 6.0 * folds : fitUnits);
+    // With class-pair kernels the out-of-fold predictions come from the grid's own fold models,
+    // and so do the refit's sigmoids (one fit instead of libsvm's six).
+    const bool reuse = c.storage == KernelStorage::ClassPairs && outOfFold;
+    const double exact = exactSeconds(n, dims, reuse ? plainFits + 1.0 : fitUnits, c.storage);
     auto landmarksFor = [&] { return std::max<int64_t>(1, std::min<int64_t>(2000, std::max<int64_t>(n / 10, 100))); };
     auto estimate = [&](const Solver& s) {
         switch (s.kind) {

@@ -19,10 +19,12 @@ class SvmRows;
 ///    13,000 rows in the default 6 GiB budget; bit for bit libsvm's fits.
 ///  - ClassPairs: one-vs-one needs each pair of classes only, so each pair's Gram block
 ///    (its rows of both classes, from the features with BLAS) is built, turned into every
-///    kernel setting's values and solved for every C and fold, then dropped. Memory: the
-///    largest pair's block twice plus each thread's solver matrix (classPairBytes), about
-///    (2n/K)^2 x 24 bytes: 2.4 GB at 50,000 rows of 10 classes. Validation rows are scored
-///    in blocks against the support vectors.
+///    kernel setting's values and solved for every C and fold, then dropped. Memory
+///    (classPairBytes), for the largest pair's m rows: in the grid its Gram block (double),
+///    one setting's values (float) and each thread's solver matrix (float), m^2 x (12 + 4t)
+///    bytes on t threads; in the refit each thread's pair kernel and matrix, t x 12 x m^2.
+///    About (2n/K)^2 x 24 bytes on 2 threads: 2.4 GB at 50,000 rows of 10 classes.
+///    Validation rows are scored in blocks against the support vectors.
 ///  - Libsvm: libsvm's own kernels and cache (when even a pair's block is too big).
 /// Auto picks the first that fits the budget.
 enum class KernelStorage { Auto, Full, ClassPairs, Libsvm };

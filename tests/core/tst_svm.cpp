@@ -8,6 +8,7 @@
 #include "svm/DenseSvcInternal.h"
 #include "svm/GridSearch.h"
 #include "svm/Gram.h"
+#include "svm/LinearModel.h"
 #include "svm/LinearSvc.h"
 #include "svm/Nystroem.h"
 #include "svm/Scaler.h"
@@ -91,6 +92,22 @@ QByteArray fileBytes(const std::string& path)
 
 std::vector<int> intLabels(const Blobs& b) { return std::vector<int>(b.y.begin(), b.y.end()); }
 
+/// The probA and probB lines of a libsvm model file (empty when it has none).
+std::pair<std::vector<double>, std::vector<double>> savedSigmoids(const QString& file)
+{
+    std::pair<std::vector<double>, std::vector<double>> ab;
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly))
+        return ab;
+    for (const QByteArray& line : f.readAll().split('\n')) {
+        const QList<QByteArray> parts = line.trimmed().split(' ');
+        for (auto [name, into] : {std::pair<const char*, std::vector<double>*>{"probA", &ab.first}, {"probB", &ab.second}})
+            if (parts.value(0) == name)
+                for (int i = 1; i < parts.size(); ++i) into->push_back(parts[i].toDouble());
+    }
+    return ab;
+}
+
 /// Folds as the reference script reads them: [{train: [...], validation: [...]}, ...].
 QJsonDocument foldsJson(const std::vector<Fold>& folds)
 {
@@ -166,6 +183,7 @@ private Q_SLOTS:
     void classPairKernelsGiveTheFullKernelsResults();
     void outOfFoldFromTheGridNeedsNoRefit();
     void refitCalibratedOnTheGrid();
+    void autoPicksTheSolverForTheSize();
     void couplingIsLibsvms();
     void linearSvcMatchesLinearSVC_data();
     void linearSvcMatchesLinearSVC();
@@ -1278,15 +1296,7 @@ void TestSvm::refitCalibratedOnTheGrid()
     // The file's own kernel sums round differently from the BLAS blocks: agreement to 1e-6.
     qInfo("saved and reloaded: probabilities within %.2e", worst);
     QVERIFY2(worst < 1e-6, "the saved model's probabilities differ");
-    QFile f(file);
-    QVERIFY(f.open(QIODevice::ReadOnly));
-    std::vector<double> savedA, savedB;
-    for (const QByteArray& line : f.readAll().split('\n')) {
-        const QList<QByteArray> parts = line.trimmed().split(' ');
-        for (auto [name, into] : {std::pair<const char*, std::vector<double>*>{"probA", &savedA}, {"probB", &savedB}})
-            if (parts.value(0) == name)
-                for (int i = 1; i < parts.size(); ++i) into->push_back(parts[i].toDouble());
-    }
+    const auto [savedA, savedB] = savedSigmoids(file);
     QCOMPARE(savedA, sig.A);
     QCOMPARE(savedB, sig.B);
     qInfo("%s: test macro AUC %.4f with the grid's sigmoids, %.4f with libsvm's inner calibration",
@@ -1331,6 +1341,47 @@ void TestSvm::refitCalibratedOnTheGrid()
     }
 }
 
+void TestSvm::autoPicksTheSolverForTheSize()
+{
+    // --solver auto on the seed's grid, 5 folds with out-of-fold predictions, 10 balanced
+    // classes in the default 6 GiB: the full kernel while it fits, then class-pair kernels,
+    // then (when the exact SVM's estimate passes 30 minutes and the approximation's is
+    // shorter) Nystroem for kernels and LIBLINEAR for the linear kernel.
+    const auto seedGrid = expandGrid({Kernel::Poly}, {0.1, 1, 10, 100}, {"1", "0.1", "0.01", "0.001"}, {3}, {0});
+    const auto linearGrid = expandGrid({Kernel::Linear}, {0.1, 1, 10, 100}, {"1"}, {3}, {0});
+    auto labelsOf = [](int64_t rows) {
+        std::vector<int> l(static_cast<std::size_t>(rows));
+        for (int64_t i = 0; i < rows; ++i) l[std::size_t(i)] = int(i % 10);
+        return l;
+    };
+    auto pick = [&](int64_t rows, const std::vector<SvmParams>& grid, const char* wanted = "auto") {
+        return chooseSolver(Solver::parse(wanted), labelsOf(rows), 10, 2048, grid, 5, true, 6144, 2);
+    };
+    const SolverChoice small = pick(5000, seedGrid);
+    QCOMPARE(small.solver.kind, Solver::Kind::Exact);
+    QCOMPARE(small.storage, KernelStorage::Full);
+    const SolverChoice mid = pick(20000, seedGrid), large = pick(50000, seedGrid);
+    for (const SolverChoice* c : {&mid, &large}) {
+        QCOMPARE(c->solver.kind, Solver::Kind::Exact);
+        QCOMPARE(c->storage, KernelStorage::ClassPairs);
+        QVERIFY2(c->reason.find("class-pairs") != std::string::npos, c->reason.c_str());
+    }
+    QVERIFY(small.estimatedSeconds < mid.estimatedSeconds && mid.estimatedSeconds < large.estimatedSeconds);
+    // Four times the rows cost more than four times the time (the solver is quadratic here).
+    QVERIFY(pick(80000, seedGrid).estimatedSeconds > 4 * mid.estimatedSeconds);
+    const SolverChoice huge = pick(100000, seedGrid);
+    qInfo("estimates: 5,000 rows %.0f s, 20,000 %.0f s, 50,000 %.0f s; 100,000: %s, %.0f s", small.estimatedSeconds,
+          mid.estimatedSeconds, large.estimatedSeconds, huge.reason.c_str(), huge.estimatedSeconds);
+    QCOMPARE(huge.solver.kind, Solver::Kind::Nystroem);
+    QCOMPARE(huge.solver.landmarks, int64_t(2000));
+    QVERIFY2(huge.estimatedSeconds < pick(100000, seedGrid, "exact").estimatedSeconds, huge.reason.c_str());
+    QCOMPARE(pick(100000, linearGrid).solver.kind, Solver::Kind::Liblinear);
+    QCOMPARE(pick(5000, linearGrid).solver.kind, Solver::Kind::Exact);
+    const SolverChoice asked = pick(5000, seedGrid, "nystroem:300");
+    QCOMPARE(asked.solver.kind, Solver::Kind::Nystroem);
+    QCOMPARE(asked.reason, std::string("nystroem:300 as asked"));
+}
+
 void TestSvm::couplingIsLibsvms()
 {
     // detail::coupleProbabilities on libsvm's own pairwise sigmoids (probA/probB from its model
@@ -1349,15 +1400,7 @@ void TestSvm::couplingIsLibsvms()
     const SvmModel model = fitModel(x, train.rows, train.dims, intLabels(train), params, fo);
     const QString file = m_tmp.filePath(QStringLiteral("coupling.model"));
     model.save(file.toStdString());
-    QFile f(file);
-    QVERIFY(f.open(QIODevice::ReadOnly));
-    std::vector<double> A, B;
-    for (const QByteArray& line : f.readAll().split('\n')) {
-        const QList<QByteArray> parts = line.trimmed().split(' ');
-        for (auto [name, into] : {std::pair<const char*, std::vector<double>*>{"probA", &A}, {"probB", &B}})
-            if (parts.value(0) == name)
-                for (int i = 1; i < parts.size(); ++i) into->push_back(parts[i].toDouble());
-    }
+    const auto [A, B] = savedSigmoids(file);
     QCOMPARE(A.size(), std::size_t(6));
     QCOMPARE(B.size(), std::size_t(6));
     QCOMPARE(model.labels(), (std::vector<int>{0, 1, 2, 3}));
