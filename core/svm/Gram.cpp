@@ -58,6 +58,13 @@ void crossProductsInto(const double* a, int64_t ra, const double* b, int64_t rb,
                     0.0, out, int(ldOut));
 }
 
+void multiplyInto(const double* a, int64_t ra, int64_t inner, const double* b, int64_t cb, double* out)
+{
+    if (ra > 0 && cb > 0)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(ra), int(cb), int(inner), 1.0, a, int(inner), b, int(cb),
+                    0.0, out, int(cb));
+}
+
 std::vector<double> rowNormsSquared(const std::vector<double>& x, int64_t rows, int64_t dims)
 {
     std::vector<double> out(std::size_t(rows), 0.0);

@@ -22,6 +22,8 @@ std::vector<double> crossProducts(const std::vector<double>& a, int64_t ra, cons
 /// The same into `out` (row stride `ldOut`): rows of A against rows of B, A and B row-major
 /// with `dims` columns.
 void crossProductsInto(const double* a, int64_t ra, const double* b, int64_t rb, int64_t dims, double* out, int64_t ldOut);
+/// A · B for row-major A (ra x inner) and B (inner x cb) into `out` (ra x cb), through BLAS.
+void multiplyInto(const double* a, int64_t ra, int64_t inner, const double* b, int64_t cb, double* out);
 /// Squared norms of the rows.
 std::vector<double> rowNormsSquared(const std::vector<double>& x, int64_t rows, int64_t dims);
 

@@ -181,9 +181,10 @@ SvmModel fitModel(const std::vector<double>& x, int64_t n, int64_t dims, const s
 // every (C, fold) fit of that setting solves the pair's subproblem on it: libsvm's binary
 // solver (detail::solveBinary, what DenseSvc runs on the full kernel) on the same rows in the
 // same order. Then each fold's validation rows are scored in blocks against the union of the
-// fold's support vectors, summing in DenseSvc::predict's order (this file is compiled without
-// fused multiply-adds, as DenseSvc is). The result equals the full kernel's up to the
-// rounding of BLAS's dot products over a different set of rows (tst_svm compares them).
+// fold's support vectors: the block's kernel times each point's dense (support vectors x
+// pairs) coefficients with BLAS, minus rho. The result equals the full kernel's up to the
+// rounding of BLAS's sums (dot products over a different set of rows, the decision sums in
+// another order); tst_svm compares them.
 
 #include "svm/DenseSvcInternal.h"
 #include "metrics/Metrics.h"
@@ -422,9 +423,26 @@ std::vector<GridPointResult> GridSearch::runClassPairs(const PointDone& onPoint,
             std::vector<std::vector<double>> decisions(static_cast<std::size_t>(points), std::vector<double>(std::size_t(nv) * foldPairs));
             std::vector<int> truth(static_cast<std::size_t>(nv));
             for (int64_t i = 0; i < nv; ++i) truth[std::size_t(i)] = m_labels[std::size_t(fold.validation[std::size_t(i)])];
+            // Each point's one-vs-one coefficients as a dense support vectors x pairs matrix, so
+            // a block's decision values are one BLAS product with its kernel.
+            std::vector<std::vector<double>> coefOf(static_cast<std::size_t>(points)), rhoOf(static_cast<std::size_t>(points));
+            for (int p = 0; p < points; ++p) {
+                const std::vector<PairSolution>& sol = solutions[std::size_t(p * folds + f)];
+                coefOf[std::size_t(p)].assign(std::size_t(nsv) * foldPairs, 0.0);
+                rhoOf[std::size_t(p)].assign(foldPairs, 0.0);
+                std::size_t q = 0;
+                for (std::size_t ia = 0; ia < present.size(); ++ia)
+                    for (std::size_t ib = ia + 1; ib < present.size(); ++ib, ++q) {
+                        const int ca = present[ia], cb = present[ib];
+                        const PairSolution& s = sol[std::size_t(ca * classes - ca * (ca + 1) / 2 + (cb - ca - 1))];
+                        for (std::size_t t = 0; t < s.sv.size(); ++t)
+                            coefOf[std::size_t(p)][std::size_t(local[std::size_t(s.sv[t])]) * foldPairs + q] = s.coef[t];
+                        rhoOf[std::size_t(p)][q] = s.rho;
+                    }
+            }
             const auto t0 = Clock::now();
             constexpr int64_t kBlock = 128;
-            std::vector<double> dots, k;  // one block's products and kernel, reused block after block
+            std::vector<double> dots, k, sums;  // one block's products, kernel and decision sums, reused
             for (int64_t start = 0; start < nv; start += kBlock) {
                 throwIfCancelled(cancelled);
                 const int64_t n = std::min(kBlock, nv - start);
@@ -443,29 +461,26 @@ std::vector<GridPointResult> GridSearch::runClassPairs(const PointDone& onPoint,
                     for (const auto& [p, uf] : inst.units) {
                         if (uf != f)
                             continue;
-                        const std::vector<PairSolution>& sol = solutions[std::size_t(p * folds + f)];
-                        parallelFor(n, threads, [&](int64_t i) {
-                            const double* krow = k.data() + i * nsv;
-                            std::vector<int> vote(present.size(), 0);
+                        sums.resize(std::size_t(n) * foldPairs);
+                        multiplyInto(k.data(), n, nsv, coefOf[std::size_t(p)].data(), int64_t(foldPairs), sums.data());
+                        const std::vector<double>& rho = rhoOf[std::size_t(p)];
+                        std::vector<int> vote(present.size(), 0);
+                        for (int64_t i = 0; i < n; ++i) {
+                            std::fill(vote.begin(), vote.end(), 0);
                             double* d = decisions[std::size_t(p)].data() + std::size_t(start + i) * foldPairs;
+                            const double* row = sums.data() + std::size_t(i) * foldPairs;
                             std::size_t q = 0;
                             for (std::size_t ia = 0; ia < present.size(); ++ia)
                                 for (std::size_t ib = ia + 1; ib < present.size(); ++ib, ++q) {
-                                    const int ca = present[ia], cb = present[ib];
-                                    const PairSolution& s = sol[std::size_t(ca * classes - ca * (ca + 1) / 2 + (cb - ca - 1))];
-                                    double sum = 0;
-                                    for (std::size_t t = 0; t < s.sv.size(); ++t)
-                                        sum += s.coef[t] * krow[local[std::size_t(s.sv[t])]];
-                                    sum -= s.rho;
-                                    d[q] = sum;
-                                    ++vote[sum > 0 ? ia : ib];
+                                    d[q] = row[q] - rho[q];
+                                    ++vote[d[q] > 0 ? ia : ib];
                                 }
                             std::size_t best = 0;
                             for (std::size_t c = 1; c < present.size(); ++c)
                                 if (vote[c] > vote[best])
                                     best = c;
                             predicted[std::size_t(p)][std::size_t(start + i)] = present.empty() ? 0 : present[best];
-                        });
+                        }
                     }
                 }
             }
