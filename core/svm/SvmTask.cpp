@@ -193,8 +193,11 @@ struct SvmTask::Run {
     SolverChoice choice;
     /// The best point's validation scores from the grid search itself (class-pair storage).
     ValidationScores gridOof;
-    /// The refit's sigmoids came from gridOof (else from libsvm's inner calibration).
-    bool refitCalibratedOnGrid = false;
+    /// The refit takes its sigmoids from gridOof (else from libsvm's inner calibration).
+    bool refitCalibratedOnGrid(bool probability) const
+    {
+        return probability && storage == KernelStorage::ClassPairs && !gridOof.empty();
+    }
     int gridPoints = 0;
     /// Progress counts fits: points x folds, the refit, the out-of-fold folds, the test scoring.
     int64_t cvFits = 0, totalFits = 1;
@@ -303,7 +306,7 @@ QJsonObject SvmTask::reportOf(const Run& run, int supportVectors) const
     } else {
         solver[QStringLiteral("estimator")] = QStringLiteral("SVC (libsvm's C-SVC, one-vs-one)");
         if (o.probability)
-            solver[QStringLiteral("probability")] = run.refitCalibratedOnGrid
+            solver[QStringLiteral("probability")] = run.refitCalibratedOnGrid(o.probability)
                 ? QStringLiteral("sigmoids per class pair fitted on the grid search's out-of-fold decision values at "
                                  "the best point (one fit per pair), coupled as libsvm couples them")
                 : QStringLiteral("libsvm's: sigmoids per class pair from an inner 5-fold cross-validation");
@@ -438,13 +441,12 @@ QVariant SvmTask::execute()
     } else {
         features = SvmRows::fromFeatures(run.x, train.rows, train.cols);
         FitOptions fo = fitOptions(run);
-        if (fo.probability && run.storage == KernelStorage::ClassPairs && !run.gridOof.empty()) {
+        if (run.refitCalibratedOnGrid(fo.probability)) {
             // The sigmoids from the grid search's out-of-fold decision values at this point:
             // one fit per class pair instead of libsvm's six.
             PairSigmoids s = pairSigmoids(run.in.trainLabels, run.classes, run.folds, run.gridOof);
             fo.probA = std::move(s.A);
             fo.probB = std::move(s.B);
-            run.refitCalibratedOnGrid = true;
         }
         exact = fitModel(run.x, train.rows, train.cols, run.in.trainLabels, run.best, fo, features);
     }
