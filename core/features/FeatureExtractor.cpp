@@ -6,6 +6,7 @@
 #include "features/LabelOverrides.h"
 #include "features/Npy.h"
 #include "features/Preprocess.h"
+#include "nets/CpuMemoryCache.h"
 #include "nets/InferenceNet.h"
 #include "nets/Weights.h"
 
@@ -168,6 +169,7 @@ FeatureKey FeatureExtractor::Impl::keyFor(const std::string& split, const ImageS
 
 QJsonObject FeatureExtractor::run(const Progress& progress)
 {
+    const ReleaseCpuMemoryCacheOnExit releaseActivations;
     d->validate();
     d->dataset = openDataset(d->opt.data);
     if (!d->opt.labelsOverride.empty())

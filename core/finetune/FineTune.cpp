@@ -6,7 +6,9 @@
 #include "features/Preprocess.h"
 #include "io/AtomicFile.h"
 #include "io/JsonFile.h"
+#include "nets/CpuMemoryCache.h"
 #include "nets/ResNet.h"
+#include "nets/TorchSetup.h"
 #include "nets/Weights.h"
 #include "data/Splits.h"
 
@@ -514,7 +516,8 @@ QVariant FineTuneTask::execute()
 {
     const FineTuneOptions& o = m_options;
     validateOptions(o);
-    configureTorchThreads();
+    setUpTorch();
+    const ReleaseCpuMemoryCacheOnExit releaseActivations;
     torch::NoGradGuard noGradOutside;  // re-enabled around the training steps only
     checkpoint(0, 1, QStringLiteral("loading the data and the network"));
     Tuning run(o);

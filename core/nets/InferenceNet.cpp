@@ -16,7 +16,8 @@ std::string precisionName(Precision p)
     return p == Precision::Float32 ? "fp32" : "bf16";
 }
 
-InferenceNet::Conv InferenceNet::fold(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn, torch::ScalarType dtype)
+InferenceNet::Conv InferenceNet::fold(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn, torch::ScalarType dtype,
+                                      ActivationLayout layout)
 {
     // y = gamma * (conv(x) - mean) / sqrt(var + eps) + beta  ==  conv'(x) + b'
     // computed in float64 so folding adds no rounding of its own.
@@ -26,32 +27,42 @@ InferenceNet::Conv InferenceNet::fold(torch::nn::Conv2d& conv, torch::nn::BatchN
     torch::Tensor w = conv->weight.to(torch::kFloat64) * scale.view({-1, 1, 1, 1});
     torch::Tensor b = bn->bias.to(torch::kFloat64) - bn->running_mean.to(torch::kFloat64) * scale;
     Conv c;
-    c.weight = w.to(dtype).contiguous(at::MemoryFormat::ChannelsLast);
     c.bias = b.to(dtype);
+    c.outChannels = w.size(0);
+    c.inChannels = w.size(1);
+    c.kernel = w.size(2);
     c.stride = conv->options.stride()->at(0);
-    c.padding = conv->weight.size(2) / 2;  // every ResNet convolution pads by half its kernel
+    c.padding = c.kernel / 2;  // every ResNet convolution pads by half its kernel
+    if (layout == ActivationLayout::Blocked)
+        c.weight = at::mkldnn_reorder_conv2d_weight(w.to(dtype).contiguous().to_mkldnn(), {c.padding, c.padding},
+                                                    {c.stride, c.stride}, {1, 1}, 1);
+    else
+        c.weight = w.to(dtype).contiguous(at::MemoryFormat::ChannelsLast);
     return c;
 }
 
 torch::Tensor InferenceNet::Conv::run(const torch::Tensor& x) const
 {
+    if (x.is_mkldnn())
+        return at::mkldnn_convolution(x, weight, bias, {padding, padding}, {stride, stride}, {1, 1}, 1);
     return at::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
 }
 
-InferenceNet::InferenceNet(ResNet& net, Precision precision) : m_precision(precision)
+InferenceNet::InferenceNet(ResNet& net, Precision precision, ActivationLayout layout)
+    : m_precision(precision), m_layout(layout)
 {
     const torch::ScalarType dtype = precision == Precision::BFloat16 ? torch::kBFloat16 : torch::kFloat32;
-    m_stem = fold(net->conv1, net->bn1, dtype);
+    m_stem = fold(net->conv1, net->bn1, dtype, layout);
     for (auto& layer : net->layers) {
         for (const auto& child : layer->children()) {
             auto* block = child->as<BlockImpl>();
             if (!block)
                 throw std::logic_error("unexpected module in a ResNet layer");
             Block b;
-            b.convs.push_back(fold(block->conv1, block->bn1, dtype));
-            b.convs.push_back(fold(block->conv2, block->bn2, dtype));
+            b.convs.push_back(fold(block->conv1, block->bn1, dtype, layout));
+            b.convs.push_back(fold(block->conv2, block->bn2, dtype, layout));
             if (block->bottleneck)
-                b.convs.push_back(fold(block->conv3, block->bn3, dtype));
+                b.convs.push_back(fold(block->conv3, block->bn3, dtype, layout));
             if (block->downsample) {
                 auto convImpl = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(block->downsample->ptr(0));
                 auto bnImpl = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(block->downsample->ptr(1));
@@ -60,7 +71,7 @@ InferenceNet::InferenceNet(ResNet& net, Precision precision) : m_precision(preci
                 torch::nn::Conv2d c(convImpl);
                 torch::nn::BatchNorm2d n(bnImpl);
                 b.hasDownsample = true;
-                b.downsample = fold(c, n, dtype);
+                b.downsample = fold(c, n, dtype, layout);
             }
             m_blocks.push_back(std::move(b));
         }
@@ -74,7 +85,9 @@ InferenceNet::Output InferenceNet::forward(const torch::Tensor& input) const
 {
     c10::InferenceMode guard;
     const torch::ScalarType dtype = m_precision == Precision::BFloat16 ? torch::kBFloat16 : torch::kFloat32;
-    torch::Tensor x = input.to(dtype).contiguous(at::MemoryFormat::ChannelsLast);
+    const bool blocked = m_layout == ActivationLayout::Blocked;
+    torch::Tensor x = blocked ? input.to(dtype).contiguous().to_mkldnn()
+                              : input.to(dtype).contiguous(at::MemoryFormat::ChannelsLast);
     x = m_stem.run(x).relu_();
     x = at::max_pool2d(x, {3, 3}, {2, 2}, {1, 1});
     for (const Block& b : m_blocks) {
@@ -86,6 +99,8 @@ InferenceNet::Output InferenceNet::forward(const torch::Tensor& input) const
         out.add_(b.hasDownsample ? b.downsample.run(x) : x);
         x = out.relu_();
     }
+    if (blocked)
+        x = x.to_dense();
     Output o;
     o.pooled = x.mean({2, 3}, /*keepdim=*/false, torch::kFloat32);
     o.logits = at::addmm(m_fcBias, o.pooled, m_fcWeight.t());
@@ -99,8 +114,8 @@ namespace deepsvm {
 double InferenceNet::flopsPerImage(int size) const
 {
     auto conv = [](const Conv& c, int64_t* side) {
-        const int64_t out = (*side + 2 * c.padding - c.weight.size(2)) / c.stride + 1;
-        const double macs = double(out * out) * double(c.weight.size(0) * c.weight.size(1) * c.weight.size(2) * c.weight.size(3));
+        const int64_t out = (*side + 2 * c.padding - c.kernel) / c.stride + 1;
+        const double macs = double(out * out) * double(c.outChannels * c.inChannels * c.kernel * c.kernel);
         *side = out;
         return 2.0 * macs;
     };

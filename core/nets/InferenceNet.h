@@ -11,11 +11,18 @@ enum class Precision { Float32, BFloat16 };
 Precision parsePrecision(const std::string& text);  ///< "fp32" | "bf16"; throws std::invalid_argument
 std::string precisionName(Precision p);
 
+/// How activations are laid out between layers. Blocked keeps them in oneDNN's own blocked
+/// format (nChw16c) from the first convolution to the pooling, with each convolution's weight
+/// reordered once at construction; channels_last lets every convolution convert its input and
+/// weight on each call (measured in docs/benchmarks.md).
+enum class ActivationLayout { Blocked, ChannelsLast };
+
 /// A ResNet prepared for fast inference: BatchNorm folded into the convolutions, weights
-/// in channels_last (or bf16), no autograd. Built from a trained ResNet, which is untouched.
+/// prepacked for oneDNN (in fp32 or bf16), no autograd. Built from a trained ResNet, which is
+/// untouched.
 class InferenceNet {
 public:
-    InferenceNet(ResNet& net, Precision precision);
+    InferenceNet(ResNet& net, Precision precision, ActivationLayout layout = ActivationLayout::Blocked);
 
     struct Output {
         torch::Tensor pooled;  ///< N x 512/2048, float32
@@ -30,7 +37,9 @@ public:
 
 private:
     struct Conv {
-        torch::Tensor weight, bias;
+        torch::Tensor weight;  // channels_last, or oneDNN's prepacked format in the blocked layout
+        torch::Tensor bias;
+        int64_t outChannels = 0, inChannels = 0, kernel = 1;
         int64_t stride = 1, padding = 0;
         torch::Tensor run(const torch::Tensor& x) const;
     };
@@ -39,9 +48,11 @@ private:
         bool hasDownsample = false;
         Conv downsample;
     };
-    static Conv fold(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn, torch::ScalarType dtype);
+    static Conv fold(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn, torch::ScalarType dtype,
+                     ActivationLayout layout);
 
     Precision m_precision;
+    ActivationLayout m_layout;
     Conv m_stem;
     std::vector<Block> m_blocks;
     torch::Tensor m_fcWeight, m_fcBias;  // float32

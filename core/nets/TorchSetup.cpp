@@ -1,5 +1,6 @@
 #include "nets/TorchSetup.h"
 
+#include "nets/CpuMemoryCache.h"
 #include "nets/ResNet.h"
 
 namespace deepsvm {
@@ -7,6 +8,7 @@ namespace deepsvm {
 void setUpTorch(int threads)
 {
     configureTorchThreads(threads);
+    installCpuMemoryCache(defaultCpuMemoryCacheCap());
 }
 
 }  // namespace deepsvm

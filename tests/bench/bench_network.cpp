@@ -1,6 +1,7 @@
 // Network throughput of our inference path, and the machine's 3x3-convolution peak.
 //   bench_network --arch resnet50 --size 224 --batch 32 --precision fp32 --seconds 20
 //   bench_network --conv-peak --precision fp32
+//   bench_network ... --layout channels-last   (activation layout between layers; default blocked)
 // Prints one JSON line so scripts can compare runs.
 #include "nets/InferenceNet.h"
 #include "nets/TorchSetup.h"
@@ -58,7 +59,7 @@ void convPeak(Precision precision, double budget)
 
 int main(int argc, char** argv)
 {
-    std::string arch = "resnet50", precision = "fp32";
+    std::string arch = "resnet50", precision = "fp32", layout = "blocked";
     int size = 224, batch = 32;
     double budget = 20;
     bool peak = false;
@@ -71,6 +72,7 @@ int main(int argc, char** argv)
         else if (a == "--precision") precision = next();
         else if (a == "--seconds") budget = std::stod(next());
         else if (a == "--conv-peak") peak = true;
+        else if (a == "--layout") layout = next();
         else { std::fprintf(stderr, "unknown argument %s\n", a.c_str()); return 2; }
     }
     setUpTorch();
@@ -81,15 +83,16 @@ int main(int argc, char** argv)
     WeightsInfo info;
     ResNet net = makeResNet(arch, "random", &info, 1);
     net->eval();
-    const InferenceNet fast(net, parsePrecision(precision));
+    const InferenceNet fast(net, parsePrecision(precision),
+                            layout == "channels-last" ? ActivationLayout::ChannelsLast : ActivationLayout::Blocked);
     const torch::Tensor input = torch::randn({batch, 3, size, size});
     int calls = 0;
     const double t = timePerCall([&] { fast.forward(input); }, budget, &calls);
     const double gflops = fast.flopsPerImage(size) / 1e9;
     std::printf("{\"bench\": \"network\", \"arch\": \"%s\", \"size\": %d, \"batch\": %d, \"precision\": \"%s\", "
-                "\"images_per_second\": %.2f, \"gflops_per_image\": %.3f, \"achieved_gflops\": %.1f, \"calls\": %d, "
+                "\"layout\": \"%s\", \"images_per_second\": %.2f, \"gflops_per_image\": %.3f, \"achieved_gflops\": %.1f, \"calls\": %d, "
                 "\"threads\": %d}\n",
-                arch.c_str(), size, batch, precision.c_str(), batch / t, gflops, gflops * batch / t, calls,
+                arch.c_str(), size, batch, precision.c_str(), layout.c_str(), batch / t, gflops, gflops * batch / t, calls,
                 at::get_num_threads());
     return 0;
 }

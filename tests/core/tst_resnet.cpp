@@ -3,9 +3,12 @@
 
 #include "features/Npy.h"
 #include "features/Preprocess.h"
+#include "nets/CpuMemoryCache.h"
 #include "nets/InferenceNet.h"
 #include "nets/TorchSetup.h"
 #include "nets/Weights.h"
+
+#include <c10/core/CPUAllocator.h>
 
 #include <QDir>
 #include <QFile>
@@ -77,6 +80,7 @@ private Q_SLOTS:
     void extremeShapesMatchTorchvision();
     void stateDictNamesAndOrderMatchTorchvision();
     void bf16CloseToFp32();
+    void cpuMemoryCacheReusesBlocksWithinItsCap();
     void torchScriptArchive();
     void writtenWeightsLoadInTorchvision();
     void mismatchedWeightsNameTheKeys();
@@ -138,13 +142,17 @@ void TestResNet::forwardMatchesTorchvision()
         const double e = relativeError(net->features(input), refPooled);
         QVERIFY2(e < 1e-4, qPrintable(QStringLiteral("module pooled rel. error %1").arg(e)));
     }
-    const InferenceNet fast(net, Precision::Float32);
-    const auto out = fast.forward(input);
-    const double ePooled = relativeError(out.pooled, refPooled);
-    const double eLogits = relativeError(out.logits, refLogits);
-    qInfo("%s: folded fp32 rel. error pooled %.2e, logits %.2e", qPrintable(arch), ePooled, eLogits);
-    QVERIFY2(ePooled < 1e-4, qPrintable(QStringLiteral("pooled rel. error %1").arg(ePooled)));
-    QVERIFY2(eLogits < 1e-4, qPrintable(QStringLiteral("logits rel. error %1").arg(eLogits)));
+    for (const ActivationLayout layout : {ActivationLayout::Blocked, ActivationLayout::ChannelsLast}) {
+        const char* layoutName = layout == ActivationLayout::Blocked ? "blocked" : "channels_last";
+        const InferenceNet fast(net, Precision::Float32, layout);
+        const auto out = fast.forward(input);
+        const double ePooled = relativeError(out.pooled, refPooled);
+        const double eLogits = relativeError(out.logits, refLogits);
+        qInfo("%s, %s: folded fp32 rel. error pooled %.2e, logits %.2e", qPrintable(arch), layoutName, ePooled,
+              eLogits);
+        QVERIFY2(ePooled < 1e-4, qPrintable(QStringLiteral("%1 pooled rel. error %2").arg(QLatin1String(layoutName)).arg(ePooled)));
+        QVERIFY2(eLogits < 1e-4, qPrintable(QStringLiteral("%1 logits rel. error %2").arg(QLatin1String(layoutName)).arg(eLogits)));
+    }
 }
 
 void TestResNet::preprocessMatchesTorchvision_data()
@@ -288,6 +296,56 @@ void TestResNet::bf16CloseToFp32()
         qInfo("%s: bf16 vs fp32 worst cosine similarity %.6f", arch, worst);
         QVERIFY2(worst >= 0.999, qPrintable(QStringLiteral("cosine %1").arg(worst)));
     }
+}
+
+/// Freed activation-sized blocks come back for the next request of their size (so a second
+/// batch faults no pages in), what is kept never exceeds the cap, and release empties it.
+void TestResNet::cpuMemoryCacheReusesBlocksWithinItsCap()
+{
+    const std::size_t cap = 64u << 20;
+    installCpuMemoryCache(cap);
+    releaseCpuMemoryCache();
+    const CpuMemoryCacheStats before = cpuMemoryCacheStats();
+    QCOMPARE(before.capBytes, cap);
+    QCOMPARE(before.cachedBytes, std::size_t(0));
+
+    const int64_t floats = (8 << 20) / 4;  // 8 MiB
+    void* first = nullptr;
+    {
+        torch::Tensor t = torch::ones({floats});
+        first = t.data_ptr();
+    }
+    QCOMPARE(cpuMemoryCacheStats().cachedBytes, std::size_t(8 << 20));
+    {
+        // A request up to an eighth smaller reuses the block; the values are the new tensor's.
+        torch::Tensor t = torch::zeros({floats - floats / 10});
+        QCOMPARE(t.data_ptr(), first);
+        QCOMPARE(t.sum().item<double>(), 0.0);
+        QCOMPARE(cpuMemoryCacheStats().cachedBytes, std::size_t(0));
+    }
+    QCOMPARE(cpuMemoryCacheStats().reused, before.reused + 1);
+    {
+        torch::Tensor half = torch::empty({floats / 2});  // too much smaller: a fresh block
+        QVERIFY(half.data_ptr() != first);
+    }
+    // Twelve 8 MiB tensors freed at once: only the cap's worth (8 blocks) is kept.
+    {
+        std::vector<torch::Tensor> many;
+        for (int i = 0; i < 12; ++i)
+            many.push_back(torch::empty({floats}));
+    }
+    const CpuMemoryCacheStats full = cpuMemoryCacheStats();
+    QVERIFY2(full.cachedBytes <= cap, qPrintable(QString::number(full.cachedBytes)));
+    QVERIFY(full.cachedBytes >= cap - (8u << 20) - (4u << 20));
+    QVERIFY(full.released > before.released);
+    // oneDNN allocates through the raw interface, which must hand back what it was given.
+    c10::Allocator* a = c10::GetCPUAllocator();
+    void* raw = a->raw_allocate(1u << 20);
+    a->raw_deallocate(raw);
+    releaseCpuMemoryCache();
+    QCOMPARE(cpuMemoryCacheStats().cachedBytes, std::size_t(0));
+    QCOMPARE(cpuMemoryCacheStats().liveBytes, before.liveBytes);
+    installCpuMemoryCache(defaultCpuMemoryCacheCap());
 }
 
 void TestResNet::torchScriptArchive()
