@@ -77,10 +77,10 @@ private:
             if (it != m_free.end() && it->first - n <= it->first / 8) {
                 void* p = it->second;
                 const std::size_t size = it->first;
+                m_live.emplace(p, size);  // first: if it throws, the block is still in m_free
                 m_free.erase(it);
                 m_stats.cachedBytes -= size;
                 m_stats.liveBytes += size;
-                m_live.emplace(p, size);
                 ++m_stats.reused;
                 return p;
             }
@@ -93,7 +93,12 @@ private:
             p = c10::alloc_cpu(n);
         }
         std::lock_guard<std::mutex> lock(m_mutex);
-        m_live.emplace(p, n);
+        try {
+            m_live.emplace(p, n);
+        } catch (...) {
+            c10::free_cpu(p);
+            throw;
+        }
         m_stats.liveBytes += n;
         ++m_stats.fresh;
         m_stats.peakBytes = std::max(m_stats.peakBytes, m_stats.liveBytes + m_stats.cachedBytes);
@@ -118,7 +123,12 @@ private:
             return;
         }
         evictUntilFits(size);
-        m_free.emplace_hint(m_free.lower_bound(size), size, p);  // first of its size: the warmest is reused first
+        try {
+            m_free.emplace_hint(m_free.lower_bound(size), size, p);  // first of its size: the warmest is reused first
+        } catch (...) {  // a deleter must not throw: without room to note the block, it is freed
+            c10::free_cpu(p);
+            return;
+        }
         m_stats.cachedBytes += size;
     }
 
@@ -167,7 +177,7 @@ CpuMemoryCacheStats cpuMemoryCacheStats()
 std::size_t defaultCpuMemoryCacheCap()
 {
     if (const char* mb = std::getenv("DEEPSVM_CPU_CACHE_MB"))
-        return std::size_t(std::max(0L, std::strtol(mb, nullptr, 10))) << 20;
+        return std::size_t(std::clamp(std::strtol(mb, nullptr, 10), 0L, 1L << 30)) << 20;
     const long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
     const std::size_t physical = pages > 0 && pageSize > 0 ? std::size_t(pages) * std::size_t(pageSize) : 0;
     return std::min<std::size_t>(std::size_t(1) << 30, physical / 8);

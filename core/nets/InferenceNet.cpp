@@ -48,9 +48,24 @@ torch::Tensor InferenceNet::Conv::run(const torch::Tensor& x) const
     return at::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
 }
 
-InferenceNet::InferenceNet(ResNet& net, Precision precision, ActivationLayout layout)
-    : m_precision(precision), m_layout(layout)
+namespace {
+
+/// LibTorch 1.13's oneDNN operators refuse bf16 tensors without these instructions, where
+/// ATen's own channels_last kernels still run them.
+bool blockedBf16Supported()
 {
+    static const bool ok = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
+                           && __builtin_cpu_supports("avx512dq");
+    return ok;
+}
+
+}  // namespace
+
+InferenceNet::InferenceNet(ResNet& net, Precision precision, ActivationLayout layout)
+    : m_precision(precision),
+      m_layout(precision == Precision::BFloat16 && !blockedBf16Supported() ? ActivationLayout::ChannelsLast : layout)
+{
+    layout = m_layout;
     const torch::ScalarType dtype = precision == Precision::BFloat16 ? torch::kBFloat16 : torch::kFloat32;
     m_stem = fold(net->conv1, net->bn1, dtype, layout);
     for (auto& layer : net->layers) {

@@ -14,7 +14,8 @@ std::string precisionName(Precision p);
 /// How activations are laid out between layers. Blocked keeps them in oneDNN's own blocked
 /// format (nChw16c) from the first convolution to the pooling, with each convolution's weight
 /// reordered once at construction; channels_last lets every convolution convert its input and
-/// weight on each call (measured in docs/benchmarks.md).
+/// weight on each call (measured in docs/benchmarks.md). bf16 runs blocked only where the CPU
+/// has AVX-512 BW/VL/DQ (LibTorch's oneDNN operators need them), else channels_last.
 enum class ActivationLayout { Blocked, ChannelsLast };
 
 /// A ResNet prepared for fast inference: BatchNorm folded into the convolutions, weights
