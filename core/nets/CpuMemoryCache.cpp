@@ -26,7 +26,7 @@ class CachingCpuAllocator final : public c10::Allocator {
 public:
     c10::DataPtr allocate(std::size_t n) const override
     {
-        void* p = n >= kSmallestCached ? self().takeLarge(n) : c10::alloc_cpu(n);
+        void* p = n >= kSmallestCached ? instance().takeLarge(n) : c10::alloc_cpu(n);
         return {p, p, &CachingCpuAllocator::deleteBlock, c10::Device(c10::DeviceType::CPU)};
     }
     c10::DeleterFnPtr raw_deleter() const override { return &CachingCpuAllocator::deleteBlock; }
@@ -41,16 +41,13 @@ public:
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         m_stats.capBytes = cap;
-        evictUntilFits(0);
+        evictDownTo(cap);
     }
 
     void releaseAll()
     {
         std::lock_guard<std::mutex> lock(m_mutex);
-        const std::size_t cap = m_stats.capBytes;
-        m_stats.capBytes = 0;
-        evictUntilFits(0);
-        m_stats.capBytes = cap;
+        evictDownTo(0);
     }
 
     CpuMemoryCacheStats stats()
@@ -60,8 +57,6 @@ public:
     }
 
 private:
-    CachingCpuAllocator& self() const { return const_cast<CachingCpuAllocator&>(*this); }
-
     static void deleteBlock(void* p)
     {
         if (p)
@@ -100,8 +95,6 @@ private:
             throw;
         }
         m_stats.liveBytes += n;
-        ++m_stats.fresh;
-        m_stats.peakBytes = std::max(m_stats.peakBytes, m_stats.liveBytes + m_stats.cachedBytes);
         return p;
     }
 
@@ -122,7 +115,7 @@ private:
             c10::free_cpu(p);
             return;
         }
-        evictUntilFits(size);
+        evictDownTo(m_stats.capBytes - size);
         try {
             m_free.emplace_hint(m_free.lower_bound(size), size, p);  // first of its size: the warmest is reused first
         } catch (...) {  // a deleter must not throw: without room to note the block, it is freed
@@ -132,10 +125,10 @@ private:
         m_stats.cachedBytes += size;
     }
 
-    /// Frees kept blocks, largest first, until `incoming` more bytes fit under the cap.
-    void evictUntilFits(std::size_t incoming)
+    /// Frees kept blocks, largest first, until at most `limit` bytes are kept.
+    void evictDownTo(std::size_t limit)
     {
-        while (!m_free.empty() && m_stats.cachedBytes + incoming > m_stats.capBytes) {
+        while (!m_free.empty() && m_stats.cachedBytes > limit) {
             auto last = std::prev(m_free.end());
             m_stats.cachedBytes -= last->first;
             ++m_stats.released;

@@ -9,10 +9,8 @@ namespace deepsvm {
 struct CpuMemoryCacheStats {
     std::size_t capBytes = 0;     ///< the most it keeps for reuse (0: not installed)
     std::size_t cachedBytes = 0;  ///< free blocks kept for reuse now
-    std::size_t liveBytes = 0;    ///< blocks handed out and not yet returned
-    std::size_t peakBytes = 0;    ///< the most live + cached at any time
+    std::size_t liveBytes = 0;    ///< large blocks handed out and not yet returned
     std::uint64_t reused = 0;     ///< large allocations served from the cache
-    std::uint64_t fresh = 0;      ///< large allocations that went to the system
     std::uint64_t released = 0;   ///< cached blocks given back to the system
 };
 

@@ -65,19 +65,18 @@ InferenceNet::InferenceNet(ResNet& net, Precision precision, ActivationLayout la
     : m_precision(precision),
       m_layout(precision == Precision::BFloat16 && !blockedBf16Supported() ? ActivationLayout::ChannelsLast : layout)
 {
-    layout = m_layout;
     const torch::ScalarType dtype = precision == Precision::BFloat16 ? torch::kBFloat16 : torch::kFloat32;
-    m_stem = fold(net->conv1, net->bn1, dtype, layout);
+    m_stem = fold(net->conv1, net->bn1, dtype, m_layout);
     for (auto& layer : net->layers) {
         for (const auto& child : layer->children()) {
             auto* block = child->as<BlockImpl>();
             if (!block)
                 throw std::logic_error("unexpected module in a ResNet layer");
             Block b;
-            b.convs.push_back(fold(block->conv1, block->bn1, dtype, layout));
-            b.convs.push_back(fold(block->conv2, block->bn2, dtype, layout));
+            b.convs.push_back(fold(block->conv1, block->bn1, dtype, m_layout));
+            b.convs.push_back(fold(block->conv2, block->bn2, dtype, m_layout));
             if (block->bottleneck)
-                b.convs.push_back(fold(block->conv3, block->bn3, dtype, layout));
+                b.convs.push_back(fold(block->conv3, block->bn3, dtype, m_layout));
             if (block->downsample) {
                 auto convImpl = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(block->downsample->ptr(0));
                 auto bnImpl = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(block->downsample->ptr(1));
@@ -86,7 +85,7 @@ InferenceNet::InferenceNet(ResNet& net, Precision precision, ActivationLayout la
                 torch::nn::Conv2d c(convImpl);
                 torch::nn::BatchNorm2d n(bnImpl);
                 b.hasDownsample = true;
-                b.downsample = fold(c, n, dtype, layout);
+                b.downsample = fold(c, n, dtype, m_layout);
             }
             m_blocks.push_back(std::move(b));
         }
