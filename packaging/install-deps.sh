@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(
   build-essential cmake ninja-build pkg-config
-  libtorch-dev
+  libtorch-dev libdnnl-dev
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev qt6-svg-dev
   libopencv-dev libsvm-dev libsvm-tools liblinear-dev libarchive-dev libblas-dev liblapack-dev libopenblas0-pthread qt6-qpa-plugins
 )

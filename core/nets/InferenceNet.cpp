@@ -1,5 +1,6 @@
 #include "nets/InferenceNet.h"
 
+#include <cstdlib>
 #include <stdexcept>
 
 namespace deepsvm {
@@ -16,8 +17,50 @@ std::string precisionName(Precision p)
     return p == Precision::Float32 ? "fp32" : "bf16";
 }
 
+ActivationLayout parseActivationLayout(const std::string& text)
+{
+    if (text == "fused") return ActivationLayout::Fused;
+    if (text == "blocked") return ActivationLayout::Blocked;
+    if (text == "channels-last") return ActivationLayout::ChannelsLast;
+    throw std::invalid_argument("unknown layout '" + text + "' (use fused, blocked or channels-last)");
+}
+
+std::string activationLayoutName(ActivationLayout layout)
+{
+    switch (layout) {
+    case ActivationLayout::Fused: return "fused";
+    case ActivationLayout::Blocked: return "blocked";
+    case ActivationLayout::ChannelsLast: return "channels-last";
+    }
+    return "?";
+}
+
+ConvAlgorithm parseConvAlgorithm(const std::string& text)
+{
+    if (text == "direct") return ConvAlgorithm::Direct;
+    if (text == "winograd") return ConvAlgorithm::Winograd;
+    throw std::invalid_argument("unknown convolution algorithm '" + text + "' (use direct or winograd)");
+}
+
+std::string convAlgorithmName(ConvAlgorithm algorithm)
+{
+    return algorithm == ConvAlgorithm::Winograd ? "winograd" : "direct";
+}
+
+ConvAlgorithm defaultConvAlgorithm()
+{
+    const char* env = std::getenv("DEEPSVM_CONV_ALGORITHM");
+    if (!env || !*env)
+        return ConvAlgorithm::Direct;
+    try {
+        return parseConvAlgorithm(env);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(std::string("DEEPSVM_CONV_ALGORITHM: ") + e.what());
+    }
+}
+
 InferenceNet::Conv InferenceNet::fold(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn, torch::ScalarType dtype,
-                                      ActivationLayout layout)
+                                      ActivationLayout layout, FusedConv* fused)
 {
     // y = gamma * (conv(x) - mean) / sqrt(var + eps) + beta  ==  conv'(x) + b'
     // computed in float64 so folding adds no rounding of its own.
@@ -33,6 +76,18 @@ InferenceNet::Conv InferenceNet::fold(torch::nn::Conv2d& conv, torch::nn::BatchN
     c.kernel = w.size(2);
     c.stride = conv->options.stride()->at(0);
     c.padding = c.kernel / 2;  // every ResNet convolution pads by half its kernel
+    if (fused) {
+        const torch::Tensor w32 = w.to(torch::kFloat32).contiguous(), b32 = b.to(torch::kFloat32).contiguous();
+        fused->weight.assign(w32.data_ptr<float>(), w32.data_ptr<float>() + w32.numel());
+        fused->bias.assign(b32.data_ptr<float>(), b32.data_ptr<float>() + b32.numel());
+        fused->outChannels = int(c.outChannels);
+        fused->inChannels = int(c.inChannels);
+        fused->kernel = int(c.kernel);
+        fused->stride = int(c.stride);
+        fused->padding = int(c.padding);
+    }
+    if (layout == ActivationLayout::Fused)
+        return c;  // the fused network holds its own prepacked copy
     if (layout == ActivationLayout::Blocked)
         c.weight = at::mkldnn_reorder_conv2d_weight(w.to(dtype).contiguous().to_mkldnn(), {c.padding, c.padding},
                                                     {c.stride, c.stride}, {1, 1}, 1);
@@ -48,35 +103,35 @@ torch::Tensor InferenceNet::Conv::run(const torch::Tensor& x) const
     return at::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
 }
 
-namespace {
-
-/// LibTorch 1.13's oneDNN operators refuse bf16 tensors without these instructions, where
-/// ATen's own channels_last kernels still run them.
-bool blockedBf16Supported()
-{
-    static const bool ok = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
-                           && __builtin_cpu_supports("avx512dq");
-    return ok;
-}
-
-}  // namespace
-
-InferenceNet::InferenceNet(ResNet& net, Precision precision, ActivationLayout layout)
+InferenceNet::InferenceNet(ResNet& net, Precision precision, ActivationLayout layout, ConvAlgorithm algorithm)
     : m_precision(precision),
-      m_layout(precision == Precision::BFloat16 && !blockedBf16Supported() ? ActivationLayout::ChannelsLast : layout)
+      m_layout(precision == Precision::BFloat16 && layout != ActivationLayout::ChannelsLast
+                       && !FusedResNet::bf16Supported()
+                   ? ActivationLayout::ChannelsLast
+                   : layout)
 {
     const torch::ScalarType dtype = precision == Precision::BFloat16 ? torch::kBFloat16 : torch::kFloat32;
-    m_stem = fold(net->conv1, net->bn1, dtype, m_layout);
+    const bool fused = m_layout == ActivationLayout::Fused;
+    FusedConv stem;
+    std::vector<FusedBlock> fusedBlocks;
+    m_stem = fold(net->conv1, net->bn1, dtype, m_layout, fused ? &stem : nullptr);
     for (auto& layer : net->layers) {
         for (const auto& child : layer->children()) {
             auto* block = child->as<BlockImpl>();
             if (!block)
                 throw std::logic_error("unexpected module in a ResNet layer");
             Block b;
-            b.convs.push_back(fold(block->conv1, block->bn1, dtype, m_layout));
-            b.convs.push_back(fold(block->conv2, block->bn2, dtype, m_layout));
+            FusedBlock fb;
+            auto add = [&](torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn) {
+                FusedConv* f = nullptr;
+                if (fused)
+                    f = &fb.convs.emplace_back();
+                b.convs.push_back(fold(conv, bn, dtype, m_layout, f));
+            };
+            add(block->conv1, block->bn1);
+            add(block->conv2, block->bn2);
             if (block->bottleneck)
-                b.convs.push_back(fold(block->conv3, block->bn3, dtype, m_layout));
+                add(block->conv3, block->bn3);
             if (block->downsample) {
                 auto convImpl = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(block->downsample->ptr(0));
                 auto bnImpl = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(block->downsample->ptr(1));
@@ -84,20 +139,45 @@ InferenceNet::InferenceNet(ResNet& net, Precision precision, ActivationLayout la
                     throw std::logic_error("unexpected downsample structure");
                 torch::nn::Conv2d c(convImpl);
                 torch::nn::BatchNorm2d n(bnImpl);
-                b.hasDownsample = true;
-                b.downsample = fold(c, n, dtype, m_layout);
+                b.hasDownsample = fb.hasDownsample = true;
+                b.downsample = fold(c, n, dtype, m_layout, fused ? &fb.downsample : nullptr);
             }
             m_blocks.push_back(std::move(b));
+            if (fused)
+                fusedBlocks.push_back(std::move(fb));
         }
+    }
+    if (fused) {
+        FusedResNet::Options options;
+        options.bf16 = precision == Precision::BFloat16;
+        options.algorithm = algorithm;
+        options.threads = at::get_num_threads();
+        m_fused = std::make_shared<FusedResNet>(std::move(stem), std::move(fusedBlocks), options);
     }
     torch::NoGradGuard noGrad;
     m_fcWeight = net->fc->weight.detach().to(torch::kFloat32).clone();
     m_fcBias = net->fc->bias.detach().to(torch::kFloat32).clone();
 }
 
+std::vector<std::string> InferenceNet::implementations() const
+{
+    return m_fused ? m_fused->implementations() : std::vector<std::string>();
+}
+
 InferenceNet::Output InferenceNet::forward(const torch::Tensor& input) const
 {
     c10::InferenceMode guard;
+    if (m_fused) {
+        if (input.dim() != 4 || input.size(1) != 3)
+            throw std::invalid_argument("the network takes N x 3 x H x W images");
+        const torch::Tensor x = input.to(torch::kFloat32).contiguous();
+        Output o;
+        o.pooled = torch::empty({x.size(0), m_fused->featureDim()}, torch::kFloat32);
+        m_fused->forward(x.data_ptr<float>(), int(x.size(0)), int(x.size(2)), int(x.size(3)),
+                         o.pooled.data_ptr<float>());
+        o.logits = at::addmm(m_fcBias, o.pooled, m_fcWeight.t());
+        return o;
+    }
     const torch::ScalarType dtype = m_precision == Precision::BFloat16 ? torch::kBFloat16 : torch::kFloat32;
     const bool blocked = m_layout == ActivationLayout::Blocked;
     torch::Tensor x = blocked ? input.to(dtype).contiguous().to_mkldnn()

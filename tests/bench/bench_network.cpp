@@ -1,7 +1,8 @@
 // Network throughput of our inference path, and the machine's 3x3-convolution peak.
 //   bench_network --arch resnet50 --size 224 --batch 32 --precision fp32 --seconds 20
 //   bench_network --conv-peak --precision fp32
-//   bench_network ... --layout channels-last   (activation layout between layers; default blocked)
+//   bench_network ... --layout blocked|channels-last   (how the network runs; default fused)
+//   bench_network ... --algorithm winograd   (fp32 3x3 stride-1 convolutions in the fused network)
 // Prints one JSON line so scripts can compare runs.
 #include "nets/InferenceNet.h"
 #include "nets/TorchSetup.h"
@@ -9,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -59,7 +61,7 @@ void convPeak(Precision precision, double budget)
 
 int main(int argc, char** argv)
 {
-    std::string arch = "resnet50", precision = "fp32", layout = "blocked";
+    std::string arch = "resnet50", precision = "fp32", layout = "fused", algorithm = convAlgorithmName(defaultConvAlgorithm());
     int size = 224, batch = 32;
     double budget = 20;
     bool peak = false;
@@ -73,6 +75,7 @@ int main(int argc, char** argv)
         else if (a == "--seconds") budget = std::stod(next());
         else if (a == "--conv-peak") peak = true;
         else if (a == "--layout") layout = next();
+        else if (a == "--algorithm") algorithm = next();
         else { std::fprintf(stderr, "unknown argument %s\n", a.c_str()); return 2; }
     }
     setUpTorch();
@@ -83,16 +86,20 @@ int main(int argc, char** argv)
     WeightsInfo info;
     ResNet net = makeResNet(arch, "random", &info, 1);
     net->eval();
-    const InferenceNet fast(net, parsePrecision(precision),
-                            layout == "channels-last" ? ActivationLayout::ChannelsLast : ActivationLayout::Blocked);
+    const InferenceNet fast(net, parsePrecision(precision), parseActivationLayout(layout), parseConvAlgorithm(algorithm));
     const torch::Tensor input = torch::randn({batch, 3, size, size});
     int calls = 0;
     const double t = timePerCall([&] { fast.forward(input); }, budget, &calls);
     const double gflops = fast.flopsPerImage(size) / 1e9;
+    std::map<std::string, int> kernels;  // which oneDNN kernels the fused network ran, on stderr
+    for (const std::string& impl : fast.implementations())
+        ++kernels[impl];
+    for (const auto& [impl, count] : kernels)
+        std::fprintf(stderr, "  %2d x %s\n", count, impl.c_str());
     std::printf("{\"bench\": \"network\", \"arch\": \"%s\", \"size\": %d, \"batch\": %d, \"precision\": \"%s\", "
-                "\"layout\": \"%s\", \"images_per_second\": %.2f, \"gflops_per_image\": %.3f, \"achieved_gflops\": %.1f, \"calls\": %d, "
+                "\"layout\": \"%s\", \"algorithm\": \"%s\", \"images_per_second\": %.2f, \"gflops_per_image\": %.3f, \"achieved_gflops\": %.1f, \"calls\": %d, "
                 "\"threads\": %d}\n",
-                arch.c_str(), size, batch, precision.c_str(), layout.c_str(), batch / t, gflops, gflops * batch / t, calls,
+                arch.c_str(), size, batch, precision.c_str(), activationLayoutName(fast.layout()).c_str(), algorithm.c_str(), batch / t, gflops, gflops * batch / t, calls,
                 at::get_num_threads());
     return 0;
 }

@@ -79,6 +79,7 @@ private Q_SLOTS:
     void windowedPreprocessMatchesLibTorch();
     void extremeShapesMatchTorchvision();
     void stateDictNamesAndOrderMatchTorchvision();
+    void fusedMatchesModuleAcrossShapes();
     void bf16CloseToFp32();
     void cpuMemoryCacheReusesBlocksWithinItsCap();
     void torchScriptArchive();
@@ -142,16 +143,64 @@ void TestResNet::forwardMatchesTorchvision()
         const double e = relativeError(net->features(input), refPooled);
         QVERIFY2(e < 1e-4, qPrintable(QStringLiteral("module pooled rel. error %1").arg(e)));
     }
-    for (const ActivationLayout layout : {ActivationLayout::Blocked, ActivationLayout::ChannelsLast}) {
-        const char* layoutName = layout == ActivationLayout::Blocked ? "blocked" : "channels_last";
-        const InferenceNet fast(net, Precision::Float32, layout);
+    const std::pair<ActivationLayout, ConvAlgorithm> variants[] = {
+        {ActivationLayout::Fused, ConvAlgorithm::Direct},
+        {ActivationLayout::Fused, ConvAlgorithm::Winograd},
+        {ActivationLayout::Blocked, ConvAlgorithm::Direct},
+        {ActivationLayout::ChannelsLast, ConvAlgorithm::Direct},
+    };
+    for (const auto& [layout, algorithm] : variants) {
+        const QString name = QString::fromStdString(activationLayoutName(layout) + " " + convAlgorithmName(algorithm));
+        const InferenceNet fast(net, Precision::Float32, layout, algorithm);
         const auto out = fast.forward(input);
         const double ePooled = relativeError(out.pooled, refPooled);
         const double eLogits = relativeError(out.logits, refLogits);
-        qInfo("%s, %s: folded fp32 rel. error pooled %.2e, logits %.2e", qPrintable(arch), layoutName, ePooled,
+        qInfo("%s, %s: folded fp32 rel. error pooled %.2e, logits %.2e", qPrintable(arch), qPrintable(name), ePooled,
               eLogits);
-        QVERIFY2(ePooled < 1e-4, qPrintable(QStringLiteral("%1 pooled rel. error %2").arg(QLatin1String(layoutName)).arg(ePooled)));
-        QVERIFY2(eLogits < 1e-4, qPrintable(QStringLiteral("%1 logits rel. error %2").arg(QLatin1String(layoutName)).arg(eLogits)));
+        QVERIFY2(ePooled < 1e-4, qPrintable(QStringLiteral("%1 pooled rel. error %2").arg(name).arg(ePooled)));
+        QVERIFY2(eLogits < 1e-4, qPrintable(QStringLiteral("%1 logits rel. error %2").arg(name).arg(eLogits)));
+    }
+}
+
+/// The fused network plans per input shape and shares its buffers between plans: shapes that
+/// grow, shrink, are odd (the max pool's right padding) or come back must all give the
+/// module's features, and no convolution may run oneDNN's slow reference kernel.
+void TestResNet::fusedMatchesModuleAcrossShapes()
+{
+    struct Shape {
+        int n, w, h;
+    };
+    const Shape shapes[] = {{2, 64, 64}, {3, 97, 61}, {1, 33, 45}, {2, 64, 64}};
+    for (const char* arch : {"resnet18", "resnet50"}) {
+        WeightsInfo info;
+        ResNet net = makeResNet(arch, "random", &info, 9);
+        net->eval();
+        for (const ConvAlgorithm algorithm : {ConvAlgorithm::Direct, ConvAlgorithm::Winograd}) {
+            const InferenceNet fused(net, Precision::Float32, ActivationLayout::Fused, algorithm);
+            QCOMPARE(int(fused.layout()), int(ActivationLayout::Fused));
+            for (const Shape& s : shapes) {
+                const torch::Tensor input = torch::randn({s.n, 3, s.h, s.w});
+                torch::Tensor expected;
+                {
+                    torch::NoGradGuard g;
+                    expected = net->features(input);
+                }
+                const torch::Tensor got = fused.forward(input).pooled;
+                QCOMPARE(got.sizes().vec(), expected.sizes().vec());
+                const double e = relativeError(got, expected);
+                QVERIFY2(e < 1e-4, qPrintable(QStringLiteral("%1 %2 %3x%4x%5: rel. error %6")
+                                                  .arg(QLatin1String(arch))
+                                                  .arg(QString::fromStdString(convAlgorithmName(algorithm)))
+                                                  .arg(s.n)
+                                                  .arg(s.h)
+                                                  .arg(s.w)
+                                                  .arg(e)));
+                const std::vector<std::string> impls = fused.implementations();
+                QVERIFY(!impls.empty());
+                for (const std::string& impl : impls)
+                    QVERIFY2(impl.rfind("ref", 0) != 0, impl.c_str());
+            }
+        }
     }
 }
 
@@ -421,6 +470,17 @@ void TestResNet::unknownBackbone()
 {
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, resnetSpec("resnet42"));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, parsePrecision("fp8"));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, parseActivationLayout("nhwc"));
+    QCOMPARE(int(parseConvAlgorithm("winograd")), int(ConvAlgorithm::Winograd));
+    const QByteArray saved = qgetenv("DEEPSVM_CONV_ALGORITHM");
+    qputenv("DEEPSVM_CONV_ALGORITHM", "winograd");
+    QCOMPARE(int(defaultConvAlgorithm()), int(ConvAlgorithm::Winograd));
+    qputenv("DEEPSVM_CONV_ALGORITHM", "fft");
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, defaultConvAlgorithm());
+    qunsetenv("DEEPSVM_CONV_ALGORITHM");
+    QCOMPARE(int(defaultConvAlgorithm()), int(ConvAlgorithm::Direct));
+    if (!saved.isNull())
+        qputenv("DEEPSVM_CONV_ALGORITHM", saved);
 }
 
 QTEST_GUILESS_MAIN(TestResNet)
