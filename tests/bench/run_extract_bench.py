@@ -5,7 +5,8 @@
         [--images 640] [--sizes 96,224] [--out docs/bench-extract-cache.json]
 
 For each input size and precision it runs, alternately, R times each:
-  network:  bench_network (our folded/oneDNN ResNet-50) vs bench_torchvision.py network
+  network:  bench_network (our folded ResNet-50, fused oneDNN primitives; also LibTorch's
+            blocked layout, the path before, and fp32 with Winograd) vs bench_torchvision.py network
   extract:  `deepsvm extract` on a synthetic STL-10 set (decode + resize + network + .npy)
             vs bench_torchvision.py extract on the same binary file
 and the 3x3-convolution peak of the machine. Prints a Markdown table of medians.
@@ -90,14 +91,24 @@ def main():
         data = os.path.join(tmp, "stl10_binary")
         for size in [int(s) for s in a.sizes.split(",")]:
             for precision in ("fp32", "bf16"):
-                ours_net, tv_net = [], []
+                ours_net, tv_net, blocked_net, wino_net = [], [], [], []
                 ext = {k: [] for k in ("ours", "ours_nocache", "tv", "tv_keep")}
+                wino_ext = []
                 gflops = None
                 for _ in range(a.rounds):
                     r = run_json([bench, "--size", str(size), "--precision", precision, "--batch", str(a.batch),
                                   "--seconds", str(a.seconds)])
                     ours_net.append(r["images_per_second"])
                     gflops = r["gflops_per_image"]
+                    blocked_net.append(run_json([bench, "--size", str(size), "--precision", precision, "--batch",
+                                                 str(a.batch), "--seconds", str(a.seconds), "--layout", "blocked"])
+                                       ["images_per_second"])
+                    if precision == "fp32":
+                        wino_net.append(run_json([bench, "--size", str(size), "--precision", precision, "--batch",
+                                                  str(a.batch), "--seconds", str(a.seconds), "--algorithm", "winograd"])
+                                        ["images_per_second"])
+                        wino_ext.append(deepsvm_extract(deepsvm, data, size, precision, a.batch, a.images, tmp,
+                                                        {"DEEPSVM_CONV_ALGORITHM": "winograd"})[0])
                     tv_net.append(run_json([PY, tv, "network", "--size", str(size), "--mode", precision,
                                             "--batch", str(a.batch), "--seconds", str(a.seconds)])["images_per_second"])
                     ext["ours"].append(deepsvm_extract(deepsvm, data, size, precision, a.batch, a.images, tmp))
@@ -110,6 +121,9 @@ def main():
                         ext[key].append((j["images_per_second"], faults, kernel))
                 row = {"size": size, "precision": precision,
                        "ours_network": statistics.median(ours_net), "torchvision_network": statistics.median(tv_net),
+                       "ours_network_blocked": statistics.median(blocked_net),
+                       "ours_network_winograd": statistics.median(wino_net) if wino_net else None,
+                       "ours_extract_winograd": statistics.median(wino_ext) if wino_ext else None,
                        "gflops_per_image": gflops}
                 for key, name in (("ours", "ours_extract"), ("ours_nocache", "ours_extract_nocache"),
                                   ("tv", "torchvision_extract"), ("tv_keep", "torchvision_extract_keep_pages")):
@@ -142,6 +156,15 @@ def main():
             r["ours_extract_nocache_faults_per_s"], r["ours_extract_faults_per_s"],
             100 * r["ours_extract_nocache_kernel_share"], 100 * r["ours_extract_kernel_share"],
             r["torchvision_extract_faults_per_s"], r["torchvision_extract_keep_pages_faults_per_s"]))
+    print("\n| size | precision | network img/s: LibTorch blocked -> fused | fp32 Winograd network img/s | "
+          "fp32 Winograd extract img/s | Winograd network, direct-equivalent % of 3x3 conv peak |")
+    print("|---|---|---|---|---|---|")
+    for r in results["rows"]:
+        w = r["ours_network_winograd"]
+        print("| %d | %s | %.1f -> %.1f | %s | %s | %s |" % (
+            r["size"], r["precision"], r["ours_network_blocked"], r["ours_network"],
+            "%.1f" % w if w else "-", "%.1f" % r["ours_extract_winograd"] if w else "-",
+            "%.0f%%" % (100 * w * r["gflops_per_image"] / peaks[r["precision"]]) if w else "-"))
     print("\n3x3 convolution peak: fp32 %.1f GFLOP/s, bf16 %.1f GFLOP/s (%d threads)" % (peaks["fp32"], peaks["bf16"], os.cpu_count()))
     if a.out:
         with open(a.out, "w") as f:
