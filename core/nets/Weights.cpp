@@ -126,10 +126,16 @@ NamedTensors readWeightsFile(const std::string& path)
 
 void loadInto(ResNet& net, const NamedTensors& tensors, const std::string& fileName)
 {
+    loadInto(*net, net->spec().name, tensors, fileName);
+}
+
+void loadInto(torch::nn::Module& net, const std::string& networkName, const NamedTensors& tensors,
+              const std::string& fileName)
+{
     std::map<std::string, torch::Tensor> wanted;
-    for (const auto& p : net->named_parameters(true))
+    for (const auto& p : net.named_parameters(true))
         wanted[p.key()] = p.value();
-    for (const auto& b : net->named_buffers(true))
+    for (const auto& b : net.named_buffers(true))
         wanted[b.key()] = b.value();
     std::vector<std::string> unexpected, mismatched;
     std::map<std::string, bool> seen;
@@ -142,18 +148,18 @@ void loadInto(ResNet& net, const NamedTensors& tensors, const std::string& fileN
         seen[name] = true;
         if (!value.sizes().equals(it->second.sizes()))
             mismatched.push_back(name + " is " + shapeString(value.sizes()) + " in the file but "
-                                 + shapeString(it->second.sizes()) + " in " + net->spec().name);
+                                 + shapeString(it->second.sizes()) + " in " + networkName);
     }
     std::vector<std::string> missing;
     for (const auto& w : wanted)
         if (!seen.count(w.first))
             missing.push_back(w.first);
     if (!missing.empty() || !unexpected.empty() || !mismatched.empty()) {
-        std::string msg = fileName + ": does not fit " + net->spec().name + ".";
+        std::string msg = fileName + ": does not fit " + networkName + ".";
         if (!missing.empty()) msg += " Missing keys: " + listSome(missing) + ".";
         if (!unexpected.empty()) msg += " Unexpected keys: " + listSome(unexpected) + ".";
         if (!mismatched.empty()) msg += " Shape mismatches: " + listSome(mismatched) + ".";
-        msg += " Is it a " + net->spec().name + " state dict (choose the matching --backbone)?";
+        msg += " Is it a " + networkName + " state dict (choose the matching --backbone)?";
         throw WeightsError(msg);
     }
     torch::NoGradGuard noGrad;
@@ -184,7 +190,35 @@ ResNet makeResNet(const std::string& backbone, const std::string& weights, Weigh
     return net;
 }
 
+ConvNeXt makeConvNeXt(const std::string& backbone, const std::string& weights, WeightsInfo* info, uint64_t seed,
+                      int64_t randomClasses)
+{
+    const ConvNeXtSpec spec = convnextSpec(backbone);
+    WeightsInfo local;
+    WeightsInfo& out = info ? *info : local;
+    if (weights == "random" || weights.empty()) {
+        torch::manual_seed(seed);
+        ConvNeXt net(spec, randomClasses);
+        out = {"random", "random-seed-" + std::to_string(seed), randomClasses};
+        return net;
+    }
+    NamedTensors tensors = readWeightsFile(weights);
+    int64_t classes = 1000;
+    for (const auto& [name, value] : tensors)
+        if (name == "classifier.2.weight" && value.dim() == 2)
+            classes = value.size(0);
+    ConvNeXt net(spec, classes);
+    loadInto(*net, spec.name, tensors, weights);
+    out = {weights, sha256OfFile(weights), classes};
+    return net;
+}
+
 NamedTensors stateDict(ResNet& net)
+{
+    return stateDict(*net);
+}
+
+NamedTensors stateDict(torch::nn::Module& net)
 {
     // torchvision's order: a module's own parameters, then its buffers, then its children.
     NamedTensors out;
@@ -197,7 +231,7 @@ NamedTensors stateDict(ResNet& net)
         for (const auto& c : m.named_children())
             visit(prefix + c.key() + ".", *c.value());
     };
-    visit("", *net);
+    visit("", net);
     return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include "io/Digest.h"  // sha256OfFile: the identity of a weights file
 
+#include "nets/ConvNeXt.h"
 #include "nets/ResNet.h"
 
 #include <cstdint>
@@ -40,9 +41,18 @@ ResNet makeResNet(const std::string& backbone, const std::string& weights, Weigh
 /// Copies `tensors` into `net`; every parameter and buffer must be present with its shape.
 /// Throws WeightsError listing missing / unexpected keys and shape mismatches.
 void loadInto(ResNet& net, const NamedTensors& tensors, const std::string& fileName);
+/// The same for any network; `networkName` is what the errors call it.
+void loadInto(torch::nn::Module& net, const std::string& networkName, const NamedTensors& tensors,
+              const std::string& fileName);
+
+/// makeResNet's counterpart for convnext_tiny ... convnext_large (class count from
+/// classifier.2.weight).
+ConvNeXt makeConvNeXt(const std::string& backbone, const std::string& weights, WeightsInfo* info,
+                      uint64_t seed = 0, int64_t randomClasses = 1000);
 
 /// The network's state dict in torchvision's order and names.
 NamedTensors stateDict(ResNet& net);
+NamedTensors stateDict(torch::nn::Module& net);
 
 /// Writes `tensors` as a .pth state dict that torch.load + load_state_dict accept.
 void writeWeightsFile(const std::string& path, const NamedTensors& tensors);

@@ -5,6 +5,9 @@
   torchscript ARCH WEIGHTS.pth OUT.pt      the same network as a TorchScript archive
   forward ARCH WEIGHTS.pth IMAGES.npy SIZE NORM OUTDIR
         IMAGES.npy: uint8 N x H x W x 3. Writes OUTDIR/{input,pooled,logits}.npy
+  forward-input ARCH WEIGHTS.pth N SIZE SEED OUTDIR
+        any family, on a seeded N x 3 x SIZE x SIZE normal input. Writes OUTDIR/{input,
+        penultimate,logits}.npy (penultimate: the input of the last Linear layer)
   preprocess IMAGE.npy SIZE NORM OUT.npy   one uint8 H x W x 3 image through the transforms
   stl10 X.bin OUT.npy                      the official reader's reshape + transpose
   check-load ARCH WEIGHTS.pth CLASSES      torch.load + load_state_dict(strict=True); prints OK
@@ -47,12 +50,22 @@ def cmd_weights(arch, out, seed, classes="1000"):
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.2, 0.2)
                 m.num_batches_tracked.fill_(7)
+            elif isinstance(m, torch.nn.LayerNorm):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+        for name, p in model.named_parameters():
+            if name.endswith("layer_scale"):
+                # torchvision starts it at 1e-6, which would make every block the identity.
+                p.uniform_(0.2, 1.0)
     torch.save(model.state_dict(), out)
 
 
 def load(arch, path, classes=None):
     sd = torch.load(path, map_location="cpu")
-    n = classes if classes is not None else sd["fc.weight"].shape[0]
+    if classes is None:
+        # the class count is the row count of the last Linear weight (fc, classifier.2, heads.head, ...)
+        classes = [v for k, v in sd.items() if k.endswith("weight") and v.dim() == 2][-1].shape[0]
+    n = classes
     model = getattr(torchvision.models, arch)(num_classes=int(n))
     model.load_state_dict(sd, strict=True)
     return model.eval()
@@ -73,6 +86,20 @@ def cmd_forward(arch, weights, images, size, norm, outdir):
         logits = model(x)
     np.save(outdir + "/input.npy", x.numpy())
     np.save(outdir + "/pooled.npy", feats["pooled"].numpy())
+    np.save(outdir + "/logits.npy", logits.numpy())
+
+
+def cmd_forward_input(arch, weights, n, size, seed, outdir):
+    model = load(arch, weights)
+    torch.manual_seed(int(seed))
+    x = torch.randn(int(n), 3, int(size), int(size))
+    np.save(outdir + "/input.npy", x.numpy())
+    last = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
+    feats = {}
+    last.register_forward_pre_hook(lambda m, i: feats.__setitem__("penultimate", torch.flatten(i[0], 1)))
+    with torch.inference_mode():
+        logits = model(x)
+    np.save(outdir + "/penultimate.npy", feats["penultimate"].numpy())
     np.save(outdir + "/logits.npy", logits.numpy())
 
 
