@@ -17,10 +17,11 @@ namespace deepsvm::cli {
 ExtractCliOptions::ExtractCliOptions()
     : data(makeOption("data", "Dataset folder: STL-10 (DIR or DIR/stl10_binary) or folder-per-class images.", "DIR")),
       split(makeOption("split", "train, test, unlabeled, all, or a comma list (default: every labelled split).", "SPLIT")),
-      backbone(makeOption("backbone", "resnet18|34|50|101|152.", "NAME", "resnet50")),
+      backbone(makeOption("backbone", "torchvision's name: resnet18|34|50|101|152, convnext_tiny|small|base|large.", "NAME", "resnet50")),
       weights(makeOption("weights", "torchvision .pth or TorchScript file, or 'random' (default: torchvision's file for the "
                                     "backbone if it is in $TORCH_HOME or ~/.cache/torch/hub/checkpoints, else random).", "FILE")),
-      layer(makeOption("layer", "avgpool (pooled features) or fc (logits).", "LAYER", "avgpool")),
+      layer(makeOption("layer", "penultimate (the input of the last Linear layer) or logits, for every backbone; "
+                                "ResNet's own names avgpool and fc mean the same.", "LAYER", "avgpool")),
       size(makeOption("size", "Input size in pixels (shorter side resized, centre crop).", "N", "224")),
       precision(makeOption("precision", "fp32 or bf16.", "P", "fp32")),
       normalize(makeOption("normalize", "imagenet (mean/std of ImageNet) or half (0.5/0.5).", "N", "imagenet")),

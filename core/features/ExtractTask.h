@@ -16,7 +16,7 @@ struct ExtractOptions {
     std::vector<std::string> splits;       ///< empty: every labelled split
     std::string backbone = "resnet50";
     std::string weights = "random";        ///< .pth / TorchScript file, or "random"
-    std::string layer = "avgpool";         ///< "avgpool" | "fc"
+    std::string layer = "avgpool";         ///< "penultimate" | "logits" (ResNet: also "avgpool" | "fc")
     int size = 224;
     std::string precision = "fp32";        ///< "fp32" | "bf16"
     std::string normalization = "imagenet";///< "imagenet" | "half"

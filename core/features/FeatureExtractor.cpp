@@ -122,13 +122,11 @@ void FeatureExtractor::Impl::validate()
 {
     if (opt.outPrefix.empty())
         throw std::invalid_argument("no output prefix given (--out PREFIX)");
-    if (opt.layer != "avgpool" && opt.layer != "fc")
-        throw std::invalid_argument("unknown layer '" + opt.layer + "' (use avgpool or fc)");
+    opt.layer = canonicalLayer(opt.backbone, opt.layer);  // also checks the backbone
     if (opt.size < 32 || opt.size > 1024)
         throw std::invalid_argument("--size " + std::to_string(opt.size) + " is outside 32..1024");
     if (opt.batchSize < 1 || opt.batchSize > 4096)
         throw std::invalid_argument("--batch-size " + std::to_string(opt.batchSize) + " is outside 1..4096");
-    resnetSpec(opt.backbone);
     precision = parsePrecision(opt.precision);
     pre.size = opt.size;
     pre.normalization = parseNormalization(opt.normalization);
@@ -199,9 +197,7 @@ QJsonObject FeatureExtractor::run(const Progress& progress)
             continue;
         }
         if (!d->net) {
-            ResNet model = makeResNet(d->opt.backbone, d->opt.weights, &d->weights, d->opt.seed);
-            model->eval();
-            d->net = std::make_unique<InferenceNet>(model, d->precision);
+            d->net = makeInferenceNet(d->opt.backbone, d->opt.weights, &d->weights, d->opt.seed, d->precision);
         }
         results.append(d->extractSplit(s, prefix, key, done, total, progress));
         done += n;
@@ -216,7 +212,7 @@ QJsonObject FeatureExtractor::Impl::extractSplit(const std::string& split, const
     auto source = dataset->split(split);
     const int64_t n = opt.limit >= 0 ? std::min(source->size(), opt.limit) : source->size();
     const int64_t batchSize = opt.batchSize;
-    const int64_t dim = opt.layer == "fc" ? weights.numClasses : resnetSpec(opt.backbone).featureDim();
+    const int64_t dim = isLogitsLayer(opt.layer) ? weights.numClasses : penultimateDim(opt.backbone);
 
     BatchReader reader(source, n, batchSize, pre);
     NpyRowWriter writer(FeatureStore::featuresPath(prefix), dim);
@@ -261,7 +257,7 @@ Consumed FeatureExtractor::Impl::consumeBatches(BatchReader& reader, NpyRowWrite
         c.skipped.insert(c.skipped.end(), batch.skipped.begin(), batch.skipped.end());
         if (!batch.images.empty()) {
             const InferenceNet::Output out = net->forward(torch::stack(batch.images));
-            const torch::Tensor f = (opt.layer == "fc" ? out.logits : out.pooled).contiguous();
+            const torch::Tensor f = (isLogitsLayer(opt.layer) ? out.logits : out.pooled).contiguous();
             writer.append(f.data_ptr<float>(), f.size(0));
             c.labels.insert(c.labels.end(), batch.labels.begin(), batch.labels.end());
             c.ids.insert(c.ids.end(), batch.ids.begin(), batch.ids.end());

@@ -104,9 +104,14 @@ torch::Tensor ConvNeXtImpl::features(torch::Tensor x)
     return classifier[0]->as<LayerNorm2d>()->forward(x).flatten(1);
 }
 
+torch::Tensor ConvNeXtImpl::head(const torch::Tensor& penultimate)
+{
+    return classifier[2]->as<nn::Linear>()->forward(penultimate);
+}
+
 torch::Tensor ConvNeXtImpl::forward(torch::Tensor x)
 {
-    return classifier[2]->as<nn::Linear>()->forward(features(x));
+    return head(features(x));
 }
 
 }  // namespace deepsvm

@@ -67,6 +67,8 @@ public:
     /// The penultimate features: the input of the last Linear layer in eval mode (the
     /// classifier's LayerNorm of the pooled map), N x featureDim.
     torch::Tensor features(torch::Tensor x);
+    /// The last Linear layer applied to features(): forward(x) == head(features(x)).
+    torch::Tensor head(const torch::Tensor& penultimate);
     /// torchvision's initialisation: truncated normal (std 0.02) for convolutions and Linear
     /// layers, zero biases, layer scale 1e-6, LayerNorm 1 and 0.
     void resetParameters();

@@ -1,5 +1,7 @@
 #include "nets/InferenceNet.h"
 
+#include "nets/Weights.h"
+
 #include <cstdlib>
 #include <stdexcept>
 
@@ -159,6 +161,33 @@ InferenceNet::InferenceNet(ResNet& net, Precision precision, ActivationLayout la
     m_fcBias = net->fc->bias.detach().to(torch::kFloat32).clone();
 }
 
+InferenceNet::InferenceNet(ConvNeXt& net, Precision precision)
+    : m_precision(precision), m_layout(ActivationLayout::ChannelsLast)
+{
+    m_convnext = ConvNeXt(net->spec(), net->numClasses());
+    {
+        torch::NoGradGuard noGrad;
+        loadInto(*m_convnext, net->spec().name, stateDict(*net), "(the network in memory)");
+    }
+    m_convnext->eval();
+    for (auto& p : m_convnext->parameters()) p.set_requires_grad(false);
+    if (precision == Precision::BFloat16)
+        m_convnext->to(torch::kBFloat16);
+}
+
+std::unique_ptr<InferenceNet> makeInferenceNet(const std::string& backbone, const std::string& weights,
+                                               WeightsInfo* info, uint64_t seed, Precision precision)
+{
+    checkBackbone(backbone);
+    if (isConvNeXt(backbone)) {
+        ConvNeXt net = makeConvNeXt(backbone, weights, info, seed);
+        return std::make_unique<InferenceNet>(net, precision);
+    }
+    ResNet net = makeResNet(backbone, weights, info, seed);
+    net->eval();
+    return std::make_unique<InferenceNet>(net, precision);
+}
+
 std::vector<std::string> InferenceNet::implementations() const
 {
     return m_fused ? m_fused->implementations() : std::vector<std::string>();
@@ -167,6 +196,17 @@ std::vector<std::string> InferenceNet::implementations() const
 InferenceNet::Output InferenceNet::forward(const torch::Tensor& input) const
 {
     c10::InferenceMode guard;
+    if (m_convnext) {
+        if (input.dim() != 4 || input.size(1) != 3)
+            throw std::invalid_argument("the network takes N x 3 x H x W images");
+        const torch::ScalarType dtype = m_precision == Precision::BFloat16 ? torch::kBFloat16 : torch::kFloat32;
+        const torch::Tensor x = input.to(dtype).contiguous(at::MemoryFormat::ChannelsLast);
+        const torch::Tensor penultimate = m_convnext.ptr()->features(x);
+        Output o;
+        o.logits = m_convnext.ptr()->head(penultimate).to(torch::kFloat32);
+        o.pooled = penultimate.to(torch::kFloat32);
+        return o;
+    }
     if (m_fused) {
         if (input.dim() != 4 || input.size(1) != 3)
             throw std::invalid_argument("the network takes N x 3 x H x W images");
@@ -207,6 +247,8 @@ namespace deepsvm {
 
 double InferenceNet::flopsPerImage(int size) const
 {
+    if (m_convnext)
+        throw std::logic_error("flopsPerImage counts ResNet's convolutions only");
     auto conv = [](const Conv& c, int64_t* side) {
         const int64_t out = (*side + 2 * c.padding - c.kernel) / c.stride + 1;
         const double macs = double(out * out) * double(c.outChannels * c.inChannels * c.kernel * c.kernel);

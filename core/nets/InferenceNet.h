@@ -1,5 +1,6 @@
 #pragma once
 
+#include "nets/ConvNeXt.h"
 #include "nets/FusedResNet.h"
 #include "nets/ResNet.h"
 
@@ -42,8 +43,12 @@ public:
     InferenceNet(ResNet& net, Precision precision, ActivationLayout layout = ActivationLayout::Fused,
                  ConvAlgorithm algorithm = defaultConvAlgorithm());
 
+    /// A ConvNeXt runs as its module in inference mode, channels_last, its weights copied (in
+    /// bf16 when asked: `net` is untouched); LayerNorm has nothing to fold.
+    InferenceNet(ConvNeXt& net, Precision precision);
+
     struct Output {
-        torch::Tensor pooled;  ///< N x 512/2048, float32
+        torch::Tensor pooled;  ///< N x the penultimate width (ResNet's avgpool: 512/2048), float32
         torch::Tensor logits;  ///< N x classes, float32
     };
     /// `input`: N x 3 x H x W float32, normalised. Runs in inference mode.
@@ -53,7 +58,7 @@ public:
     ActivationLayout layout() const { return m_layout; }
     /// For the fused network: oneDNN's implementation of each primitive in the last forward().
     std::vector<std::string> implementations() const;
-    /// Multiply-adds x 2 of one image at `size` x `size` (convolutions and fc).
+    /// Multiply-adds x 2 of one image at `size` x `size` (convolutions and fc); ResNet only.
     double flopsPerImage(int size) const;
 
 private:
@@ -79,6 +84,13 @@ private:
     std::vector<Block> m_blocks;
     torch::Tensor m_fcWeight, m_fcBias;  // float32
     std::shared_ptr<FusedResNet> m_fused;  // the trunk, when fused
+    ConvNeXt m_convnext{nullptr};          // the whole network, for that family
 };
+
+struct WeightsInfo;
+/// Builds `backbone` (any of backboneNames(), nets/Weights.h) from `weights` ("random": torchvision's
+/// initialisation seeded with `seed`) ready for inference; `info` receives the weights' provenance.
+std::unique_ptr<InferenceNet> makeInferenceNet(const std::string& backbone, const std::string& weights,
+                                               WeightsInfo* info, uint64_t seed, Precision precision);
 
 }  // namespace deepsvm

@@ -1,5 +1,7 @@
 #include "pipeline/Classifier.h"
 
+#include "nets/Weights.h"
+
 #include "data/Dataset.h"
 #include "data/Image.h"
 #include "features/BatchReader.h"
@@ -35,9 +37,7 @@ Classifier::Classifier(const std::string& dir) : d(std::make_unique<Impl>())
     d->bundle = ModelBundle::read(dir);
     d->bundle.requireFeatureKey(" (the model was trained on bare .npy files, so images cannot be turned into the same features)");
     const FeatureKey& key = d->bundle.features.key;
-    ResNet resnet = buildNetwork(d->bundle);
-    resnet->eval();
-    d->net = std::make_unique<InferenceNet>(resnet, parsePrecision(key.precision));
+    d->net = buildInferenceNetwork(d->bundle);
     d->pre.size = key.size;
     d->pre.normalization = parseNormalization(key.normalization);
 }
@@ -126,7 +126,7 @@ std::vector<Classifier::Result> Classifier::classifyMany(const std::vector<std::
     std::vector<Result> results(paths.size());
     for (std::size_t i = 0; i < paths.size(); ++i)
         results[i].path = paths[i];
-    const bool logits = d->bundle.features.key.layer == "fc";
+    const bool logits = isLogitsLayer(d->bundle.features.key.layer);
     auto source = std::make_shared<PathSource>(paths);
     BatchReader reader(source, source->size(), std::max(batchSize, 1), d->pre);
     Batch batch;

@@ -25,6 +25,10 @@ const std::map<QString, std::pair<QString, QString>>& weightFiles()
         {QStringLiteral("resnet50"), {QStringLiteral("resnet50-0676ba61.pth"), QStringLiteral("resnet50-11ad3fa6.pth")}},
         {QStringLiteral("resnet101"), {QStringLiteral("resnet101-63fe2227.pth"), QStringLiteral("resnet101-cd907fc2.pth")}},
         {QStringLiteral("resnet152"), {QStringLiteral("resnet152-394f9c45.pth"), QStringLiteral("resnet152-f82ba261.pth")}},
+        {QStringLiteral("convnext_tiny"), {QStringLiteral("convnext_tiny-983f1562.pth"), QString()}},
+        {QStringLiteral("convnext_small"), {QStringLiteral("convnext_small-0c510722.pth"), QString()}},
+        {QStringLiteral("convnext_base"), {QStringLiteral("convnext_base-6075fbad.pth"), QString()}},
+        {QStringLiteral("convnext_large"), {QStringLiteral("convnext_large-ea097f82.pth"), QString()}},
     };
     return files;
 }

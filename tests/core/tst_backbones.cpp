@@ -2,9 +2,17 @@
 // forward outputs (penultimate features and logits), weights written back.
 #include "TestSupport.h"
 
+#include "data/Dataset.h"
+#include "data/DemoData.h"
+#include "features/BatchReader.h"
+#include "features/FeatureExtractor.h"
+#include "features/FeatureStore.h"
 #include "features/Npy.h"
+#include "nets/InferenceNet.h"
 #include "nets/TorchSetup.h"
 #include "nets/Weights.h"
+
+#include <QJsonObject>
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -36,6 +44,8 @@ private Q_SLOTS:
     void convnextForwardMatchesTorchvision();
     void convnextWeightsLoadBackIntoTorchvision();
     void unknownConvNeXt();
+    void convnextExtraction();
+    void layerNamesPerFamily();
 
 private:
     QTemporaryDir m_tmp;
@@ -184,6 +194,88 @@ void TestBackbones::unknownConvNeXt()
         QVERIFY2(what.contains(QStringLiteral("does not fit convnext_tiny")), e.what());
         QVERIFY2(what.contains(QStringLiteral("features.0.0.weight")), e.what());
         QVERIFY2(what.contains(QStringLiteral("Unexpected keys: conv1.weight")), e.what());
+    }
+}
+
+/// `deepsvm extract --backbone convnext_tiny`: the rows are the module's penultimate features
+/// (and logits) of the preprocessed images, the key records the family's layer name, and bf16
+/// stays within cosine 0.999 of fp32.
+void TestBackbones::convnextExtraction()
+{
+    const QString demo = m_tmp.path() + QStringLiteral("/demo");
+    DemoOptions d;
+    d.trainPerClass = 2;
+    d.testPerClass = 1;
+    d.unlabeled = 0;
+    QVERIFY(writeDemoStl10(demo.toStdString(), d));
+    auto extract = [&](const std::string& layer, const std::string& precision, const QString& name) {
+        ExtractOptions o;
+        o.data = demo.toStdString();
+        o.splits = {"train"};
+        o.backbone = "convnext_tiny";
+        o.weights = "random";
+        o.seed = 4;
+        o.layer = layer;
+        o.precision = precision;
+        o.size = 64;
+        o.batchSize = 8;
+        o.outPrefix = (m_tmp.path() + QStringLiteral("/") + name).toStdString();
+        FeatureExtractor(o).run({});
+        FeatureSet f = FeatureStore::load(o.outPrefix);
+        return std::make_pair(torch::from_blob(f.values.data(), {f.rows, f.cols}, torch::kFloat32).clone(), f.sidecar);
+    };
+    const auto [pen, sidecar] = extract("avgpool", "fp32", QStringLiteral("pen"));  // ResNet's name is accepted
+    QCOMPARE(pen.size(0), int64_t(20));
+    QCOMPARE(pen.size(1), int64_t(768));
+    QCOMPARE(sidecar.value(QStringLiteral("key")).toObject().value(QStringLiteral("layer")).toString(),
+             QStringLiteral("penultimate"));
+    const auto [logits, unused] = extract("logits", "fp32", QStringLiteral("logits"));
+    QCOMPARE(logits.size(1), int64_t(1000));
+
+    // The reference: the module itself on the same preprocessed images.
+    WeightsInfo info;
+    ConvNeXt net = makeConvNeXt("convnext_tiny", "random", &info, 4);
+    net->eval();
+    auto source = openDataset(demo.toStdString())->split("train");
+    PreprocessOptions pre;
+    pre.size = 64;
+    BatchReader reader(source, source->size(), 64, pre);
+    Batch batch;
+    QVERIFY(reader.next(&batch));
+    torch::Tensor refPen, refLogits;
+    {
+        c10::InferenceMode guard;
+        refPen = net->features(torch::stack(batch.images));
+        refLogits = net->head(refPen);
+    }
+    const double eP = relativeError(pen, refPen), eL = relativeError(logits, refLogits);
+    qInfo("extraction against the module: rel. error penultimate %.2e, logits %.2e", eP, eL);
+    QVERIFY2(eP < 1e-5, qPrintable(QString::number(eP)));
+    QVERIFY2(eL < 1e-5, qPrintable(QString::number(eL)));
+    QVERIFY(refPen.std().item<double>() > 0.1);
+
+    const auto [half, unused2] = extract("penultimate", "bf16", QStringLiteral("half"));
+    const double worst = torch::cosine_similarity(half, pen, 1).min().item<double>();
+    qInfo("extraction bf16 against fp32: worst cosine %.6f", worst);
+    QVERIFY2(worst >= 0.999, qPrintable(QString::number(worst)));
+}
+
+void TestBackbones::layerNamesPerFamily()
+{
+    QCOMPARE(canonicalLayer("resnet50", "penultimate"), std::string("avgpool"));
+    QCOMPARE(canonicalLayer("resnet50", "logits"), std::string("fc"));
+    QCOMPARE(canonicalLayer("resnet50", "avgpool"), std::string("avgpool"));
+    QCOMPARE(canonicalLayer("convnext_small", "fc"), std::string("logits"));
+    QCOMPARE(canonicalLayer("convnext_small", "penultimate"), std::string("penultimate"));
+    QCOMPARE(penultimateDim("convnext_base"), int64_t(1024));
+    QCOMPARE(penultimateDim("convnext_large"), int64_t(1536));
+    QCOMPARE(penultimateDim("resnet18"), int64_t(512));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, canonicalLayer("convnext_tiny", "layer4"));
+    try {
+        checkBackbone("vgg16");
+        QFAIL("vgg16 accepted");
+    } catch (const std::invalid_argument& e) {
+        QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("convnext_tiny")), e.what());
     }
 }
 
