@@ -3,6 +3,7 @@
 #include "cli/Progress.h"
 #include "cli/SvmCliOptions.h"
 
+#include "nets/Backbones.h"
 #include "project/Fetch.h"
 
 #include <QJsonArray>
@@ -22,7 +23,10 @@ ExtractCliOptions::ExtractCliOptions()
                                     "backbone if it is in $TORCH_HOME or ~/.cache/torch/hub/checkpoints, else random).", "FILE")),
       layer(makeOption("layer", "penultimate (the input of the last Linear layer) or logits, for every backbone; "
                                 "ResNet's own names avgpool and fc mean the same.", "LAYER", "avgpool")),
-      size(makeOption("size", "Input size in pixels (shorter side resized, centre crop).", "N", "224")),
+      size(makeOption("size", "Input size in pixels: the centre crop the network sees (default: the crop torchvision "
+                              "evaluates the backbone's weights at, 224).", "N")),
+      resize(makeOption("resize", "The shorter side images are resized to before the crop (default: ResNet the crop itself, "
+                                  "as the study; other families torchvision's proportion, e.g. convnext_tiny 236 for 224).", "N")),
       precision(makeOption("precision", "fp32 or bf16.", "P", "fp32")),
       normalize(makeOption("normalize", "imagenet (mean/std of ImageNet) or half (0.5/0.5).", "N", "imagenet")),
       batch(makeOption("batch-size", "Images per batch.", "B", "32")),
@@ -35,7 +39,7 @@ ExtractCliOptions::ExtractCliOptions()
 
 void ExtractCliOptions::addTo(QCommandLineParser& p) const
 {
-    for (const auto& o : {data, split, backbone, weights, layer, size, precision, normalize, batch, seed, limit, noCache,
+    for (const auto& o : {data, split, backbone, weights, layer, size, resize, precision, normalize, batch, seed, limit, noCache,
                           labelsOverride})
         p.addOption(o);
 }
@@ -59,12 +63,13 @@ void ExtractCliOptions::read(const QCommandLineParser& p, ExtractOptions* o) con
     o->precision = p.value(precision).toStdString();
     o->normalization = p.value(normalize).toStdString();
     bool ok = true, allOk = true;
-    o->size = p.value(size).toInt(&ok); allOk &= ok;
+    o->size = p.isSet(size) ? p.value(size).toInt(&ok) : defaultCrop(o->backbone); allOk &= ok;
+    if (p.isSet(resize)) { o->resize = p.value(resize).toInt(&ok); allOk &= ok; }
     o->batchSize = p.value(batch).toInt(&ok); allOk &= ok;
     o->seed = p.value(seed).toULongLong(&ok); allOk &= ok;
     if (p.isSet(limit)) { o->limit = p.value(limit).toLongLong(&ok); allOk &= ok; }
     if (!allOk)
-        throw std::invalid_argument("--size, --batch-size, --weights-seed and --limit take whole numbers");
+        throw std::invalid_argument("--size, --resize, --batch-size, --weights-seed and --limit take whole numbers");
     o->reuseCache = !p.isSet(noCache);
     o->labelsOverride = p.value(labelsOverride).toStdString();
 }

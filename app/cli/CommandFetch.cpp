@@ -19,12 +19,15 @@ int commandFetch(const QStringList& arguments)
     const QCommandLineOption to(QStringLiteral("to"), QStringLiteral("Folder to put it in (default: torchvision's cache for weights, "
                                                                      "~/.local/share/deepsvm/stl10 for STL-10)."), QStringLiteral("DIR"));
     const QCommandLineOption mirror(QStringLiteral("mirror"), QStringLiteral("Base URL that replaces the official one."), QStringLiteral("URL"));
-    const QCommandLineOption v2(QStringLiteral("v2"), QStringLiteral("torchvision's ImageNet V2 weights (resnet50/101/152)."));
+    const QCommandLineOption weights(QStringLiteral("weights"), QStringLiteral("torchvision's weights: IMAGENET1K_V1 (default), "
+                                                                               "IMAGENET1K_V2 (resnet50/101/152) or DEFAULT (the most accurate)."),
+                                     QStringLiteral("TAG"));
+    const QCommandLineOption v2(QStringLiteral("v2"), QStringLiteral("The same as --weights IMAGENET1K_V2."));
     const QCommandLineOption checksum(QStringLiteral("checksum"), QStringLiteral("Expected checksum instead of the published one: "
                                                                                  "sha256:HEX, md5:HEX or sha256-prefix:HEX."), QStringLiteral("SUM"));
     const QCommandLineOption restart(QStringLiteral("restart"), QStringLiteral("Ignore a partial download and start over."));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the result as JSON on stdout."));
-    for (const auto& o : {to, mirror, v2, checksum, restart, json})
+    for (const auto& o : {to, mirror, weights, v2, checksum, restart, json})
         p.addOption(o);
     p.addPositionalArgument(QStringLiteral("what"), fetchableNames().join(QStringLiteral(" | ")));
     int code = 0;
@@ -36,7 +39,10 @@ int commandFetch(const QStringList& arguments)
     }
     FetchItem item;
     try {
-        item = fetchItem(p.positionalArguments().first(), p.isSet(v2), p.value(mirror));
+        if (p.isSet(v2) && p.isSet(weights))
+            throw std::invalid_argument("--v2 and --weights both name the weights: give one");
+        item = fetchItem(p.positionalArguments().first(), p.isSet(v2) ? QStringLiteral("IMAGENET1K_V2") : p.value(weights),
+                         p.value(mirror));
         if (p.isSet(checksum))
             item.checksum = Checksum::parse(p.value(checksum));
     } catch (const std::exception& e) {

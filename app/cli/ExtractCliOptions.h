@@ -16,6 +16,7 @@ struct ExtractCliOptions {
     QCommandLineOption weights;
     QCommandLineOption layer;
     QCommandLineOption size;
+    QCommandLineOption resize;
     QCommandLineOption precision;
     QCommandLineOption normalize;
     QCommandLineOption batch;

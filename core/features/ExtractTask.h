@@ -17,7 +17,10 @@ struct ExtractOptions {
     std::string backbone = "resnet50";
     std::string weights = "random";        ///< .pth / TorchScript file, or "random"
     std::string layer = "avgpool";         ///< "penultimate" | "logits" (ResNet: also "avgpool" | "fc")
-    int size = 224;
+    int size = 224;                        ///< the centre crop the network sees
+    /// The shorter side before the crop; 0: the backbone's default (defaultResize: ResNet the
+    /// crop itself, as the study; the other families torchvision's proportion, 236 for 224).
+    int resize = 0;
     std::string precision = "fp32";        ///< "fp32" | "bf16"
     std::string normalization = "imagenet";///< "imagenet" | "half"
     int batchSize = 32;

@@ -128,7 +128,13 @@ void FeatureExtractor::Impl::validate()
     if (opt.batchSize < 1 || opt.batchSize > 4096)
         throw std::invalid_argument("--batch-size " + std::to_string(opt.batchSize) + " is outside 1..4096");
     precision = parsePrecision(opt.precision);
+    if (opt.resize == 0)
+        opt.resize = defaultResize(opt.backbone, opt.size);
+    if (opt.resize < opt.size || opt.resize > 2048)
+        throw std::invalid_argument("--resize " + std::to_string(opt.resize) + " must lie between the crop (--size "
+                                    + std::to_string(opt.size) + ") and 2048");
     pre.size = opt.size;
+    pre.resize = opt.resize;
     pre.normalization = parseNormalization(opt.normalization);
 }
 
@@ -159,6 +165,7 @@ FeatureKey FeatureExtractor::Impl::keyFor(const std::string& split, const ImageS
     k.weightsSha256 = weightsSha;
     k.layer = opt.layer;
     k.size = opt.size;
+    k.resize = opt.resize;
     k.precision = opt.precision;
     k.normalization = opt.normalization;
     k.preprocessVersion = kPreprocessVersion;

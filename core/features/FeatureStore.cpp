@@ -27,6 +27,8 @@ QJsonObject FeatureKey::toJson() const
     o[QStringLiteral("weights_sha256")] = q(weightsSha256);
     o[QStringLiteral("layer")] = q(layer);
     o[QStringLiteral("size")] = size;
+    if (resize != 0 && resize != size)
+        o[QStringLiteral("resize")] = resize;
     o[QStringLiteral("precision")] = q(precision);
     o[QStringLiteral("normalize")] = q(normalization);
     o[QStringLiteral("preprocess_version")] = preprocessVersion;
@@ -43,6 +45,7 @@ FeatureKey FeatureKey::fromJson(const QJsonObject& o)
     k.weightsSha256 = s(o[QStringLiteral("weights_sha256")]);
     k.layer = s(o[QStringLiteral("layer")]);
     k.size = o[QStringLiteral("size")].toInt();
+    k.resize = o[QStringLiteral("resize")].toInt(0);
     k.precision = s(o[QStringLiteral("precision")]);
     k.normalization = s(o[QStringLiteral("normalize")]);
     k.preprocessVersion = o[QStringLiteral("preprocess_version")].toInt();

@@ -20,6 +20,7 @@ struct FeatureKey {
     std::string weightsSha256;
     std::string layer;
     int size = 224;
+    int resize = 0;  ///< the shorter side before the crop; 0: size (recorded only when it differs)
     std::string precision;
     std::string normalization;
     int preprocessVersion = 0;

@@ -78,10 +78,10 @@ AxisWeights axisWeights(int64_t in, int64_t out, int64_t first, int64_t n)
 /// vertically. Memory: the needed input rows x size floats. Upscaling gives LibTorch's bits;
 /// downscaling differs from it in the last bit or two of some pixels (at most ~1e-6 after
 /// Normalize: LibTorch's vectorised kernel sums in an order this loop does not reproduce).
-torch::Tensor resizeCropWindowed(const RgbImage& image, int64_t size)
+torch::Tensor resizeCropWindowed(const RgbImage& image, int64_t resize, int64_t size)
 {
     const int64_t h = image.height, w = image.width;
-    const auto [newH, newW] = resizedShape(h, w, size);
+    const auto [newH, newW] = resizedShape(h, w, resize);
     const int64_t top = int64_t(std::nearbyint(double(newH - size) / 2.0));
     const int64_t left = int64_t(std::nearbyint(double(newW - size) / 2.0));
     const AxisWeights ax = axisWeights(w, newW, left, size);
@@ -126,9 +126,19 @@ torch::Tensor resizeCropWindowed(const RgbImage& image, int64_t size)
 
 }  // namespace
 
-bool preprocessIsWindowed(int64_t height, int64_t width, int size)
+int effectiveResize(const PreprocessOptions& options)
 {
-    const auto [newH, newW] = resizedShape(height, width, size);
+    if (options.resize == 0)
+        return options.size;
+    if (options.resize < options.size)
+        throw std::invalid_argument("resize " + std::to_string(options.resize) + " is smaller than the crop "
+                                    + std::to_string(options.size) + ": the shorter side must cover the crop");
+    return options.resize;
+}
+
+bool preprocessIsWindowed(int64_t height, int64_t width, int resize)
+{
+    const auto [newH, newW] = resizedShape(height, width, resize);
     // LibTorch's own kernel holds the float input and the whole resized image: fine for a
     // 12-megapixel photo (about 150 MB), out of proportion beyond these sizes (a 1 x 40,000
     // strip resized whole at 224 px is 24 GB). Then only the crop is resampled.
@@ -141,11 +151,12 @@ torch::Tensor preprocess(const RgbImage& image, const PreprocessOptions& options
     if (image.empty())
         throw std::invalid_argument("empty image");
     const int64_t h = image.height, w = image.width, size = options.size;
+    const int resize = effectiveResize(options);
     torch::Tensor x;
-    const bool windowed = options.path == PreprocessOptions::Path::Auto ? preprocessIsWindowed(h, w, options.size)
+    const bool windowed = options.path == PreprocessOptions::Path::Auto ? preprocessIsWindowed(h, w, resize)
                                                                           : options.path == PreprocessOptions::Path::Windowed;
     if (windowed) {
-        x = resizeCropWindowed(image, size);
+        x = resizeCropWindowed(image, resize, size);
     } else {
         x = torch::from_blob(const_cast<std::uint8_t*>(image.pixels.data()), {h, w, 3}, torch::kUInt8)
                 .permute({2, 0, 1})
@@ -153,8 +164,8 @@ torch::Tensor preprocess(const RgbImage& image, const PreprocessOptions& options
                 .div_(255.0)
                 .unsqueeze(0)
                 .contiguous();
-        // Resize the shorter side to `size`, as torchvision: int(size * long / short).
-        const auto [newH, newW] = resizedShape(h, w, size);
+        // Resize the shorter side to `resize`, as torchvision: int(resize * long / short).
+        const auto [newH, newW] = resizedShape(h, w, resize);
         if (newH != h || newW != w)
             x = at::_upsample_bilinear2d_aa(x, {newH, newW}, /*align_corners=*/false);
         // CenterCrop: Python's round() rounds half to even, as nearbyint does by default.

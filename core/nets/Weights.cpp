@@ -213,48 +213,10 @@ ConvNeXt makeConvNeXt(const std::string& backbone, const std::string& weights, W
     return net;
 }
 
-std::vector<std::string> backboneNames()
-{
-    return {"resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
-            "convnext_tiny", "convnext_small", "convnext_base", "convnext_large"};
-}
-
-void checkBackbone(const std::string& backbone)
-{
-    const std::vector<std::string> known = backboneNames();
-    if (std::find(known.begin(), known.end(), backbone) != known.end())
-        return;
-    std::string list;
-    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    throw std::invalid_argument("unknown backbone '" + backbone + "' (known: " + list + ")");
-}
-
 int64_t penultimateDim(const std::string& backbone)
 {
     checkBackbone(backbone);
     return isConvNeXt(backbone) ? convnextSpec(backbone).featureDim() : resnetSpec(backbone).featureDim();
-}
-
-std::vector<std::string> layerNames(const std::string& backbone)
-{
-    checkBackbone(backbone);
-    return {"penultimate", "logits", "avgpool", "fc"};
-}
-
-std::string canonicalLayer(const std::string& backbone, const std::string& layer)
-{
-    checkBackbone(backbone);
-    const bool resnet = !isConvNeXt(backbone);
-    if (layer == "avgpool" || layer == "penultimate")
-        return resnet ? "avgpool" : "penultimate";
-    if (layer == "fc" || layer == "logits")
-        return resnet ? "fc" : "logits";
-    throw std::invalid_argument("unknown layer '" + layer + "' (use penultimate or logits; for ResNet also avgpool or fc)");
-}
-
-bool isLogitsLayer(const std::string& layer)
-{
-    return layer == "fc" || layer == "logits";
 }
 
 NamedTensors stateDict(ResNet& net)

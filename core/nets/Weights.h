@@ -2,6 +2,7 @@
 
 #include "io/Digest.h"  // sha256OfFile: the identity of a weights file
 
+#include "nets/Backbones.h"  // backboneNames, canonicalLayer: the catalog without LibTorch
 #include "nets/ConvNeXt.h"
 #include "nets/ResNet.h"
 
@@ -50,23 +51,8 @@ void loadInto(torch::nn::Module& net, const std::string& networkName, const Name
 ConvNeXt makeConvNeXt(const std::string& backbone, const std::string& weights, WeightsInfo* info,
                       uint64_t seed = 0, int64_t randomClasses = 1000);
 
-/// Every backbone the feature extractor can build, in torchvision's names.
-std::vector<std::string> backboneNames();
-/// Throws std::invalid_argument naming the known backbones when `backbone` is none of them.
-void checkBackbone(const std::string& backbone);
 /// Width of the penultimate layer (ResNet's avgpool): 2048 for resnet50, 768 for convnext_tiny.
 int64_t penultimateDim(const std::string& backbone);
-/// The feature layers `backbone` offers: "penultimate" and "logits" for every family, and
-/// ResNet's own names for them, "avgpool" and "fc".
-std::vector<std::string> layerNames(const std::string& backbone);
-/// The name a feature cache key records for `layer` of `backbone`: ResNet keeps "avgpool" and
-/// "fc" (so "penultimate" finds features cached as "avgpool"), the other families "penultimate"
-/// and "logits" (ResNet's names are accepted for them too). Throws std::invalid_argument naming
-/// the layers offered.
-std::string canonicalLayer(const std::string& backbone, const std::string& layer);
-/// Whether `layer` ("fc" or "logits") is the network's output rather than the penultimate layer.
-bool isLogitsLayer(const std::string& layer);
-
 /// The network's state dict in torchvision's order and names.
 NamedTensors stateDict(ResNet& net);
 NamedTensors stateDict(torch::nn::Module& net);

@@ -39,6 +39,7 @@ Classifier::Classifier(const std::string& dir) : d(std::make_unique<Impl>())
     const FeatureKey& key = d->bundle.features.key;
     d->net = buildInferenceNetwork(d->bundle);
     d->pre.size = key.size;
+    d->pre.resize = key.resize;
     d->pre.normalization = parseNormalization(key.normalization);
 }
 

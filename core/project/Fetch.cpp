@@ -1,5 +1,6 @@
 #include "project/Fetch.h"
 
+#include "nets/Backbones.h"
 #include "project/Archive.h"
 
 #include <QDir>
@@ -7,7 +8,7 @@
 #include <QJsonObject>
 #include <QStandardPaths>
 
-#include <map>
+#include <algorithm>
 
 namespace deepsvm {
 
@@ -15,23 +16,6 @@ namespace {
 
 const QString kTorchvisionBase = QStringLiteral("https://download.pytorch.org/models");
 const QString kStl10Base = QStringLiteral("http://ai.stanford.edu/~acoates/stl10");
-
-/// torchvision's published files: V1 and, where there is one, V2.
-const std::map<QString, std::pair<QString, QString>>& weightFiles()
-{
-    static const std::map<QString, std::pair<QString, QString>> files = {
-        {QStringLiteral("resnet18"), {QStringLiteral("resnet18-f37072fd.pth"), QString()}},
-        {QStringLiteral("resnet34"), {QStringLiteral("resnet34-b627a593.pth"), QString()}},
-        {QStringLiteral("resnet50"), {QStringLiteral("resnet50-0676ba61.pth"), QStringLiteral("resnet50-11ad3fa6.pth")}},
-        {QStringLiteral("resnet101"), {QStringLiteral("resnet101-63fe2227.pth"), QStringLiteral("resnet101-cd907fc2.pth")}},
-        {QStringLiteral("resnet152"), {QStringLiteral("resnet152-394f9c45.pth"), QStringLiteral("resnet152-f82ba261.pth")}},
-        {QStringLiteral("convnext_tiny"), {QStringLiteral("convnext_tiny-983f1562.pth"), QString()}},
-        {QStringLiteral("convnext_small"), {QStringLiteral("convnext_small-0c510722.pth"), QString()}},
-        {QStringLiteral("convnext_base"), {QStringLiteral("convnext_base-6075fbad.pth"), QString()}},
-        {QStringLiteral("convnext_large"), {QStringLiteral("convnext_large-ea097f82.pth"), QString()}},
-    };
-    return files;
-}
 
 bool holdsStl10(const QString& dir)
 {
@@ -43,29 +27,31 @@ bool holdsStl10(const QString& dir)
 QStringList fetchableNames()
 {
     QStringList names{QStringLiteral("stl10")};
-    for (const auto& [name, files] : weightFiles())
-        names << name;
+    for (const std::string& name : backboneNames())
+        names << QString::fromStdString(name);
     return names;
 }
 
-FetchItem fetchItem(const QString& name, bool v2, const QString& mirror)
+FetchItem fetchItem(const QString& name, const QString& weights, const QString& mirror)
 {
     FetchItem item;
     item.name = name;
     QString base;
     if (name == QStringLiteral("stl10")) {
+        if (!weights.isEmpty())
+            throw std::invalid_argument("stl10 is a dataset: --weights is for a backbone's weights");
         item.fileName = QStringLiteral("stl10_binary.tar.gz");
         item.checksum = Checksum::parse(QStringLiteral("md5:91f7769df0f17e558f3565bffb0c7dfb"));
         item.dataset = true;
         base = kStl10Base;
     } else {
-        const auto it = weightFiles().find(name);
-        if (it == weightFiles().end())
+        const std::vector<std::string> known = backboneNames();
+        if (std::find(known.begin(), known.end(), name.toStdString()) == known.end())
             throw std::invalid_argument("unknown item \"" + name.toStdString() + "\"; choose one of: "
                                         + fetchableNames().join(QStringLiteral(", ")).toStdString());
-        if (v2 && it->second.second.isEmpty())
-            throw std::invalid_argument(name.toStdString() + " has no ImageNet V2 weights in torchvision; drop --v2");
-        item.fileName = v2 ? it->second.second : it->second.first;
+        const PublishedWeights& w = publishedWeights(name.toStdString(), weights.isEmpty() ? "IMAGENET1K_V1" : weights.toStdString());
+        item.fileName = QString::fromStdString(w.file);
+        item.weightsTag = QString::fromStdString(w.tag);
         item.checksum = Checksum::fromTorchvisionName(item.fileName);
         base = kTorchvisionBase;
     }

@@ -14,14 +14,17 @@ struct FetchItem {
     QString url;       ///< official URL (or the mirror's)
     QString fileName;  ///< as published
     Checksum checksum; ///< published MD5 for STL-10; torchvision's hash prefix for weights
+    QString weightsTag; ///< torchvision's weights enum member: "IMAGENET1K_V1"
     bool dataset = false;
 };
 
 /// The names `fetch` accepts.
 QStringList fetchableNames();
-/// The item for `name` ("resnet50"; `v2` picks ImageNet V2 weights where torchvision has them),
-/// its base URL replaced by `mirror` when given. Throws std::invalid_argument for an unknown name.
-FetchItem fetchItem(const QString& name, bool v2 = false, const QString& mirror = QString());
+/// The item for `name` ("resnet50", "convnext_tiny"; `weights` names torchvision's weights:
+/// IMAGENET1K_V1 (the default), IMAGENET1K_V2 where there is one, V1 / V2 for short, or DEFAULT,
+/// the most accurate), its base URL replaced by `mirror` when given. Throws
+/// std::invalid_argument for an unknown name or weights.
+FetchItem fetchItem(const QString& name, const QString& weights = QString(), const QString& mirror = QString());
 
 /// Where torchvision keeps weights: $TORCH_HOME/hub/checkpoints, else ~/.cache/torch/hub/checkpoints.
 QString torchHubCheckpoints();

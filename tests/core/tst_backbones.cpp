@@ -8,6 +8,8 @@
 #include "features/FeatureExtractor.h"
 #include "features/FeatureStore.h"
 #include "features/Npy.h"
+#include "features/Preprocess.h"
+#include "nets/Backbones.h"
 #include "nets/InferenceNet.h"
 #include "nets/TorchSetup.h"
 #include "nets/Weights.h"
@@ -16,6 +18,8 @@
 
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <random>
 
 using namespace deepsvm;
 
@@ -46,6 +50,10 @@ private Q_SLOTS:
     void unknownConvNeXt();
     void convnextExtraction();
     void layerNamesPerFamily();
+    void catalogMatchesTorchvision();
+    void preprocessingPerFamilyMatchesTorchvision_data();
+    void preprocessingPerFamilyMatchesTorchvision();
+    void featureKeyRecordsTheResize();
 
 private:
     QTemporaryDir m_tmp;
@@ -237,8 +245,11 @@ void TestBackbones::convnextExtraction()
     ConvNeXt net = makeConvNeXt("convnext_tiny", "random", &info, 4);
     net->eval();
     auto source = openDataset(demo.toStdString())->split("train");
+    // Extraction resizes to the family's proportion before the crop (torchvision's 236 for 224).
+    QCOMPARE(sidecar.value(QStringLiteral("key")).toObject().value(QStringLiteral("resize")).toInt(), 67);
     PreprocessOptions pre;
     pre.size = 64;
+    pre.resize = defaultResize("convnext_tiny", 64);
     BatchReader reader(source, source->size(), 64, pre);
     Batch batch;
     QVERIFY(reader.next(&batch));
@@ -277,6 +288,117 @@ void TestBackbones::layerNamesPerFamily()
     } catch (const std::invalid_argument& e) {
         QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("convnext_tiny")), e.what());
     }
+}
+
+/// Every backbone's weights catalog (tags, file names with their hash prefixes, crop, resize,
+/// interpolation, ImageNet top-1) is torchvision's weights metadata, field for field.
+void TestBackbones::catalogMatchesTorchvision()
+{
+    if (!m_reference)
+        QSKIP("/usr/bin/python3 with torch/torchvision is not installed: run packaging/install-deps.sh --tests");
+    for (const std::string& b : backboneNames()) {
+        const auto r = test::runReference({QStringLiteral("published"), QString::fromStdString(b)});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QStringList lines = QString::fromUtf8(r.out).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        const auto& mine = publishedWeights(b);
+        QCOMPARE(qsizetype(mine.size()), lines.size());
+        for (qsizetype i = 0; i < lines.size(); ++i) {
+            const QStringList f = lines[i].split(QLatin1Char('\t'));
+            QCOMPARE(f.size(), qsizetype(6));
+            const PublishedWeights& w = mine[std::size_t(i)];
+            const QString what = QString::fromStdString(b + " " + w.tag) + QStringLiteral(": torchvision says ") + lines[i];
+            QVERIFY2(f[0] == QString::fromStdString(w.tag), qPrintable(what));
+            QVERIFY2(f[1] == QString::fromStdString(w.file), qPrintable(what));
+            QVERIFY2(f[2].toInt() == w.crop, qPrintable(what));
+            QVERIFY2(f[3].toInt() == w.resize, qPrintable(what));
+            QVERIFY2(f[4] == QString::fromStdString(w.interpolation), qPrintable(what));
+            QVERIFY2(std::abs(f[5].toDouble() - w.top1) < 1e-9, qPrintable(what));
+            // The lookups by tag and by file name find this entry.
+            QCOMPARE(publishedWeights(b, w.tag).file, w.file);
+            QVERIFY(publishedWeightsForFile(b, w.file) == &publishedWeights(b, w.tag));
+        }
+        QCOMPARE(defaultCrop(b), mine.front().crop);
+    }
+}
+
+void TestBackbones::preprocessingPerFamilyMatchesTorchvision_data()
+{
+    QTest::addColumn<QString>("arch");
+    QTest::addColumn<QString>("tag");
+    QTest::newRow("convnext_tiny V1 (resize 236)") << QStringLiteral("convnext_tiny") << QStringLiteral("IMAGENET1K_V1");
+    QTest::newRow("convnext_small V1 (resize 230)") << QStringLiteral("convnext_small") << QStringLiteral("IMAGENET1K_V1");
+    QTest::newRow("resnet50 V2 (resize 232)") << QStringLiteral("resnet50") << QStringLiteral("IMAGENET1K_V2");
+    QTest::newRow("resnet101 V1 (resize 256)") << QStringLiteral("resnet101") << QStringLiteral("IMAGENET1K_V1");
+}
+
+/// preprocess() with a family's published resize and crop equals torchvision's transforms of
+/// those weights on a non-square image, on both the whole-image and the windowed path.
+void TestBackbones::preprocessingPerFamilyMatchesTorchvision()
+{
+    if (!m_reference)
+        QSKIP("/usr/bin/python3 with torch/torchvision is not installed: run packaging/install-deps.sh --tests");
+    QFETCH(QString, arch);
+    QFETCH(QString, tag);
+    std::mt19937 rng(unsigned(qHash(arch + tag)));
+    RgbImage image;
+    image.width = 397;
+    image.height = 289;
+    image.pixels.resize(std::size_t(image.width * image.height * 3));
+    for (int y = 0; y < image.height; ++y)
+        for (int x = 0; x < image.width; ++x)
+            for (int c = 0; c < 3; ++c)
+                image.pixels[std::size_t((y * image.width + x) * 3 + c)] =
+                    std::uint8_t((x * (c + 1) * 255 / image.width + y * 255 / image.height + int(rng() % 64)) % 256);
+    const QString in = m_tmp.path() + QStringLiteral("/family_in.npy");
+    const QString out = m_tmp.path() + QStringLiteral("/family_out.npy");
+    QVERIFY(test::saveImagesNpy(in, {image}));
+    const auto squeeze = test::runProcess(
+        test::referencePython(),
+        {QStringLiteral("-c"), QStringLiteral("import numpy as np, sys; np.save(sys.argv[1], np.load(sys.argv[1])[0])"), in});
+    QVERIFY2(squeeze.exitCode == 0, squeeze.err.constData());
+    const auto r = test::runReference({QStringLiteral("preprocess-weights"), arch, tag, in, out});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const torch::Tensor ref = loadNpy(out);
+
+    const PublishedWeights& w = publishedWeights(arch.toStdString(), tag.toStdString());
+    PreprocessOptions o;
+    o.size = w.crop;
+    o.resize = w.resize;
+    for (auto path : {PreprocessOptions::Path::Whole, PreprocessOptions::Path::Windowed}) {
+        o.path = path;
+        const torch::Tensor mine = preprocess(image, o);
+        QCOMPARE(mine.sizes().vec(), ref.sizes().vec());
+        const double gap = (mine - ref).abs().max().item<double>();
+        qInfo("%s %s %s path: max |gap| %.2e", qPrintable(arch), qPrintable(tag),
+              path == PreprocessOptions::Path::Whole ? "whole" : "windowed", gap);
+        QVERIFY2(gap < 1e-5, qPrintable(QString::number(gap)));
+    }
+    // Extraction's default for the family at the published crop is the V1 weights' resize.
+    if (tag == QStringLiteral("IMAGENET1K_V1") && backboneFamily(arch.toStdString()) != "resnet")
+        QCOMPARE(defaultResize(arch.toStdString(), w.crop), w.resize);
+}
+
+/// The feature cache key records a resize that differs from the crop (so a different resize is
+/// a different cache entry) and leaves it out otherwise (so caches written before stay valid).
+void TestBackbones::featureKeyRecordsTheResize()
+{
+    FeatureKey k;
+    k.backbone = "convnext_tiny";
+    k.layer = "penultimate";
+    k.size = 224;
+    k.resize = 236;
+    const QJsonObject j = k.toJson();
+    QCOMPARE(j.value(QStringLiteral("resize")).toInt(), 236);
+    QVERIFY(FeatureKey::fromJson(j) == k);
+    FeatureKey other = k;
+    other.resize = 256;
+    QVERIFY(!(FeatureKey::fromJson(other.toJson()) == k));
+    FeatureKey plain = k;
+    plain.resize = 0;
+    QVERIFY(!plain.toJson().contains(QStringLiteral("resize")));
+    QVERIFY(FeatureKey::fromJson(plain.toJson()) == plain);
+    QCOMPARE(defaultResize("resnet50", 96), 96);   // the study's Resize(size) + CenterCrop(size)
+    QCOMPARE(defaultResize("convnext_tiny", 96), 101);
 }
 
 QTEST_GUILESS_MAIN(TestBackbones)

@@ -254,10 +254,15 @@ void TestProject::checksumParsing()
     const FetchItem stl = fetchItem(QStringLiteral("stl10"));
     QCOMPARE(stl.url, QStringLiteral("http://ai.stanford.edu/~acoates/stl10/stl10_binary.tar.gz"));
     QCOMPARE(stl.checksum.hex, QStringLiteral("91f7769df0f17e558f3565bffb0c7dfb"));
-    QCOMPARE(fetchItem(QStringLiteral("resnet50"), true).fileName, QStringLiteral("resnet50-11ad3fa6.pth"));
+    QCOMPARE(fetchItem(QStringLiteral("resnet50"), QStringLiteral("IMAGENET1K_V2")).fileName, QStringLiteral("resnet50-11ad3fa6.pth"));
     QCOMPARE(fetchItem(QStringLiteral("resnet50")).url, QStringLiteral("https://download.pytorch.org/models/resnet50-0676ba61.pth"));
-    QCOMPARE(fetchItem(QStringLiteral("resnet18"), false, QStringLiteral("http://mirror/m/")).url, QStringLiteral("http://mirror/m/resnet18-f37072fd.pth"));
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, fetchItem(QStringLiteral("resnet18"), true));
+    QCOMPARE(fetchItem(QStringLiteral("resnet18"), QString(), QStringLiteral("http://mirror/m/")).url, QStringLiteral("http://mirror/m/resnet18-f37072fd.pth"));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, fetchItem(QStringLiteral("resnet18"), QStringLiteral("IMAGENET1K_V2")));
+    QCOMPARE(fetchItem(QStringLiteral("resnet50"), QStringLiteral("V2")).fileName, QStringLiteral("resnet50-11ad3fa6.pth"));
+    QCOMPARE(fetchItem(QStringLiteral("resnet101"), QStringLiteral("DEFAULT")).weightsTag, QStringLiteral("IMAGENET1K_V2"));
+    QCOMPARE(fetchItem(QStringLiteral("convnext_tiny")).url,
+             QStringLiteral("https://download.pytorch.org/models/convnext_tiny-983f1562.pth"));
+    QVERIFY(fetchItem(QStringLiteral("convnext_tiny")).checksum.describe().contains(QStringLiteral("983f1562")));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, fetchItem(QStringLiteral("vgg16")));
 }
 
@@ -358,7 +363,7 @@ void TestProject::fetchCommandWithMirror()
 void TestProject::fetchTaskUnpacksStl10()
 {
     m_http.addFile(QStringLiteral("stl10_binary.tar.gz"), readAll(m_dir.filePath(QStringLiteral("stl10_binary.tar.gz"))));
-    FetchItem item = fetchItem(QStringLiteral("stl10"), false, m_http.base() + QStringLiteral("/files"));
+    FetchItem item = fetchItem(QStringLiteral("stl10"), QString(), m_http.base() + QStringLiteral("/files"));
     item.checksum = Checksum::parse(QStringLiteral("md5:") + QString::fromLatin1(QCryptographicHash::hash(
         readAll(m_dir.filePath(QStringLiteral("stl10_binary.tar.gz"))), QCryptographicHash::Md5).toHex()));
     const QString dir = m_dir.filePath(QStringLiteral("task-stl"));

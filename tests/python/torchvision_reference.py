@@ -9,6 +9,11 @@
         any family, on a seeded N x 3 x SIZE x SIZE normal input. Writes OUTDIR/{input,
         penultimate,logits}.npy (penultimate: the input of the last Linear layer)
   preprocess IMAGE.npy SIZE NORM OUT.npy   one uint8 H x W x 3 image through the transforms
+  published ARCH                           torchvision's weights of ARCH: tag, file, crop, resize,
+                                           interpolation, top-1 (tab-separated, one per line)
+  preprocess-weights ARCH TAG IMAGE.npy OUT.npy
+        one image through the preprocessing the weights' transforms() describe (its resize,
+        crop and interpolation), antialiased as the tensor Resize(antialias=True)
   stl10 X.bin OUT.npy                      the official reader's reshape + transpose
   check-load ARCH WEIGHTS.pth CLASSES      torch.load + load_state_dict(strict=True); prints OK
   imagefolder ROOT                         torchvision's ImageFolder classes and samples
@@ -105,6 +110,24 @@ def cmd_forward_input(arch, weights, n, size, seed, outdir):
 
 def cmd_preprocess(image, size, norm, out):
     np.save(out, make_transform(int(size), norm)(to_tensor(np.load(image))).numpy())
+
+
+def cmd_published(arch):
+    for w in torchvision.models.get_model_weights(arch):
+        t = w.transforms()
+        print("\t".join([w.name, w.url.rsplit("/", 1)[-1], str(t.crop_size[0]), str(t.resize_size[0]),
+                         t.interpolation.value, repr(w.meta["_metrics"]["ImageNet-1K"]["acc@1"])]))
+
+
+def cmd_preprocess_weights(arch, tag, image, out):
+    t = torchvision.models.get_model_weights(arch)[tag].transforms()
+    pipeline = transforms.Compose([
+        transforms.ConvertImageDtype(torch.float32),
+        transforms.Resize(t.resize_size, interpolation=t.interpolation, antialias=True),
+        transforms.CenterCrop(t.crop_size),
+        transforms.Normalize(t.mean, t.std),
+    ])
+    np.save(out, pipeline(to_tensor(np.load(image))).numpy())
 
 
 def cmd_stl10(xbin, out):

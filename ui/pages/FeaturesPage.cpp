@@ -7,6 +7,7 @@
 #include "features/ExtractTask.h"
 #include "features/FeatureStore.h"
 #include "io/Digest.h"
+#include "nets/Backbones.h"
 #include "models/ImageDecode.h"
 #include "models/ImageLookup.h"
 #include "models/ThumbnailModel.h"
@@ -72,8 +73,11 @@ FeaturesPage::FeaturesPage(Session* session, QWidget* parent) : QWidget(parent),
 
 QLayout* FeaturesPage::buildNetworkControls()
 {
-    m_backbone = combo(this, {QStringLiteral("resnet18"), QStringLiteral("resnet34"), QStringLiteral("resnet50"),
-                              QStringLiteral("resnet101"), QStringLiteral("resnet152")}, QStringLiteral("resnet50"));
+    QStringList backbones;
+    for (const std::string& name : backboneNames())
+        backbones << QString::fromStdString(name);
+    m_backbone = combo(this, backbones, QStringLiteral("resnet50"));
+    m_backbone->setToolTip(tr("torchvision's networks; the Backbones page compares them on your images"));
     m_weights = new QLineEdit(this);
     m_weights->setPlaceholderText(tr("random weights"));
     m_weights->setMinimumWidth(160);
@@ -107,12 +111,21 @@ QLayout* FeaturesPage::buildNetworkControls()
 
 void FeaturesPage::buildPreprocessingControls()
 {
-    m_layer = combo(this, {QStringLiteral("avgpool"), QStringLiteral("fc")}, QStringLiteral("avgpool"));
-    m_layer->setToolTip(tr("avgpool: the 2048-d pooled features (the study's); fc: the 1000 ImageNet logits"));
+    m_layer = combo(this, {QStringLiteral("penultimate"), QStringLiteral("logits")}, QStringLiteral("penultimate"));
+    m_layer->setToolTip(tr("penultimate: the input of the network's last Linear layer (ResNet's avgpool, 2048-d for "
+                           "ResNet-50: the study's); logits: the 1000 ImageNet scores (ResNet's fc)"));
     m_size = new QSpinBox(this);
     m_size->setRange(32, 512);
     m_size->setValue(224);
     m_size->setSuffix(tr(" px"));
+    m_size->setToolTip(tr("The centre crop the network sees"));
+    m_resize = new QSpinBox(this);
+    m_resize->setRange(31, 2048);
+    m_resize->setSpecialValueText(tr("auto"));
+    m_resize->setValue(31);
+    m_resize->setSuffix(tr(" px"));
+    m_resize->setToolTip(tr("The shorter side images are resized to before the crop. auto: ResNet the crop itself (the study's); "
+                            "the other families torchvision's proportion for their weights (convnext_tiny: 236 for 224)"));
     m_normalization = combo(this, {QStringLiteral("imagenet"), QStringLiteral("half")}, QStringLiteral("imagenet"));
     m_precision = combo(this, {QStringLiteral("fp32"), QStringLiteral("bf16")}, QStringLiteral("fp32"));
     m_precision->setToolTip(tr("bf16 is about 2-3x faster on CPUs with AVX-512 BF16; features agree to cosine 0.9999"));
@@ -160,6 +173,7 @@ QWidget* FeaturesPage::buildSettingsBox(QLayout* weightsRow)
     form->addRow(QString(), m_weightsInfo);
     form->addRow(tr("Layer"), m_layer);
     form->addRow(tr("Input size"), m_size);
+    form->addRow(tr("Resize to"), m_resize);
     form->addRow(tr("Normalisation"), m_normalization);
     form->addRow(tr("Precision"), m_precision);
     form->addRow(tr("Batch size"), m_batch);
@@ -237,7 +251,7 @@ void FeaturesPage::connectSignals()
     connect(m_weights, &QLineEdit::textChanged, this, [this] { m_session->setFeatureSettings(settings()); });
     for (QComboBox* box : {m_backbone, m_layer, m_normalization, m_precision})
         connect(box, &QComboBox::currentIndexChanged, this, [this] { m_session->setFeatureSettings(settings()); });
-    for (QSpinBox* box : {m_size, m_batch, m_limit})
+    for (QSpinBox* box : {m_size, m_resize, m_batch, m_limit})
         connect(box, &QSpinBox::valueChanged, this, [this] { m_session->setFeatureSettings(settings()); });
     connect(m_extract, &QPushButton::clicked, this, [this] { startExtraction(); });
     connect(m_cancel, &QPushButton::clicked, this, [this] {
@@ -275,6 +289,7 @@ QJsonObject FeaturesPage::settings() const
                        {QStringLiteral("weights"), m_weights->text().trimmed().isEmpty() ? QStringLiteral("random") : m_weights->text().trimmed()},
                        {QStringLiteral("layer"), m_layer->currentText()},
                        {QStringLiteral("size"), m_size->value()},
+                       {QStringLiteral("resize"), m_resize->value() == m_resize->minimum() ? 0 : m_resize->value()},
                        {QStringLiteral("normalization"), m_normalization->currentText()},
                        {QStringLiteral("precision"), m_precision->currentText()},
                        {QStringLiteral("batch_size"), m_batch->value()},
@@ -290,8 +305,16 @@ void FeaturesPage::applySettings(const QJsonObject& s)
     m_backbone->setCurrentText(s.value(QStringLiteral("backbone")).toString(m_backbone->currentText()));
     const QString w = s.value(QStringLiteral("weights")).toString();
     m_weights->setText(w == QStringLiteral("random") ? QString() : w);
-    m_layer->setCurrentText(s.value(QStringLiteral("layer")).toString(m_layer->currentText()));
+    // Settings saved before every family had them call the layers by ResNet's names.
+    QString layer = s.value(QStringLiteral("layer")).toString(m_layer->currentText());
+    if (layer == QStringLiteral("avgpool"))
+        layer = QStringLiteral("penultimate");
+    else if (layer == QStringLiteral("fc"))
+        layer = QStringLiteral("logits");
+    m_layer->setCurrentText(layer);
     m_size->setValue(s.value(QStringLiteral("size")).toInt(m_size->value()));
+    const int resize = s.value(QStringLiteral("resize")).toInt(0);
+    m_resize->setValue(resize > 0 ? resize : m_resize->minimum());
     m_normalization->setCurrentText(s.value(QStringLiteral("normalization")).toString(m_normalization->currentText()));
     m_precision->setCurrentText(s.value(QStringLiteral("precision")).toString(m_precision->currentText()));
     m_batch->setValue(s.value(QStringLiteral("batch_size")).toInt(m_batch->value()));
@@ -444,6 +467,7 @@ bool FeaturesPage::prepareExtraction(ExtractOptions& o)
     o.weights = s.value(QStringLiteral("weights")).toString().toStdString();
     o.layer = s.value(QStringLiteral("layer")).toString().toStdString();
     o.size = s.value(QStringLiteral("size")).toInt();
+    o.resize = s.value(QStringLiteral("resize")).toInt(0);
     o.normalization = s.value(QStringLiteral("normalization")).toString().toStdString();
     o.precision = s.value(QStringLiteral("precision")).toString().toStdString();
     o.batchSize = s.value(QStringLiteral("batch_size")).toInt();

@@ -80,6 +80,7 @@ private:
     QLabel* m_weightsInfo;
     QComboBox* m_layer;
     QSpinBox* m_size;
+    QSpinBox* m_resize;
     QComboBox* m_normalization;
     QComboBox* m_precision;
     QSpinBox* m_batch;

@@ -131,7 +131,7 @@ void WelcomePage::refresh()
 
 Task* WelcomePage::downloadStl10(const QString& baseUrl)
 {
-    const FetchItem item = fetchItem(QStringLiteral("stl10"), false, baseUrl);
+    const FetchItem item = fetchItem(QStringLiteral("stl10"), QString(), baseUrl);
     const QString dir = defaultDataDirectory() + QStringLiteral("/stl10");
     auto task = std::make_unique<FetchTask>(item, dir);
     connect(task.get(), &Task::finished, this, [this, dir](const QVariant&) {
@@ -149,7 +149,7 @@ Task* WelcomePage::downloadStl10(const QString& baseUrl)
 Task* WelcomePage::downloadWeights(const QString& baseUrl)
 {
     const QString backbone = m_session->featureSettings().value(QStringLiteral("backbone")).toString(QStringLiteral("resnet50"));
-    const FetchItem item = fetchItem(backbone, false, baseUrl);
+    const FetchItem item = fetchItem(backbone, QString(), baseUrl);
     auto task = std::make_unique<FetchTask>(item, torchHubCheckpoints());
     connect(task.get(), &Task::finished, this, [this](const QVariant& v) {
         const QString file = v.toJsonObject().value(QStringLiteral("path")).toString();
