@@ -5,6 +5,7 @@
 #include "charts/MatrixViews.h"
 #include "data/Dataset.h"
 #include "models/ThumbnailModel.h"
+#include "pages/BackbonesPage.h"
 #include "pages/ClassifyPage.h"
 #include "pages/DataPage.h"
 #include "pages/EvaluationPage.h"
@@ -242,7 +243,7 @@ void ScreenshotTour::afterSweep(bool ok)
     later(800, [this] {
         shoot(QStringLiteral("8-finetune"));
         if (m_samples.isEmpty())
-            return finish();
+            return compareBackbones();
         openOwnPhotos();
     });
 }
@@ -320,10 +321,38 @@ void ScreenshotTour::afterOwnRun()
                         if (!rows.empty())
                             showSimilarImages(w, w->session(), rows.front().id);
                     });
-                    later(3500, [this] { finish(); });
+                    later(3500, [this] { compareBackbones(); });
                 });
             });
         });
+    });
+}
+
+void ScreenshotTour::compareBackbones()
+{
+    // The board on the demo set: three networks at the tour's 96 px in bf16.
+    MainWindow* w = m_window;
+    const QString demo = w->session()->workspace() + QStringLiteral("/demo");
+    w->showPage(MainWindow::Data);
+    if (!w->dataPage()->openFolder(demo))
+        return fail(demo + QStringLiteral(": the demo set cannot be opened again"));
+    later(1200, [this, w] {
+        BackbonesPage* page = w->backbonesPage();
+        w->showPage(MainWindow::Backbones);
+        page->setChecked({QStringLiteral("resnet18"), QStringLiteral("resnet50"), QStringLiteral("convnext_tiny")});
+        page->precision()->setCurrentText(QStringLiteral("bf16"));
+        page->findChild<QSpinBox*>(QStringLiteral("crop"))->setValue(96);
+        connect(page, &BackbonesPage::boardFinished, this, [this, page](bool ok) {
+            if (!ok)
+                return fail(QStringLiteral("the backbone board failed: ") + page->status()->text());
+            later(800, [this] {
+                shoot(QStringLiteral("15-backbones"));
+                finish();
+            });
+        });
+        if (!page->start())
+            fail(QStringLiteral("the backbone board did not start: ") + page->status()->text());
+        later(3000, [this] { shoot(QStringLiteral("15-backbones-running")); });
     });
 }
 

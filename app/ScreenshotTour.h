@@ -42,6 +42,7 @@ private:
     void afterSweep(bool ok);
     void openOwnPhotos();
     void afterOwnRun();
+    void compareBackbones();
     void finish();
 
     MainWindow* m_window;

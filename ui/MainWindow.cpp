@@ -2,6 +2,7 @@
 
 #include "Session.h"
 #include "models/RunData.h"
+#include "pages/BackbonesPage.h"
 #include "pages/ClassifyPage.h"
 #include "pages/DataPage.h"
 #include "pages/EvaluationPage.h"
@@ -144,6 +145,7 @@ void MainWindow::createPages()
     m_welcome = new WelcomePage(m_session, this);
     m_fineTune = new FineTunePage(m_session, this);
     m_labelIssues = new LabelIssuesPage(m_session, this);
+    m_backbones = new BackbonesPage(m_session, this);
 }
 
 void MainWindow::buildNavigation()
@@ -153,7 +155,8 @@ void MainWindow::buildNavigation()
     const QList<QPair<QString, QWidget*>> pages{{tr("1  Data"), m_data},        {tr("2  Features"), m_features},
                                                 {tr("3  SVM"), m_svm},          {tr("4  Evaluation"), m_evaluation},
                                                 {tr("5  Classify"), m_classify}, {tr("6  Runs"), m_runs},
-                                                {tr("7  Fine-tune"), m_fineTune}, {tr("8  Label issues"), m_labelIssues}};
+                                                {tr("7  Fine-tune"), m_fineTune}, {tr("8  Label issues"), m_labelIssues},
+                                                {tr("9  Backbones"), m_backbones}};
     for (const auto& [name, page] : pages) {
         m_sidebar->addItem(name);
         m_stack->addWidget(page);
@@ -245,6 +248,13 @@ void MainWindow::connectPages()
     connect(m_session, &Session::currentRunChanged, this, [this] { showPage(Evaluation); });
     // Retrain after label edits: a class folder's moved files are extracted again, then the
     // grid search runs as set; a labels override (STL-10, a CSV list) needs the search only.
+    // The board's choice: the Features page takes its settings and extracts (the training split
+    // from the board's cache), then the SVM page follows as after any extraction.
+    connect(m_backbones, &BackbonesPage::useRequested, this, [this](const QJsonObject& settings) {
+        m_features->applySettings(settings);
+        showPage(Features);
+        m_boardPending = m_features->startExtraction() != nullptr;
+    });
     connect(m_labelIssues, &LabelIssuesPage::retrainRequested, this, [this] {
         if (!m_session->datasetRelabelsByMoving()) {
             if (m_svm->startSearch())
@@ -257,6 +267,8 @@ void MainWindow::connectPages()
     connect(m_features, &FeaturesPage::extractionFinished, this, [this](bool ok) {
         if (std::exchange(m_retrainPending, false) && ok && m_svm->startSearch())
             showPage(Svm);
+        else if (std::exchange(m_boardPending, false) && ok)
+            showPage(Svm);  // the board's choice, ready for its grid search
     });
 }
 

@@ -15,6 +15,7 @@ class EvaluationPage;
 class FeaturesPage;
 class FineTunePage;
 class LabelIssuesPage;
+class BackbonesPage;
 class RunsPage;
 class Session;
 class SvmPage;
@@ -26,7 +27,7 @@ class WelcomePage;
 class MainWindow final : public QMainWindow {
     Q_OBJECT
 public:
-    enum Page { Data, Features, Svm, Evaluation, Classify, Runs, FineTune, LabelIssues, PageCount };
+    enum Page { Data, Features, Svm, Evaluation, Classify, Runs, FineTune, LabelIssues, Backbones, PageCount };
 
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -41,6 +42,7 @@ public:
     WelcomePage* welcomePage() const { return m_welcome; }
     FineTunePage* fineTunePage() const { return m_fineTune; }
     LabelIssuesPage* labelIssuesPage() const { return m_labelIssues; }
+    BackbonesPage* backbonesPage() const { return m_backbones; }
     /// The first-run page (not in the sidebar): where data and weights come from.
     void showWelcome();
     void showPage(Page page);
@@ -103,7 +105,9 @@ private:
     WelcomePage* m_welcome;
     FineTunePage* m_fineTune;
     LabelIssuesPage* m_labelIssues;
+    BackbonesPage* m_backbones;
     bool m_retrainPending = false;
+    bool m_boardPending = false;  // the Backbones page's choice is being extracted
     QString m_experimentPath;
     bool m_restoreDone = false;  ///< no autosave before the last session has been reopened
 };

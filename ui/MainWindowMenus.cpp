@@ -63,7 +63,7 @@ void MainWindow::buildMenus()
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     const QStringList names{tr("&Data"), tr("&Features"), tr("&SVM"), tr("&Evaluation"), tr("&Classify"), tr("&Runs"),
-                            tr("Fine-&tune"), tr("&Label issues")};
+                            tr("Fine-&tune"), tr("&Label issues"), tr("&Backbones")};
     for (int i = 0; i < names.size(); ++i)
         view->addAction(names[i], QKeySequence(Qt::CTRL | (Qt::Key_1 + i)), this, [this, i] { showPage(Page(i)); });
     view->addSeparator();

@@ -33,6 +33,7 @@ const std::map<QString, Command>& commands()
         {QStringLiteral("fetch"), {QStringLiteral("download STL-10 or torchvision's ImageNet weights (resumable, checksummed)"), commandFetch}},
         {QStringLiteral("label-issues"), {QStringLiteral("training images whose label looks wrong (confident learning)"), commandLabelIssues}},
         {QStringLiteral("near-duplicates"), {QStringLiteral("pairs of near-identical images, within a set or test against train"), commandNearDuplicates}},
+        {QStringLiteral("compare-backbones"), {QStringLiteral("compare backbones (and layers) on your images: CV accuracy, speed, feature size"), commandCompareBackbones, true}},
         {QStringLiteral("demo-data"), {QStringLiteral("write a synthetic dataset in the STL-10 layout"), commandDemoData}},
     };
     return all;

@@ -44,5 +44,6 @@ int commandSweep(const QStringList& arguments);
 int commandGradCam(const QStringList& arguments);
 int commandLabelIssues(const QStringList& arguments);
 int commandNearDuplicates(const QStringList& arguments);
+int commandCompareBackbones(const QStringList& arguments);
 
 }  // namespace deepsvm::cli

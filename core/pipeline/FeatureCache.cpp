@@ -1,6 +1,7 @@
 #include "pipeline/FeatureCache.h"
 
 #include "io/Digest.h"
+#include "nets/Backbones.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -9,10 +10,15 @@ namespace deepsvm {
 
 QString featureCachePrefix(const QString& folder, const QString& datasetDir, const ExtractOptions& o)
 {
+    // Names as the cache key records them: ResNet's "penultimate" is "avgpool", and a resize of
+    // 0 is the backbone's default, so every page and command that means the same finds it.
+    const std::string layer = canonicalLayer(o.backbone, o.layer);
+    const int resize = o.resize > 0 ? o.resize : defaultResize(o.backbone, o.size);
     const QString name = QStringLiteral("%1-%2-%3-%4-%5%6")
-                             .arg(QFileInfo(datasetDir).fileName(), QString::fromStdString(o.backbone), QString::fromStdString(o.layer))
+                             .arg(QFileInfo(datasetDir).fileName(), QString::fromStdString(o.backbone), QString::fromStdString(layer))
                              .arg(o.size)
                              .arg(QString::fromStdString(o.precision), o.weights == "random" ? QStringLiteral("-random") : QString())
+                         + (resize != o.size ? QStringLiteral("-resize%1").arg(resize) : QString())
                          + (o.limit > 0 ? QStringLiteral("-first%1").arg(o.limit) : QString());
     // The name shows the settings people compare; the hash covers the rest (full dataset path,
     // weights file, normalisation), which would make names too long.

@@ -43,8 +43,15 @@ void Task::throwIfCancelled() const
 
 QVariant Task::runWithin(Task& inner)
 {
+    return runWithin(inner, {});
+}
+
+QVariant Task::runWithin(Task& inner, const std::function<void(qint64, qint64, const QString&)>& onProgress)
+{
     inner.m_outer.store(this);
-    const auto forwardProgress = connect(&inner, &Task::progress, this, &Task::progress, Qt::DirectConnection);
+    const auto forwardProgress =
+        onProgress ? connect(&inner, &Task::progress, this, onProgress, Qt::DirectConnection)
+                   : connect(&inner, &Task::progress, this, &Task::progress, Qt::DirectConnection);
     const auto forwardPartial = connect(&inner, &Task::partialResult, this, &Task::partialResult, Qt::DirectConnection);
     QVariant result;
     QString failure;

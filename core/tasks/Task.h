@@ -7,6 +7,7 @@
 #include <QVariant>
 
 #include <atomic>
+#include <functional>
 
 namespace deepsvm {
 
@@ -59,6 +60,9 @@ protected:
     /// returned. Throws TaskCancelled if it was cancelled and std::runtime_error with its
     /// message if it failed.
     QVariant runWithin(Task& inner);
+    /// As runWithin, but the stage's progress goes to `onProgress` (to place it within this
+    /// task's own units) instead of being re-emitted as it is.
+    QVariant runWithin(Task& inner, const std::function<void(qint64, qint64, const QString&)>& onProgress);
 
 private:
     QString m_title;

@@ -32,6 +32,7 @@ private Q_SLOTS:
     void usageErrors_data();
     void usageErrors();
     void demoDataThenExtract();
+    void compareBackbonesWritesTheBoard();
     void demoDataIsDeterministic();
     void runWritesReportFolderThenClassify();
 
@@ -149,6 +150,18 @@ void TestCli::usageErrors_data()
     QTest::newRow("bad number") << QStringList{QStringLiteral("extract"), QStringLiteral("--data"), QStringLiteral("x"), QStringLiteral("--out"),
                                                QStringLiteral("y"), QStringLiteral("--size"), QStringLiteral("big")}
                                 << 2 << QStringLiteral("whole numbers");
+    QTest::newRow("board without backbones") << QStringList{QStringLiteral("compare-backbones"), QStringLiteral("--data"), QStringLiteral("x"),
+                                                            QStringLiteral("--out"), QStringLiteral("y")}
+                                             << 2 << QStringLiteral("--backbones a,b,c");
+    QTest::newRow("board, unknown backbone") << QStringList{QStringLiteral("compare-backbones"), QStringLiteral("--data"), QStringLiteral("x"),
+                                                            QStringLiteral("--backbones"), QStringLiteral("resnet18,vgg16"),
+                                                            QStringLiteral("--out"), QStringLiteral("y")}
+                                             << 2 << QStringLiteral("convnext_tiny");
+    QTest::newRow("board, unknown layer") << QStringList{QStringLiteral("compare-backbones"), QStringLiteral("--data"), QStringLiteral("x"),
+                                                         QStringLiteral("--backbones"), QStringLiteral("resnet18"), QStringLiteral("--layers"),
+                                                         QStringLiteral("layer9"), QStringLiteral("--weights"), QStringLiteral("random"),
+                                                         QStringLiteral("--out"), QStringLiteral("y")}
+                                          << 2 << QStringLiteral("penultimate");
 }
 
 void TestCli::usageErrors()
@@ -184,6 +197,37 @@ void TestCli::demoDataThenExtract()
                  QStringLiteral("--out"), prefix});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QVERIFY2(r.err.contains("reused from the cache"), r.err.constData());
+}
+
+/// `deepsvm compare-backbones`: board.csv, board.json (also on stdout with --json) and
+/// board.png for two backbones, the best marked in the table on stderr.
+void TestCli::compareBackbonesWritesTheBoard()
+{
+    const QString demo = m_tmp.path() + QStringLiteral("/boarddemo");
+    auto r = runDeepsvm({QStringLiteral("demo-data"), QStringLiteral("--out"), demo, QStringLiteral("--train-per-class"),
+                         QStringLiteral("6"), QStringLiteral("--test-per-class"), QStringLiteral("1")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QString out = m_tmp.path() + QStringLiteral("/board");
+    r = runDeepsvm({QStringLiteral("compare-backbones"), QStringLiteral("--data"), demo, QStringLiteral("--backbones"),
+                    QStringLiteral("resnet18,convnext_tiny"), QStringLiteral("--weights"), QStringLiteral("random"),
+                    QStringLiteral("--size"), QStringLiteral("32"), QStringLiteral("--folds"), QStringLiteral("3"),
+                    QStringLiteral("--out"), out, QStringLiteral("--json")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QJsonObject board = QJsonDocument::fromJson(r.out).object();
+    const QJsonArray rows = board.value(QStringLiteral("rows")).toArray();
+    QCOMPARE(rows.size(), qsizetype(2));
+    QCOMPARE(rows[0].toObject().value(QStringLiteral("backbone")).toString(), QStringLiteral("resnet18"));
+    QCOMPARE(rows[1].toObject().value(QStringLiteral("feature_dim")).toInt(), 768);
+    const int best = board.value(QStringLiteral("best")).toInt();
+    QVERIFY(rows[best].toObject().value(QStringLiteral("cv_accuracy")).toDouble()
+            >= rows[1 - best].toObject().value(QStringLiteral("cv_accuracy")).toDouble());
+    QVERIFY2(r.err.contains("<- best"), r.err.constData());
+    QVERIFY(QFileInfo(out + QStringLiteral("/board.csv")).size() > 100);
+    QVERIFY(QFile::exists(out + QStringLiteral("/board.json")));
+    QVERIFY(QFile::exists(out + QStringLiteral("/resnet18-penultimate/report.json")));
+    QImageReader reader(out + QStringLiteral("/board.png"));
+    QCOMPARE(reader.format(), QByteArray("png"));
+    QCOMPARE(reader.size(), QSize(1440, 1040));
 }
 
 void TestCli::demoDataIsDeterministic()

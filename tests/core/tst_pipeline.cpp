@@ -3,6 +3,10 @@
 
 #include "data/Stl10.h"
 #include "features/Npy.h"
+#include "data/DemoData.h"
+#include "features/FeatureStore.h"
+#include "nets/Backbones.h"
+#include "pipeline/BackboneBoard.h"
 #include "pipeline/FeatureCache.h"
 #include "pipeline/LayerSweep.h"
 #include "pipeline/RunRecord.h"
@@ -94,6 +98,8 @@ private Q_SLOTS:
     void featureSettingsNameTheKey();
     void layerSweepWritesCsvAndJson();
     void featureCacheNames();
+    void boardComparesBackbonesAndReusesTheCache();
+    void cancelledBoardKeepsWhatFinished();
     void stl10FoldFileNestedOrFlat();
     void studyHoldsOutATestSplit();
 
@@ -314,6 +320,153 @@ void TestPipeline::featureCacheNames()
              QStringLiteral("/cache/shapes-resnet18-avgpool-96-fp32-random-first50-") + tag + QStringLiteral(".test"));
     o.normalization = "half";  // not in the readable part of the name: in the hash
     QVERIFY(!featureCachePrefix(QStringLiteral("/cache"), data, o).contains(tag));
+    // Every name of one setting finds one entry: ResNet's "penultimate" is "avgpool", and a
+    // resize of 0 is the backbone's default (ConvNeXt's proportion, named; ResNet's, the crop).
+    o.normalization = "imagenet";
+    ExtractOptions same = o;
+    same.layer = "penultimate";
+    QCOMPARE(featureCachePrefix(QStringLiteral("/cache"), data, same), featureCachePrefix(QStringLiteral("/cache"), data, o));
+    same.resize = 96;
+    QCOMPARE(featureCachePrefix(QStringLiteral("/cache"), data, same), featureCachePrefix(QStringLiteral("/cache"), data, o));
+    ExtractOptions convnext = o;
+    convnext.backbone = "convnext_tiny";
+    convnext.layer = "penultimate";
+    convnext.limit = -1;
+    const QString byDefault = featureCachePrefix(QStringLiteral("/cache"), data, convnext);
+    QVERIFY2(byDefault.contains(QStringLiteral("-resize101-")), qPrintable(byDefault));
+    convnext.resize = defaultResize("convnext_tiny", 96);
+    QCOMPARE(featureCachePrefix(QStringLiteral("/cache"), data, convnext), byDefault);
+}
+
+namespace {
+
+BoardOptions smallBoard(const QString& root)
+{
+    const QString demo = root + QStringLiteral("/demo");
+    if (!QFileInfo::exists(demo)) {
+        DemoOptions d;
+        d.trainPerClass = 6;
+        d.testPerClass = 1;
+        writeDemoStl10(demo.toStdString(), d);
+    }
+    BoardOptions o;
+    o.extract.data = demo.toStdString();
+    o.extract.size = 32;
+    o.extract.batchSize = 16;
+    o.candidates = {{"resnet18", "penultimate", "random"}, {"convnext_tiny", "penultimate", "random"},
+                    {"resnet18", "logits", "random"}};
+    o.cacheDir = (root + QStringLiteral("/features")).toStdString();
+    o.outDir = (root + QStringLiteral("/board")).toStdString();
+    o.svm.folds = 3;
+    return o;
+}
+
+std::vector<BoardRow> runBoard(const BoardOptions& o, BoardTask* task = nullptr)
+{
+    std::unique_ptr<BoardTask> own;
+    if (!task) {
+        own = std::make_unique<BoardTask>(o);
+        task = own.get();
+    }
+    std::vector<BoardRow> rows;
+    QObject::connect(task, &Task::partialResult, task, [&](const QVariant& v) {
+        if (v.canConvert<BoardRow>())
+            rows.push_back(v.value<BoardRow>());
+    });
+    task->run();
+    return rows;
+}
+
+}  // namespace
+
+/// The board's rows are what `deepsvm svm` finds on the same features with the same grid; the
+/// best is the highest CV accuracy; board.csv / board.json hold them; a second board takes
+/// every feature file from the cache and scores the same.
+void TestPipeline::boardComparesBackbonesAndReusesTheCache()
+{
+    const QString root = m_dir.filePath(QStringLiteral("board"));
+    const BoardOptions o = smallBoard(root);
+    BoardTask task(o);
+    QVariant result;
+    connect(&task, &Task::finished, this, [&](const QVariant& v) { result = v; });
+    const std::vector<BoardRow> rows = runBoard(o, &task);
+    QCOMPARE(task.state(), Task::State::Finished);
+    QCOMPARE(rows.size(), std::size_t(3));
+    const BoardResult board = result.value<BoardResult>();
+    QCOMPARE(board.rows.size(), std::size_t(3));
+    QCOMPARE(board.best, bestBoardRow(rows));
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        QVERIFY(rows[std::size_t(board.best)].cvMean >= rows[i].cvMean);
+    QCOMPARE(rows[0].featureDim, int64_t(512));
+    QCOMPARE(rows[1].featureDim, int64_t(768));
+    QCOMPARE(rows[2].featureDim, int64_t(1000));
+    QCOMPARE(rows[1].resize, defaultResize("convnext_tiny", 32));
+    for (const BoardRow& r : rows) {
+        QCOMPARE(r.rows, int64_t(60));
+        QVERIFY(!r.reused);
+        QVERIFY(r.imagesPerSecond > 0);
+        QVERIFY(!std::isfinite(r.imagenetTop1));  // random weights have no ImageNet score
+        QCOMPARE(r.cvFolds.size(), std::size_t(3));
+        // The same grid search as `deepsvm svm` on the board's feature file.
+        SvmOptions svm = o.svm;
+        svm.trainPrefix = r.featuresPrefix;
+        svm.outDir = (root + QStringLiteral("/check-") + QString::fromStdString(r.candidate.backbone + r.candidate.layer)).toStdString();
+        SvmTask check(svm);
+        QJsonObject report;
+        connect(&check, &Task::finished, this, [&](const QVariant& v) { report = v.toJsonObject(); });
+        check.run();
+        double best = -1, bestStd = 0;
+        for (const QJsonValue& v : report.value(QStringLiteral("cv")).toArray())
+            if (v.toObject().value(QStringLiteral("mean")).toDouble() > best) {
+                best = v.toObject().value(QStringLiteral("mean")).toDouble();
+                bestStd = v.toObject().value(QStringLiteral("std")).toDouble();
+            }
+        QCOMPARE(r.cvMean, best);
+        QCOMPARE(r.cvStd, bestStd);
+        QCOMPARE(r.best, report.value(QStringLiteral("best")).toObject());
+    }
+    QFile csv(root + QStringLiteral("/board/board.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = csv.readAll().split('\n');
+    QCOMPARE(lines.first(), QByteArray("backbone,layer,weights,weights_tag,imagenet_top1,size,resize,rows,feature_dim,"
+                                       "images_per_second,extraction_reused,cv_accuracy,cv_std,best_kernel,best_C,best_gamma,"
+                                       "svm_seconds,features"));
+    QCOMPARE(lines.size(), qsizetype(5));  // header, three rows, the final newline
+    QVERIFY(lines[2].startsWith("convnext_tiny,penultimate,random,,,32,34,60,768,"));
+    const QJsonObject json = QJsonDocument::fromJson([&] {
+        QFile f(root + QStringLiteral("/board/board.json"));
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }()).object();
+    QCOMPARE(json.value(QStringLiteral("best")).toInt(), board.best);
+    QCOMPARE(json.value(QStringLiteral("rows")).toArray().size(), qsizetype(3));
+    QCOMPARE(json.value(QStringLiteral("grid")).toObject().value(QStringLiteral("folds")).toInt(), 3);
+
+    const std::vector<BoardRow> again = runBoard(o);
+    QCOMPARE(again.size(), rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        QVERIFY(again[i].reused);
+        QCOMPARE(again[i].featuresPrefix, rows[i].featuresPrefix);
+        QCOMPARE(again[i].imagesPerSecond, rows[i].imagesPerSecond);  // as recorded when extracted
+        QCOMPARE(again[i].cvMean, rows[i].cvMean);
+    }
+}
+
+/// Cancelled after its first backbone, the board ends cancelled and board.csv keeps that row.
+void TestPipeline::cancelledBoardKeepsWhatFinished()
+{
+    const QString root = m_dir.filePath(QStringLiteral("board-cancel"));
+    BoardOptions o = smallBoard(root);
+    BoardTask task(o);
+    connect(&task, &Task::partialResult, this, [&](const QVariant& v) {
+        if (v.canConvert<BoardRow>())
+            task.requestCancel();
+    });
+    const std::vector<BoardRow> rows = runBoard(o, &task);
+    QCOMPARE(task.state(), Task::State::Cancelled);
+    QCOMPARE(rows.size(), std::size_t(1));
+    QFile csv(root + QStringLiteral("/board/board.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QCOMPARE(csv.readAll().count('\n'), qsizetype(2));
 }
 
 void TestPipeline::stl10FoldFileNestedOrFlat()

@@ -12,6 +12,7 @@
 #include "pages/ClassifyPage.h"
 #include "models/ClassifiedModel.h"
 #include "models/LazyThumbnails.h"
+#include "pages/BackbonesPage.h"
 #include "pages/DataPage.h"
 #include "pages/EvaluationPage.h"
 #include "pages/FineTunePage.h"
@@ -80,6 +81,7 @@ private Q_SLOTS:
     void gradCamOverlayOnAClassifiedImage();
     void welcomePageFindsWeightsAndReportsFailedDownloads();
     void badFilesThroughThePagesKeepTheWindowUp();
+    void backbonesBoardHandsTheBestToTheSvmPage();
     void closingWhileTasksRunStopsThem();
     void cleanupTestCase();
 
@@ -636,6 +638,49 @@ void TestWorkflow::badFilesThroughThePagesKeepTheWindowUp()
     page->setWeightsFile(QString());
     page->applySettings(before);
     QVERIFY(data->openFolder(good));
+}
+
+/// The Backbones page compares two networks on the demo set; "Use the best on the SVM page"
+/// sets the Features page to the winner, whose training features come from the board's cache,
+/// and the SVM page follows.
+void TestWorkflow::backbonesBoardHandsTheBestToTheSvmPage()
+{
+    BackbonesPage* page = m_window->backbonesPage();
+    m_window->showPage(MainWindow::Backbones);
+    page->setChecked({QStringLiteral("resnet18"), QStringLiteral("convnext_tiny")});
+    page->findChild<QSpinBox*>(QStringLiteral("crop"))->setValue(64);
+    QSignalSpy started(m_window->session()->runner(), &TaskRunner::taskStarted);
+    QSignalSpy finished(page, &BackbonesPage::boardFinished);
+    QVERIFY(page->start());
+    QCOMPARE(started.count(), 1);
+    QCOMPARE(started[0][0].value<Task*>()->title(), QStringLiteral("Compare backbones"));
+    QVERIFY(finished.wait(300000));
+    QVERIFY2(finished[0][0].toBool(), qPrintable(page->status()->text()));
+    QCOMPARE(page->rows().size(), std::size_t(2));
+    auto* table = page->findChild<QTableWidget*>();
+    QCOMPARE(table->rowCount(), 2);
+    QCOMPARE(table->item(1, 0)->text(), QStringLiteral("convnext_tiny"));
+    QCOMPARE(table->item(1, 4)->text(), QStringLiteral("768"));
+    const int best = bestBoardRow(page->rows());
+    QVERIFY(table->item(best, 0)->font().bold());
+    QCOMPARE(table->item(best, 6)->text(), QString::number(page->rows()[std::size_t(best)].cvMean, 'f', 4));
+
+    QPushButton* use = nullptr;
+    for (QPushButton* b : page->findChildren<QPushButton*>())
+        if (b->text().startsWith(QStringLiteral("Use the best")))
+            use = b;
+    QVERIFY(use && use->isEnabled());
+    QSignalSpy extracted(m_window->featuresPage(), &FeaturesPage::extractionFinished);
+    QTest::mouseClick(use, Qt::LeftButton);
+    QVERIFY(extracted.wait(300000));
+    QVERIFY(extracted[0][0].toBool());
+    const BoardRow& chosen = page->rows()[std::size_t(best)];
+    const QJsonObject settings = m_window->session()->featureSettings();
+    QCOMPARE(settings.value(QStringLiteral("backbone")).toString(), QString::fromStdString(chosen.candidate.backbone));
+    QCOMPARE(settings.value(QStringLiteral("size")).toInt(), 64);
+    // The training split is the board's own cache entry: not extracted a second time.
+    QCOMPARE(m_window->session()->trainPrefix(), QString::fromStdString(chosen.featuresPrefix));
+    QTRY_COMPARE(m_window->currentPage(), MainWindow::Svm);
 }
 
 void TestWorkflow::closingWhileTasksRunStopsThem()
