@@ -1,9 +1,10 @@
 // Network throughput of our inference path, and the machine's 3x3-convolution peak.
-//   bench_network --arch resnet50 --size 224 --batch 32 --precision fp32 --seconds 20
+//   bench_network --arch resnet50|convnext_tiny|... --size 224 --batch 32 --precision fp32 --seconds 20
 //   bench_network --conv-peak --precision fp32
 //   bench_network ... --layout blocked|channels-last   (how the network runs; default fused)
 //   bench_network ... --algorithm winograd   (fp32 3x3 stride-1 convolutions in the fused network)
 // Prints one JSON line so scripts can compare runs.
+#include "nets/Backbones.h"
 #include "nets/InferenceNet.h"
 #include "nets/TorchSetup.h"
 #include "nets/Weights.h"
@@ -84,13 +85,21 @@ int main(int argc, char** argv)
         return 0;
     }
     WeightsInfo info;
-    ResNet net = makeResNet(arch, "random", &info, 1);
-    net->eval();
-    const InferenceNet fast(net, parsePrecision(precision), parseActivationLayout(layout), parseConvAlgorithm(algorithm));
+    const bool resnet = backboneFamily(arch) == "resnet";
+    // ResNet runs the fused network (or the layout asked); the other families their module path.
+    const std::unique_ptr<InferenceNet> built =
+        resnet ? [&] {
+            ResNet net = makeResNet(arch, "random", &info, 1);
+            net->eval();
+            return std::make_unique<InferenceNet>(net, parsePrecision(precision), parseActivationLayout(layout),
+                                                  parseConvAlgorithm(algorithm));
+        }()
+               : makeInferenceNet(arch, "random", &info, 1, parsePrecision(precision));
+    const InferenceNet& fast = *built;
     const torch::Tensor input = torch::randn({batch, 3, size, size});
     int calls = 0;
     const double t = timePerCall([&] { fast.forward(input); }, budget, &calls);
-    const double gflops = fast.flopsPerImage(size) / 1e9;
+    const double gflops = resnet ? fast.flopsPerImage(size) / 1e9 : 0.0;
     std::map<std::string, int> kernels;  // which oneDNN kernels the fused network ran, on stderr
     for (const std::string& impl : fast.implementations())
         ++kernels[impl];
