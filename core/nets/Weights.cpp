@@ -167,50 +167,48 @@ void loadInto(torch::nn::Module& net, const std::string& networkName, const Name
         wanted[name].copy_(value.to(wanted[name].scalar_type()));
 }
 
-ResNet makeResNet(const std::string& backbone, const std::string& weights, WeightsInfo* info, uint64_t seed,
-                  int64_t randomClasses)
+namespace {
+
+/// A network of `spec`: torchvision's initialisation seeded with `seed` ("random"), or the
+/// tensors of `weights`, its class count taken from the rows of the head's `headWeight`.
+template <class Net, class Spec, class Load>
+Net makeNetwork(const Spec& spec, const std::string& weights, WeightsInfo* info, uint64_t seed, int64_t randomClasses,
+                const std::string& headWeight, Load load)
 {
-    const ResNetSpec spec = resnetSpec(backbone);
     WeightsInfo local;
     WeightsInfo& out = info ? *info : local;
     if (weights == "random" || weights.empty()) {
         torch::manual_seed(seed);
-        ResNet net(spec, randomClasses);
+        Net net(spec, randomClasses);
         out = {"random", "random-seed-" + std::to_string(seed), randomClasses};
         return net;
     }
     NamedTensors tensors = readWeightsFile(weights);
     int64_t classes = 1000;
     for (const auto& [name, value] : tensors)
-        if (name == "fc.weight" && value.dim() == 2)
+        if (name == headWeight && value.dim() == 2)
             classes = value.size(0);
-    ResNet net(spec, classes);
-    loadInto(net, tensors, weights);
+    Net net(spec, classes);
+    load(net, tensors);
     out = {weights, sha256OfFile(weights), classes};
     return net;
+}
+
+}  // namespace
+
+ResNet makeResNet(const std::string& backbone, const std::string& weights, WeightsInfo* info, uint64_t seed,
+                  int64_t randomClasses)
+{
+    return makeNetwork<ResNet>(resnetSpec(backbone), weights, info, seed, randomClasses, "fc.weight",
+                               [&](ResNet& net, const NamedTensors& tensors) { loadInto(net, tensors, weights); });
 }
 
 ConvNeXt makeConvNeXt(const std::string& backbone, const std::string& weights, WeightsInfo* info, uint64_t seed,
                       int64_t randomClasses)
 {
     const ConvNeXtSpec spec = convnextSpec(backbone);
-    WeightsInfo local;
-    WeightsInfo& out = info ? *info : local;
-    if (weights == "random" || weights.empty()) {
-        torch::manual_seed(seed);
-        ConvNeXt net(spec, randomClasses);
-        out = {"random", "random-seed-" + std::to_string(seed), randomClasses};
-        return net;
-    }
-    NamedTensors tensors = readWeightsFile(weights);
-    int64_t classes = 1000;
-    for (const auto& [name, value] : tensors)
-        if (name == "classifier.2.weight" && value.dim() == 2)
-            classes = value.size(0);
-    ConvNeXt net(spec, classes);
-    loadInto(*net, spec.name, tensors, weights);
-    out = {weights, sha256OfFile(weights), classes};
-    return net;
+    return makeNetwork<ConvNeXt>(spec, weights, info, seed, randomClasses, "classifier.2.weight",
+                                 [&](ConvNeXt& net, const NamedTensors& tensors) { loadInto(*net, spec.name, tensors, weights); });
 }
 
 int64_t penultimateDim(const std::string& backbone)
