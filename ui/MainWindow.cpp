@@ -180,6 +180,11 @@ void MainWindow::buildNavigation()
         m_data->makeDemoSet(dir, 100, 80, 0);
         showPage(Data);
     });
+    connect(m_welcome, &WelcomePage::backboneChosen, m_features, [this](const QString& backbone) {
+        QJsonObject s = m_session->featureSettings();
+        s[QStringLiteral("backbone")] = backbone;
+        m_features->applySettings(s);
+    });
     connect(m_welcome, &WelcomePage::weightsChosen, m_features, &FeaturesPage::setWeightsFile);
     connect(m_fineTune, &FineTunePage::featureSettingsProposed, m_features, &FeaturesPage::applySettings);
 }

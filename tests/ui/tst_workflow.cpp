@@ -21,6 +21,7 @@
 #include "pages/RunsPage.h"
 #include "pages/SvmPage.h"
 #include "data/Dataset.h"
+#include "nets/Backbones.h"
 #include "tasks/Task.h"
 #include "tasks/TaskRunner.h"
 
@@ -587,6 +588,19 @@ void TestWorkflow::welcomePageFindsWeightsAndReportsFailedDownloads()
     QVERIFY(failed[0][0].toString().contains(QStringLiteral("checksum mismatch")));
     QVERIFY(m_window->welcomePage()->findChildren<QLabel*>().last()->text().contains(QStringLiteral("checksum mismatch")));
     QCOMPARE(QFileInfo(weights).size(), qint64(8));  // the file already there is untouched
+    // Every family is offered; the download takes the chosen network's file.
+    auto* which = m_window->welcomePage()->findChild<QComboBox*>();
+    QVERIFY(which);
+    QCOMPARE(which->count(), int(backboneNames().size()));
+    QCOMPARE(which->currentData().toString(), QStringLiteral("resnet18"));  // the Features page's backbone first
+    which->setCurrentIndex(which->findData(QStringLiteral("convnext_tiny")));
+    http.addFile(QStringLiteral("convnext_tiny-983f1562.pth"), QByteArray(4096, 'y'));
+    Task* other = m_window->welcomePage()->downloadWeights(http.base() + QStringLiteral("/files"));
+    QVERIFY(other);
+    QVERIFY(m_window->welcomePage()->findChildren<QLabel*>().last()->text().contains(QStringLiteral("convnext_tiny-983f1562.pth")));
+    QSignalSpy otherFailed(other, &Task::failed);
+    QVERIFY(otherFailed.wait(30000));
+    QVERIFY2(otherFailed[0][0].toString().contains(QStringLiteral("checksum mismatch")), qPrintable(otherFailed[0][0].toString()));
     qunsetenv("TORCH_HOME");
 }
 

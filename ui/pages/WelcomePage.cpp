@@ -9,6 +9,10 @@
 #include <QGroupBox>
 #include <QJsonObject>
 #include <QLabel>
+#include "nets/Backbones.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
 #include <QPushButton>
 #include <QSettings>
 #include <QVBoxLayout>
@@ -59,11 +63,24 @@ WelcomePage::WelcomePage(Session* session, QWidget* parent)
 
     auto* weightsBox = new QGroupBox(tr("Network weights"), this);
     auto* weightsLayout = new QVBoxLayout(weightsBox);
-    auto* getWeights = bigButton(tr("Download ResNet-50 ImageNet weights (98 MB)"),
+    auto* getWeights = bigButton(tr("Download ImageNet weights for"),
                                  tr("torchvision's file, stored in ~/.cache/torch/hub/checkpoints so PyTorch shares it"), weightsBox);
+    // Which network's file: every backbone, the Features page's first.
+    m_backbone = new QComboBox(weightsBox);
+    for (const std::string& b : backboneNames()) {
+        const PublishedWeights& w = publishedWeights(b).front();  // IMAGENET1K_V1: the study's for ResNet-50
+        m_backbone->addItem(QStringLiteral("%1  (ImageNet top-1 %2%)").arg(QString::fromStdString(b)).arg(w.top1, 0, 'f', 1),
+                            QString::fromStdString(b));
+    }
+    m_backbone->setToolTip(tr("torchvision's IMAGENET1K_V1 weights (the study's for ResNet-50); "
+                              "`deepsvm fetch NAME --weights IMAGENET1K_V2` fetches the newer ones where there are"));
     auto* locateWeights = bigButton(tr("Locate a .pth file..."), tr("A torchvision state dict or TorchScript file"), weightsBox);
     auto* untrained = bigButton(tr("Continue untrained"), tr("Random weights: everything works, accuracy is low"), weightsBox);
-    for (QPushButton* b : {getWeights, locateWeights, untrained})
+    auto* download = new QHBoxLayout;
+    download->addWidget(getWeights, 1);
+    download->addWidget(m_backbone, 1);
+    weightsLayout->addLayout(download);
+    for (QPushButton* b : {locateWeights, untrained})
         weightsLayout->addWidget(b);
     m_foundWeights = new QVBoxLayout;
     weightsLayout->addLayout(m_foundWeights);
@@ -112,6 +129,9 @@ WelcomePage::WelcomePage(Session* session, QWidget* parent)
 
 void WelcomePage::refresh()
 {
+    // The download offers the Features page's backbone first.
+    m_backbone->setCurrentIndex(std::max(0, m_backbone->findData(m_session->featureSettings().value(QStringLiteral("backbone"))
+                                                                      .toString(QStringLiteral("resnet50")))));
     clearLayout(m_foundData);
     clearLayout(m_foundWeights);
     const QStringList lastUsed = QSettings().value(QStringLiteral("recentDatasets")).toStringList();
@@ -148,12 +168,13 @@ Task* WelcomePage::downloadStl10(const QString& baseUrl)
 
 Task* WelcomePage::downloadWeights(const QString& baseUrl)
 {
-    const QString backbone = m_session->featureSettings().value(QStringLiteral("backbone")).toString(QStringLiteral("resnet50"));
-    const FetchItem item = fetchItem(backbone, QString(), baseUrl);
+    const QString backbone = m_backbone->currentData().toString();
+    const FetchItem item = fetchItem(backbone, QStringLiteral("IMAGENET1K_V1"), baseUrl);
     auto task = std::make_unique<FetchTask>(item, torchHubCheckpoints());
-    connect(task.get(), &Task::finished, this, [this](const QVariant& v) {
+    connect(task.get(), &Task::finished, this, [this, backbone](const QVariant& v) {
         const QString file = v.toJsonObject().value(QStringLiteral("path")).toString();
         m_status->setText(tr("Weights ready: %1").arg(QDir::toNativeSeparators(file)));
+        Q_EMIT backboneChosen(backbone);
         Q_EMIT weightsChosen(file);
     });
     connect(task.get(), &Task::failed, this, [this](const QString& message) {

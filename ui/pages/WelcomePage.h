@@ -2,6 +2,7 @@
 
 #include <QWidget>
 
+class QComboBox;
 class QLabel;
 class QVBoxLayout;
 
@@ -30,12 +31,15 @@ Q_SIGNALS:
     /// The user asked for the offline demo set, to be made in `dir`.
     void demoChosen(const QString& dir);
     void weightsChosen(const QString& file);
+    /// The backbone whose weights were downloaded (before weightsChosen): the Features page takes it.
+    void backboneChosen(const QString& backbone);
 
 private:
     Session* m_session;
     QVBoxLayout* m_foundData;
     QVBoxLayout* m_foundWeights;
     QLabel* m_status;
+    QComboBox* m_backbone;
 };
 
 }  // namespace deepsvm
